@@ -1,0 +1,43 @@
+using System.Globalization;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator.Emission;
+
+/// <summary>Small spelling helpers shared by the emitters.</summary>
+internal static class Code
+{
+    public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    public const string Activations = "global::RnnGen.Numerics.Activations";
+    public const string Simd = "global::RnnGen.Numerics.Simd";
+    public const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A float literal that round-trips, in invariant culture: "0.0883883461f".</summary>
+    public static string Float(double value) =>
+        ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    /// <summary>"ref Unsafe.Add(ref origin, offset)", or "ref origin" when the offset is the literal 0.</summary>
+    public static string RefAt(string origin, string offset) =>
+        offset == "0" ? "ref " + origin : $"ref {Unsafe}.Add(ref {origin}, {offset})";
+
+    /// <summary>
+    /// "constant + index" with the constant folded away when zero, or added into the index when
+    /// the index is itself a constant (a tail block).
+    /// </summary>
+    public static string Offset(long constant, string index)
+    {
+        if (int.TryParse(index, NumberStyles.Integer, CultureInfo.InvariantCulture, out int fixedIndex))
+        {
+            return Int(constant + fixedIndex);
+        }
+
+        return constant == 0 ? index : Int(constant) + " + " + index;
+    }
+
+    /// <summary>The loop header over whole vectors of a tier: "for (int j = 0; j &lt; 96; j += 16)".</summary>
+    public static string VectorLoop(string variable, int end, VectorTier tier) =>
+        tier.IsScalar
+            ? $"for (int {variable} = 0; {variable} < {Int(end)}; {variable}++)"
+            : $"for (int {variable} = 0; {variable} < {Int(end)}; {variable} += {Int(tier.Width)})";
+}

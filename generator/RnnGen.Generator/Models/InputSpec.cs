@@ -1,0 +1,8 @@
+namespace RnnGen.Generator.Models;
+
+/// <summary>The input layer of a model. Must stay cacheable: plain values only.</summary>
+/// <param name="IsEmbedding"><see langword="true"/> for <c>[Embedding]</c> (token ids), <see langword="false"/> for <c>[Input]</c> (float vectors).</param>
+/// <param name="Name">The parameter-name prefix (embedding only).</param>
+/// <param name="Vocabulary">Number of token ids (embedding only; 0 otherwise).</param>
+/// <param name="Features">Width of the vector fed to the first recurrent layer: the embedding dimension or the feature count.</param>
+internal sealed record InputSpec(bool IsEmbedding, string Name, int Vocabulary, int Features);

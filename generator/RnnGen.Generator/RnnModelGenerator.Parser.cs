@@ -1,0 +1,317 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generator.Diagnostics;
+using RnnGen.Generator.Models;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator;
+
+public sealed partial class RnnModelGenerator
+{
+    /// <summary>Turns the attributes on one class into a <see cref="ModelSpec"/> plus diagnostics.</summary>
+    internal static class Parser
+    {
+        private const string AttributeNamespace = "RnnGen";
+
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            var type = (INamedTypeSymbol)context.TargetSymbol;
+            var declaration = (ClassDeclarationSyntax)context.TargetNode;
+            var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
+
+            void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
+                diagnostics.Add(new DiagnosticInfo(
+                    descriptor.Id,
+                    location ?? classLocation,
+                    new EquatableArray<string>(args.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty))));
+
+            ParseResult Fail() => new(null, new EquatableArray<DiagnosticInfo>(diagnostics));
+
+            // The class itself: partial, top level, not generic, not static.
+            bool isPartial = type.DeclaringSyntaxReferences.All(r =>
+                r.GetSyntax(cancellationToken) is ClassDeclarationSyntax c &&
+                c.Modifiers.Any(m => m.Text == "partial"));
+            if (!isPartial)
+            {
+                Report(DiagnosticDescriptors.ClassNotPartial, null, type.Name);
+            }
+
+            if (type.ContainingType is not null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "nested classes are not supported; declare the model at namespace level");
+            }
+            else if (type.IsGenericType)
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "generic classes are not supported");
+            }
+            else if (type.IsStatic)
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "a model is an object with weights; it cannot be static");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // RnnGen attributes in source order. Attributes on other partial declarations make the
+            // order ambiguous, so they are an error.
+            var attributes = new List<(AttributeData Data, string Kind, SyntaxReference Syntax)>();
+            foreach (AttributeData attribute in type.GetAttributes())
+            {
+                if (attribute.AttributeClass is not { } cls ||
+                    cls.ContainingNamespace?.ToDisplayString() != AttributeNamespace ||
+                    attribute.ApplicationSyntaxReference is not { } syntax)
+                {
+                    continue;
+                }
+
+                string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
+                    ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
+                    : cls.Name;
+                if (kind is "RnnModel" or "Embedding" or "Input" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                {
+                    attributes.Add((attribute, kind, syntax));
+                }
+            }
+
+            if (attributes.Any(a => !declaration.Span.Contains(a.Syntax.Span) || a.Syntax.SyntaxTree != declaration.SyntaxTree))
+            {
+                Report(DiagnosticDescriptors.LayersSplitAcrossDeclarations, null, type.Name);
+                return Fail();
+            }
+
+            attributes.Sort((a, b) => a.Syntax.Span.Start.CompareTo(b.Syntax.Span.Start));
+
+            LocationInfo? At(SyntaxReference syntax) => LocationInfo.From(syntax.GetSyntax(cancellationToken).GetLocation());
+
+            int Positive(AttributeData data, SyntaxReference syntax, string kind, string property, int defaultValue)
+            {
+                int value = defaultValue;
+                foreach (var named in data.NamedArguments)
+                {
+                    if (named.Key == property && named.Value.Value is int v)
+                    {
+                        value = v;
+                    }
+                }
+
+                if (value <= 0)
+                {
+                    Report(DiagnosticDescriptors.NonPositiveSize, At(syntax), kind, property, value);
+                }
+
+                return value;
+            }
+
+            string NameOf(AttributeData data, SyntaxReference syntax, string defaultName)
+            {
+                foreach (var named in data.NamedArguments)
+                {
+                    if (named.Key == "Name" && named.Value.Value is string s)
+                    {
+                        if (!IsValidName(s))
+                        {
+                            Report(DiagnosticDescriptors.InvalidName, At(syntax), s);
+                        }
+
+                        return s;
+                    }
+                }
+
+                return defaultName;
+            }
+
+            int sequenceLength = 0, batchSize = 0;
+            InputSpec? input = null;
+            var recurrent = new List<RecurrentSpec>();
+            DenseSpec? dense = null;
+            LossKind? loss = null;
+            int inputCount = 0, denseCount = 0, lossCount = 0;
+            var names = new Dictionary<string, bool>(StringComparer.Ordinal);
+
+            void Name(string name, SyntaxReference syntax)
+            {
+                if (names.ContainsKey(name))
+                {
+                    Report(DiagnosticDescriptors.DuplicateName, At(syntax), type.Name, name);
+                }
+
+                names[name] = true;
+            }
+
+            bool sawLayer = false;
+            foreach (var (data, kind, syntax) in attributes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (kind)
+                {
+                    case "RnnModel":
+                        sequenceLength = Positive(data, syntax, kind, "SequenceLength", 0);
+                        batchSize = Positive(data, syntax, kind, "BatchSize", 0);
+                        break;
+
+                    case "Embedding":
+                    case "Input":
+                        inputCount++;
+                        if (sawLayer && inputCount == 1)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "first, before every other layer");
+                        }
+
+                        if (kind == "Embedding")
+                        {
+                            string name = NameOf(data, syntax, "embedding");
+                            Name(name, syntax);
+                            input = new InputSpec(true, name,
+                                Positive(data, syntax, kind, "Vocabulary", 0),
+                                Positive(data, syntax, kind, "Dimensions", 0));
+                        }
+                        else
+                        {
+                            input = new InputSpec(false, NameOf(data, syntax, "input"), 0, Positive(data, syntax, kind, "Features", 0));
+                        }
+
+                        sawLayer = true;
+                        break;
+
+                    case "Rnn":
+                    case "Lstm":
+                    case "Gru":
+                    {
+                        if (denseCount > 0)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "before the [Dense] head");
+                        }
+
+                        var cell = kind == "Rnn" ? CellKind.Rnn : kind == "Lstm" ? CellKind.Lstm : CellKind.Gru;
+                        string name = NameOf(data, syntax, kind.ToLowerInvariant());
+                        Name(name, syntax);
+                        int hidden = Positive(data, syntax, kind, "Hidden", 0);
+                        int layers = Positive(data, syntax, kind, "Layers", 1);
+                        var activation = CellActivation.Tanh;
+                        foreach (var named in data.NamedArguments)
+                        {
+                            if (named.Key == "Activation" && named.Value.Value is int a)
+                            {
+                                if (a is 0 or 1)
+                                {
+                                    activation = (CellActivation)a;
+                                }
+                                else
+                                {
+                                    Report(DiagnosticDescriptors.InvalidEnumValue, At(syntax), a);
+                                }
+                            }
+                        }
+
+                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, activation));
+                        sawLayer = true;
+                        break;
+                    }
+
+                    case "Dense":
+                    {
+                        denseCount++;
+                        string name = NameOf(data, syntax, "dense");
+                        Name(name, syntax);
+                        dense = new DenseSpec(name, Positive(data, syntax, kind, "Outputs", 0));
+                        sawLayer = true;
+                        break;
+                    }
+
+                    case "SoftmaxCrossEntropy":
+                        lossCount++;
+                        loss = LossKind.SoftmaxCrossEntropy;
+                        break;
+
+                    case "MeanSquaredError":
+                        lossCount++;
+                        loss = LossKind.MeanSquaredError;
+                        break;
+                }
+            }
+
+            if (inputCount == 0)
+            {
+                Report(DiagnosticDescriptors.InputLayer, null, type.Name, "has no input layer");
+            }
+            else if (inputCount > 1)
+            {
+                Report(DiagnosticDescriptors.InputLayer, null, type.Name, "has more than one input layer");
+            }
+
+            if (recurrent.Count == 0)
+            {
+                Report(DiagnosticDescriptors.MissingRecurrentLayer, null, type.Name);
+            }
+
+            if (denseCount == 0)
+            {
+                Report(DiagnosticDescriptors.Head, null, type.Name, "has no dense head");
+            }
+            else if (denseCount > 1)
+            {
+                Report(DiagnosticDescriptors.Head, null, type.Name, "has more than one dense head");
+            }
+
+            if (lossCount == 0)
+            {
+                Report(DiagnosticDescriptors.Loss, null, type.Name, "has no loss");
+            }
+            else if (lossCount > 1)
+            {
+                Report(DiagnosticDescriptors.Loss, null, type.Name, "has more than one loss");
+            }
+            else if (loss == LossKind.SoftmaxCrossEntropy && dense is { Outputs: > 0 and < 2 })
+            {
+                Report(DiagnosticDescriptors.LossDoesNotFitHead, null, type.Name, dense.Outputs);
+            }
+
+            if (diagnostics.Count > 0 || input is null || dense is null || loss is null)
+            {
+                return Fail();
+            }
+
+            var model = new ModelSpec(
+                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                type.Name,
+                sequenceLength,
+                batchSize,
+                input,
+                new EquatableArray<RecurrentSpec>(recurrent),
+                dense,
+                loss.Value);
+
+            // Sizes that overflow a buffer are a declaration error, not a runtime surprise. One
+            // report names the largest buffer.
+            var largest = ModelPlan.Create(model).BufferSizes().OrderByDescending(b => b.Floats).First();
+            if (largest.Floats > int.MaxValue)
+            {
+                Report(DiagnosticDescriptors.ModelTooLarge, null, type.Name, largest.Floats, largest.What);
+            }
+
+            return diagnostics.Count > 0 ? Fail() : new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        private static bool IsValidName(string name)
+        {
+            if (name.Length == 0 || !(char.IsLetter(name[0]) || name[0] == '_'))
+            {
+                return false;
+            }
+
+            foreach (char c in name)
+            {
+                if (!(char.IsLetterOrDigit(c) || c == '_') || c > 127)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System;
+
+namespace RnnGen;
+
+/// <summary>One-step-at-a-time inference for a model whose inputs are token ids.</summary>
+/// <typeparam name="TState">The model's nested <c>State</c> type.</typeparam>
+public interface ITokenStreamingModel<TState>
+    where TState : IRecurrentState
+{
+    /// <summary>Creates a zeroed state for one stream.</summary>
+    /// <returns>The new state; dispose it to free its memory.</returns>
+    TState NewState();
+
+    /// <summary>Advances one stream by one token, writing that step's outputs.</summary>
+    /// <param name="state">The stream's state, updated in place.</param>
+    /// <param name="token">The input token id.</param>
+    /// <param name="output">Receives OutputSize outputs.</param>
+    void Step(TState state, int token, Span<float> output);
+}

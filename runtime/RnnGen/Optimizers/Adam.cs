@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Optimizers
+{
+    /// <summary>
+    /// The Adam optimizer with optional L2 weight decay, with the semantics of
+    /// <c>torch.optim.Adam</c> (<c>amsgrad=False</c>).
+    /// </summary>
+    /// <remarks>
+    /// For each parameter <c>p</c> with gradient <c>g</c>, at step <c>t</c> (1-based), with the
+    /// bias corrections <c>bc1 = 1 - beta1^t</c> and <c>bc2 = 1 - beta2^t</c> computed in double
+    /// precision:
+    /// <code>
+    /// g = g + weightDecay * p                       (when weightDecay != 0; L2, not decoupled)
+    /// m = lerp(m, g, 1 - beta1)
+    /// v = beta2 * v + (1 - beta2) * g * g
+    /// p = p - (learningRate / bc1) * m / (sqrt(v) / sqrt(bc2) + epsilon)
+    /// </code>
+    /// in the same order of operations as PyTorch's single-tensor implementation.
+    /// </remarks>
+    public sealed class Adam : Optimizer
+    {
+        private readonly float _beta1;
+        private readonly float _beta2;
+        private readonly double _beta1Decimal;
+        private readonly double _beta2Decimal;
+        private readonly float _epsilon;
+        private readonly float _weightDecay;
+        private AlignedBuffer? _firstMoment;
+        private AlignedBuffer? _secondMoment;
+
+        /// <summary>Creates the optimizer.</summary>
+        /// <param name="parameters">The parameters to optimise.</param>
+        /// <param name="learningRate">The learning rate (<c>lr</c>). Must be finite and not negative.</param>
+        /// <param name="beta1">The decay rate of the first-moment estimate. Must be in [0, 1).</param>
+        /// <param name="beta2">The decay rate of the second-moment estimate. Must be in [0, 1).</param>
+        /// <param name="epsilon">The term added to the denominator (<c>eps</c>). Must be finite and not negative.</param>
+        /// <param name="weightDecay">The L2 penalty (<c>weight_decay</c>). Must be finite and not negative.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException">The parameter list is invalid (see <see cref="Optimizer"/>).</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range.</exception>
+        public Adam(IReadOnlyList<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
+            : base(parameters, learningRate)
+        {
+            HyperParameters.RequireUnitInterval(beta1, nameof(beta1), "first-moment decay rate");
+            HyperParameters.RequireUnitInterval(beta2, nameof(beta2), "second-moment decay rate");
+            HyperParameters.RequireNonNegative(epsilon, nameof(epsilon), "epsilon");
+            HyperParameters.RequireNonNegative(weightDecay, nameof(weightDecay), "weight decay");
+            _beta1 = beta1;
+            _beta2 = beta2;
+            _beta1Decimal = HyperParameters.ToDecimalDouble(beta1);
+            _beta2Decimal = HyperParameters.ToDecimalDouble(beta2);
+            _epsilon = epsilon;
+            _weightDecay = weightDecay;
+            _firstMoment = new AlignedBuffer(TotalLength);
+            _secondMoment = new AlignedBuffer(TotalLength);
+        }
+
+        /// <summary>Gets the decay rate of the first-moment estimate.</summary>
+        public float Beta1 => _beta1;
+
+        /// <summary>Gets the decay rate of the second-moment estimate.</summary>
+        public float Beta2 => _beta2;
+
+        /// <summary>Gets the term added to the denominator.</summary>
+        public float Epsilon => _epsilon;
+
+        /// <summary>Gets the L2 weight decay.</summary>
+        public float WeightDecay => _weightDecay;
+
+        /// <inheritdoc/>
+        public override void Step()
+        {
+            int step = BeginStep();
+            AlignedBuffer firstMoment = _firstMoment!;
+            AlignedBuffer secondMoment = _secondMoment!;
+            double biasCorrection1 = 1.0 - Math.Pow(_beta1Decimal, step);
+            double biasCorrection2 = 1.0 - Math.Pow(_beta2Decimal, step);
+            var constants = new Constants(
+                weightDecay: _weightDecay,
+                averagingWeight: (float)(1.0 - _beta1Decimal),
+                beta2: _beta2,
+                oneMinusBeta2: (float)(1.0 - _beta2Decimal),
+                biasCorrection2Sqrt: (float)Math.Sqrt(biasCorrection2),
+                epsilon: _epsilon,
+                negativeStepSize: (float)(-(LearningRateAsDecimal / biasCorrection1)));
+
+            Parameter[] parameters = ParameterArray;
+            int[] offsets = StateOffsets;
+            for (int k = 0; k < parameters.Length; k++)
+            {
+                Parameter parameter = parameters[k];
+                Update(
+                    parameter.Value,
+                    parameter.Gradient,
+                    firstMoment.AsSpan(offsets[k], parameter.Length),
+                    secondMoment.AsSpan(offsets[k], parameter.Length),
+                    in constants);
+            }
+        }
+
+        /// <inheritdoc/>
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _firstMoment?.Dispose();
+                _secondMoment?.Dispose();
+                _firstMoment = null;
+                _secondMoment = null;
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private static void Update(Span<float> values, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment, in Constants c)
+        {
+            // torch.lerp(start, end, w) = start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w).
+            bool lerpFromStart = c.AveragingWeight < 0.5f;
+            float lerpWeight = lerpFromStart ? c.AveragingWeight : 1f - c.AveragingWeight;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
+                ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
+                Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(firstMoment);
+                Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(secondMoment);
+                for (int v = 0; v < p.Length; v++)
+                {
+                    Vector<float> gradient = g[v] + (p[v] * c.WeightDecay);
+                    Vector<float> mean = m[v];
+                    mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
+                    m[v] = mean;
+                    Vector<float> square = (s[v] * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
+                    s[v] = square;
+                    Vector<float> denominator = (Vector.SquareRoot(square) / new Vector<float>(c.BiasCorrection2Sqrt)) + new Vector<float>(c.Epsilon);
+                    p[v] += (mean * c.NegativeStepSize) / denominator;
+                }
+
+                i = p.Length * Vector<float>.Count;
+            }
+
+            for (; i < values.Length; i++)
+            {
+                float gradient = gradients[i] + (values[i] * c.WeightDecay);
+                float mean = firstMoment[i];
+                mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
+                firstMoment[i] = mean;
+                float square = (secondMoment[i] * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
+                secondMoment[i] = square;
+                float denominator = (MathF.Sqrt(square) / c.BiasCorrection2Sqrt) + c.Epsilon;
+                values[i] += (mean * c.NegativeStepSize) / denominator;
+            }
+        }
+
+        private readonly struct Constants
+        {
+            public Constants(float weightDecay, float averagingWeight, float beta2, float oneMinusBeta2, float biasCorrection2Sqrt, float epsilon, float negativeStepSize)
+            {
+                WeightDecay = weightDecay;
+                AveragingWeight = averagingWeight;
+                Beta2 = beta2;
+                OneMinusBeta2 = oneMinusBeta2;
+                BiasCorrection2Sqrt = biasCorrection2Sqrt;
+                Epsilon = epsilon;
+                NegativeStepSize = negativeStepSize;
+            }
+
+            public float WeightDecay { get; }
+
+            public float AveragingWeight { get; }
+
+            public float Beta2 { get; }
+
+            public float OneMinusBeta2 { get; }
+
+            public float BiasCorrection2Sqrt { get; }
+
+            public float Epsilon { get; }
+
+            public float NegativeStepSize { get; }
+        }
+    }
+}

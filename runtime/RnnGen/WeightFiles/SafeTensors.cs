@@ -1,0 +1,388 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace RnnGen
+{
+    /// <summary>
+    /// Reads and writes model parameters in the Hugging Face safetensors format, which PyTorch
+    /// loads with <c>safetensors.torch.load_file</c> and writes with
+    /// <c>safetensors.torch.save_file(model.state_dict(), path)</c>.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A safetensors file is an 8-byte little-endian header length <c>N</c>, an <c>N</c>-byte UTF-8
+    /// JSON header (padded with spaces) mapping each tensor name to
+    /// <c>{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}</c> plus an optional
+    /// <c>"__metadata__"</c> object of strings, and then the raw little-endian tensor data, which the
+    /// tensors must cover exactly.
+    /// </para>
+    /// <para>
+    /// Every problem with a file is reported as a <see cref="WeightFileException"/> that names the
+    /// file and, where one is involved, the tensor.
+    /// </para>
+    /// </remarks>
+    public static class SafeTensors
+    {
+        private const int CopyChunkBytes = 1 << 16;
+
+        /// <summary>
+        /// Writes the parameters to a safetensors file as F32 tensors in parameter order, with the
+        /// metadata <c>{"format": "pt"}</c>.
+        /// </summary>
+        /// <remarks>
+        /// The file is written to a temporary file in the same directory, flushed to disk and then
+        /// moved over <paramref name="path"/>, so a failure never leaves a partially written file.
+        /// </remarks>
+        /// <param name="path">The destination file; replaced if it exists.</param>
+        /// <param name="parameters">The parameters to save; names must be unique.</param>
+        /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or
+        /// <paramref name="parameters"/> contains <see langword="null"/>, a duplicate name or the
+        /// reserved name <c>__metadata__</c>.</exception>
+        /// <exception cref="IOException">The file could not be written.</exception>
+        public static void Save(string path, IReadOnlyList<Parameter> parameters)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path);
+            Parameter[] list = CheckParameters(parameters);
+            foreach (Parameter parameter in list)
+            {
+                if (parameter.Name == SafeTensorsHeader.MetadataKey)
+                {
+                    throw new ArgumentException($"'{SafeTensorsHeader.MetadataKey}' is reserved and cannot be a parameter name.", nameof(parameters));
+                }
+            }
+
+            byte[] header = BuildHeader(list);
+            string fullPath = Path.GetFullPath(path);
+            string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' is not a file path.", nameof(path));
+            string temporaryPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Path.GetRandomFileName()}.tmp");
+            try
+            {
+                using (var stream = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyChunkBytes))
+                {
+                    Span<byte> prefix = stackalloc byte[8];
+                    BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+                    stream.Write(prefix);
+                    stream.Write(header);
+                    foreach (Parameter parameter in list)
+                    {
+                        WriteSingles(stream, parameter.Value);
+                    }
+
+                    stream.Flush(flushToDisk: true);
+                }
+
+                File.Move(temporaryPath, fullPath, overwrite: true);
+            }
+            catch
+            {
+                TryDelete(temporaryPath);
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Loads parameter values from a safetensors file, as strictly as PyTorch's
+        /// <c>load_state_dict(strict=True)</c>: the file must contain exactly the parameters' names,
+        /// each as an F32 tensor of the parameter's shape.
+        /// </summary>
+        /// <remarks>
+        /// The whole file is validated and read before any parameter is written, so when an
+        /// exception is thrown the parameters are unchanged.
+        /// </remarks>
+        /// <param name="path">The file to read.</param>
+        /// <param name="parameters">The parameters to fill; names must be unique.</param>
+        /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or
+        /// <paramref name="parameters"/> contains <see langword="null"/> or a duplicate name.</exception>
+        /// <exception cref="WeightFileException">The file is malformed, lacks a parameter, contains a
+        /// tensor the model does not have, or has a tensor of the wrong dtype or shape.</exception>
+        /// <exception cref="IOException">The file could not be read.</exception>
+        public static void Load(string path, IReadOnlyList<Parameter> parameters)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path);
+            Parameter[] list = CheckParameters(parameters);
+            var staged = new float[list.Length][];
+            using (FileStream stream = OpenRead(path))
+            {
+                SafeTensorsHeader header = SafeTensorsHeader.Read(stream, path);
+                SafeTensorsEntry[] entries = Match(header, list, path);
+                for (int i = 0; i < list.Length; i++)
+                {
+                    SafeTensorsEntry entry = entries[i];
+                    var values = new float[entry.Length];
+                    stream.Seek(header.DataStart + entry.Begin, SeekOrigin.Begin);
+                    SafeTensorsHeader.ReadExactly(stream, MemoryMarshal.AsBytes(values.AsSpan()), path);
+                    if (!BitConverter.IsLittleEndian)
+                    {
+                        Span<int> bits = MemoryMarshal.Cast<float, int>(values.AsSpan());
+                        BinaryPrimitives.ReverseEndianness(bits, bits);
+                    }
+
+                    staged[i] = values;
+                }
+            }
+
+            // Touch every destination first, so a disposed buffer is reported before anything is copied.
+            for (int i = 0; i < list.Length; i++)
+            {
+                _ = list[i].Value;
+            }
+
+            for (int i = 0; i < list.Length; i++)
+            {
+                staged[i].AsSpan().CopyTo(list[i].Value);
+            }
+        }
+
+        /// <summary>Reads every tensor of a safetensors file.</summary>
+        /// <param name="path">The file to read.</param>
+        /// <returns>The tensors by name (ordinal comparison).</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+        /// <exception cref="WeightFileException">The file is malformed.</exception>
+        /// <exception cref="IOException">The file could not be read.</exception>
+        public static IReadOnlyDictionary<string, TensorData> ReadAll(string path)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path);
+            using FileStream stream = OpenRead(path);
+            SafeTensorsHeader header = SafeTensorsHeader.Read(stream, path);
+            var result = new Dictionary<string, TensorData>(header.Tensors.Count, StringComparer.Ordinal);
+            foreach (SafeTensorsEntry entry in header.Tensors)
+            {
+                var bytes = new byte[entry.End - entry.Begin];
+                stream.Seek(header.DataStart + entry.Begin, SeekOrigin.Begin);
+                SafeTensorsHeader.ReadExactly(stream, bytes, path);
+                result.Add(entry.Name, new TensorData(entry.DType, (int[])entry.Shape.Clone(), entry.Length, bytes));
+            }
+
+            return new ReadOnlyDictionary<string, TensorData>(result);
+        }
+
+        /// <summary>Reads the <c>__metadata__</c> of a safetensors file.</summary>
+        /// <param name="path">The file to read.</param>
+        /// <returns>The metadata (ordinal comparison); empty when the file has none.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+        /// <exception cref="WeightFileException">The file is malformed.</exception>
+        /// <exception cref="IOException">The file could not be read.</exception>
+        public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path);
+            using FileStream stream = OpenRead(path);
+            SafeTensorsHeader header = SafeTensorsHeader.Read(stream, path);
+            return new ReadOnlyDictionary<string, string>(header.Metadata);
+        }
+
+        private static FileStream OpenRead(string path)
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyChunkBytes);
+        }
+
+        private static Parameter[] CheckParameters(IReadOnlyList<Parameter> parameters)
+        {
+            ArgumentNullException.ThrowIfNull(parameters);
+            var list = new Parameter[parameters.Count];
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < list.Length; i++)
+            {
+                Parameter? parameter = parameters[i];
+                if (parameter is null)
+                {
+                    throw new ArgumentException($"Parameter {i} is null.", nameof(parameters));
+                }
+
+                if (!names.Add(parameter.Name))
+                {
+                    throw new ArgumentException($"More than one parameter is named '{parameter.Name}'.", nameof(parameters));
+                }
+
+                list[i] = parameter;
+            }
+
+            return list;
+        }
+
+        private static SafeTensorsEntry[] Match(SafeTensorsHeader header, Parameter[] parameters, string path)
+        {
+            var missing = new List<string>();
+            var expected = new HashSet<string>(StringComparer.Ordinal);
+            foreach (Parameter parameter in parameters)
+            {
+                expected.Add(parameter.Name);
+                if (!header.ByName.ContainsKey(parameter.Name))
+                {
+                    missing.Add(parameter.Name);
+                }
+            }
+
+            var unexpected = new List<string>();
+            foreach (SafeTensorsEntry entry in header.Tensors)
+            {
+                if (!expected.Contains(entry.Name))
+                {
+                    unexpected.Add(entry.Name);
+                }
+            }
+
+            if (missing.Count > 0 || unexpected.Count > 0)
+            {
+                var message = new StringBuilder($"Weight file '{path}' does not match the model:");
+                if (missing.Count > 0)
+                {
+                    message.Append(" missing tensors ").Append(QuoteList(missing)).Append(';');
+                }
+
+                if (unexpected.Count > 0)
+                {
+                    message.Append(" unexpected tensors the model does not have ").Append(QuoteList(unexpected)).Append(';');
+                }
+
+                message.Length--;
+                message.Append('.');
+                throw new WeightFileException(message.ToString(), missing.Count > 0 ? missing[0] : unexpected[0]);
+            }
+
+            var entries = new SafeTensorsEntry[parameters.Length];
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                Parameter parameter = parameters[i];
+                SafeTensorsEntry entry = header.ByName[parameter.Name];
+                if (entry.DType != "F32")
+                {
+                    throw new WeightFileException($"Tensor '{entry.Name}' has dtype {entry.DType} in the file but the model expects F32. File: '{path}'.", entry.Name);
+                }
+
+                if (!SameShape(entry.Shape, parameter.Shape))
+                {
+                    throw new WeightFileException($"Tensor '{entry.Name}' has shape {SafeTensorsHeader.FormatShape(entry.Shape)} in the file but the model expects {SafeTensorsHeader.FormatShape(parameter.Shape)}. File: '{path}'.", entry.Name);
+                }
+
+                entries[i] = entry;
+            }
+
+            return entries;
+        }
+
+        private static bool SameShape(int[] file, IReadOnlyList<int> model)
+        {
+            if (file.Length != model.Count)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < file.Length; i++)
+            {
+                if (file[i] != model[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static string QuoteList(List<string> names)
+        {
+            const int Shown = 10;
+            var builder = new StringBuilder();
+            for (int i = 0; i < names.Count && i < Shown; i++)
+            {
+                builder.Append(i == 0 ? "'" : ", '").Append(names[i]).Append('\'');
+            }
+
+            if (names.Count > Shown)
+            {
+                builder.Append(" and ").Append(names.Count - Shown).Append(" more");
+            }
+
+            return builder.ToString();
+        }
+
+        private static byte[] BuildHeader(Parameter[] parameters)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject(SafeTensorsHeader.MetadataKey);
+                writer.WriteString("format", "pt");
+                writer.WriteEndObject();
+                long offset = 0;
+                foreach (Parameter parameter in parameters)
+                {
+                    long end = offset + ((long)parameter.Length * sizeof(float));
+                    writer.WriteStartObject(parameter.Name);
+                    writer.WriteString("dtype", "F32");
+                    writer.WriteStartArray("shape");
+                    for (int i = 0; i < parameter.Shape.Count; i++)
+                    {
+                        writer.WriteNumberValue(parameter.Shape[i]);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteStartArray("data_offsets");
+                    writer.WriteNumberValue(offset);
+                    writer.WriteNumberValue(end);
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                    offset = end;
+                }
+
+                writer.WriteEndObject();
+            }
+
+            int padded = (buffer.WrittenCount + 7) & ~7;
+            byte[] header = new byte[padded];
+            buffer.WrittenSpan.CopyTo(header);
+            header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
+            return header;
+        }
+
+        private static void WriteSingles(Stream stream, ReadOnlySpan<float> values)
+        {
+            if (BitConverter.IsLittleEndian)
+            {
+                stream.Write(MemoryMarshal.AsBytes(values));
+                return;
+            }
+
+            Span<byte> chunk = stackalloc byte[1024];
+            while (!values.IsEmpty)
+            {
+                int count = Math.Min(values.Length, chunk.Length / sizeof(float));
+                for (int i = 0; i < count; i++)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(chunk.Slice(i * sizeof(float)), values[i]);
+                }
+
+                stream.Write(chunk.Slice(0, count * sizeof(float)));
+                values = values.Slice(count);
+            }
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // The original exception matters more than a leftover temporary file.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // As above.
+            }
+        }
+    }
+}

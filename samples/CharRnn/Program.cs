@@ -1,0 +1,200 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using RnnGen;
+using RnnGen.Numerics;
+using RnnGen.Optimizers;
+
+namespace CharRnn;
+
+/// <summary>
+/// Trains a character-level LSTM with Adam and gradient clipping, reports progress, saves the
+/// weights, and prints text sampled one character at a time with the streaming API.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        CharRnn: train a character-level LSTM language model and sample from it.
+
+        Usage: dotnet run --project samples/CharRnn -c Release -- [options]
+
+          --data FILE         text corpus (default: RnnGen's own runtime sources, embedded)
+          --steps N           training steps (default 400; 0 skips training, e.g. with --load)
+          --minutes M         stop training after M minutes, whichever comes first (default 10)
+          --lr X              Adam learning rate (default 0.002)
+          --clip X            gradient clipping, max global norm (default 5)
+          --log-every N       report every N steps (default 25)
+          --out FILE          where to save the weights (default charrnn.safetensors)
+          --load FILE         start from saved weights (their .vocab file must sit beside them)
+          --length N          characters to sample (default 500)
+          --temperature T     sampling temperature (default 0.8; 0 = always the likeliest)
+          --prime TEXT        text to start sampling from (default: the start of the validation text)
+          --seed N            seed for initialisation, batches and sampling (default 1)
+        """;
+
+    public static int Main(string[] args)
+    {
+        Options options;
+        try
+        {
+            options = Options.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine();
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        string text = options.Data is null ? EmbeddedCorpus() : File.ReadAllText(options.Data);
+        string source = options.Data ?? "RnnGen's runtime sources (embedded)";
+        if (text.Length < (CharLstm.SequenceLength + 1) * 4)
+        {
+            Console.Error.WriteLine($"The corpus {source} is too short: it needs at least {(CharLstm.SequenceLength + 1) * 4} characters.");
+            return 2;
+        }
+
+        Vocabulary vocabulary = options.Load is null ? Vocabulary.Build(text, CharLstm.InputSize) : VocabularyFile.Read(options.Load);
+        int[] ids = vocabulary.Encode(text);
+        int split = (int)(ids.Length * 0.9);
+        int[] train = ids[..split], validation = ids[split..];
+        Console.WriteLine($"Corpus: {source}, {text.Length:N0} characters ({train.Length:N0} train, {validation.Length:N0} validation).");
+        if (vocabulary.UnknownId >= 0)
+        {
+            Console.WriteLine($"Vocabulary: the {CharLstm.InputSize - 1} most frequent characters; {vocabulary.RareCount:N0} rarer ones share '{Vocabulary.Unknown}'.");
+        }
+
+        using var model = new CharLstm(options.Seed);
+        if (options.Load is not null)
+        {
+            model.Load(options.Load);
+            Console.WriteLine($"Loaded weights from {options.Load}.");
+        }
+
+        Console.WriteLine($"Model: Embedding 65×32 → LSTM 128 ×2 → Dense 65; {CharLstm.ParameterCount:N0} parameters; batches of {CharLstm.BatchSize}×{CharLstm.SequenceLength} characters.");
+        if (options.Steps > 0)
+        {
+            Train(model, train, validation, options);
+            model.Save(options.Out);
+            VocabularyFile.Write(options.Out, vocabulary);
+            Console.WriteLine($"Saved weights to {options.Out} (and its vocabulary to {VocabularyFile.PathFor(options.Out)}).");
+        }
+
+        string prime = options.Prime ?? text.Substring(split, Math.Min(40, text.Length - split));
+        Console.WriteLine();
+        Console.WriteLine($"Sample ({options.Length} characters, temperature {options.Temperature.ToString(CultureInfo.InvariantCulture)}):");
+        Console.WriteLine("----");
+        Console.WriteLine(Sample(model, vocabulary, prime, options.Length, options.Temperature, options.Seed));
+        Console.WriteLine("----");
+        return 0;
+    }
+
+    private static void Train(CharLstm model, int[] train, int[] validation, Options options)
+    {
+        const int b = CharLstm.BatchSize, t = CharLstm.SequenceLength;
+        var random = new RandomSource((ulong)options.Seed + 1);
+        var inputs = new int[b * t];
+        var targets = new int[b * t];
+        using var adam = new Adam(model.Parameters, options.LearningRate);
+        var watch = Stopwatch.StartNew();
+        double lossSum = 0;
+        int lossCount = 0;
+        Console.WriteLine($"Training with Adam (lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}), clipping the gradient norm at {options.Clip.ToString(CultureInfo.InvariantCulture)}.");
+        Console.WriteLine("  step   train loss   valid loss   tokens/s   elapsed");
+        for (int step = 1; step <= options.Steps; step++)
+        {
+            Batches.Random(train, random, inputs, targets);
+            lossSum += model.TrainStep(inputs, targets);
+            lossCount++;
+            GradientClipping.ClipByGlobalNorm(model.Parameters, options.Clip);
+            adam.Step();
+
+            bool last = step == options.Steps || watch.Elapsed.TotalMinutes >= options.Minutes;
+            if (step % options.LogEvery == 0 || last)
+            {
+                double seconds = watch.Elapsed.TotalSeconds;
+                double validationLoss = Evaluate(model, validation);
+                Console.WriteLine($"{step,6}   {lossSum / lossCount,10:F4}   {validationLoss,10:F4}   {step * (double)b * t / seconds,8:N0}   {seconds,6:F1}s");
+                lossSum = 0;
+                lossCount = 0;
+            }
+
+            if (last)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Mean cross-entropy (nats per character) over up to 8 evenly spaced validation batches.</summary>
+    private static double Evaluate(CharLstm model, int[] validation)
+    {
+        const int b = CharLstm.BatchSize, t = CharLstm.SequenceLength, o = CharLstm.OutputSize;
+        var inputs = new int[b * t];
+        var targets = new int[b * t];
+        var outputs = new float[b * t * o];
+        double total = 0;
+        int count = 0;
+        int windows = (validation.Length - 1) / t;
+        int batches = Math.Clamp(windows / b, 1, 8);
+        for (int batch = 0; batch < batches; batch++)
+        {
+            Batches.Sequential(validation, batch * b, inputs, targets);
+            model.Forward(inputs, outputs);
+            for (int i = 0; i < b * t; i++)
+            {
+                total += Losses.SoftmaxCrossEntropy(outputs.AsSpan(i * o, o), targets[i]);
+                count++;
+            }
+        }
+
+        return total / count;
+    }
+
+    /// <summary>Feeds the prime through a fresh stream, then samples one character at a time.</summary>
+    private static string Sample(CharLstm model, Vocabulary vocabulary, string prime, int length, float temperature, int seed)
+    {
+        var random = new RandomSource((ulong)seed + 2);
+        using CharLstm.State state = model.NewState();
+        var logits = new float[CharLstm.OutputSize];
+        var text = new StringBuilder(prime);
+        int token = 0;
+        foreach (char c in prime)
+        {
+            model.Step(state, token = vocabulary.Encode(c), logits);
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            token = Sampling.Sample(logits, temperature, random);
+            text.Append(vocabulary.Decode(token));
+            model.Step(state, token, logits);
+        }
+
+        return text.ToString();
+    }
+
+    private static string EmbeddedCorpus()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var text = new StringBuilder();
+        foreach (string name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("corpus/", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal))
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            text.Append(reader.ReadToEnd().Replace("\r\n", "\n")).Append('\n');
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Collections;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace RnnGen.Generator.Tests;
+
+/// <summary>
+/// The pipeline caches: after a comment-only edit every tracked step's outputs are Cached or
+/// Unchanged, and no step output holds a compilation, symbol, syntax node or location (which
+/// would defeat caching and keep compilations alive).
+/// </summary>
+public sealed class IncrementalityTests
+{
+    private static readonly string[] Steps =
+    [
+        RnnModelGenerator.TrackingNames.Parse,
+        RnnModelGenerator.TrackingNames.Diagnostics,
+        RnnModelGenerator.TrackingNames.Models,
+    ];
+
+    [Theory]
+    [InlineData("// a comment at the end\n")]
+    [InlineData("/* a comment */")]
+    public void CommentOnlyEdit_LeavesEveryStepCached(string comment)
+    {
+        var compilation = GeneratorHarness.Compilation(SnapshotTests.CharLstm);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        AssertNoRoslynObjects(first);
+
+        var tree = compilation.SyntaxTrees.Single();
+        var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().WithChanges(
+            new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(tree.Length, 0), comment))));
+        driver = driver.RunGenerators(edited);
+        var second = driver.GetRunResult().Results.Single();
+
+        foreach (string step in Steps)
+        {
+            Assert.True(second.TrackedSteps.ContainsKey(step), "step not tracked: " + step);
+            foreach (var run in second.TrackedSteps[step])
+            {
+                foreach (var (_, reason) in run.Outputs)
+                {
+                    Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {reason}");
+                }
+            }
+        }
+
+        Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(r => r.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void ChangingASize_RegeneratesTheModel()
+    {
+        var compilation = GeneratorHarness.Compilation(SnapshotTests.CharLstm);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single();
+        var changed = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(SnapshotTests.CharLstm.Replace("Hidden = 128", "Hidden = 96"), GeneratorHarness.ParseOptions, tree.FilePath));
+        var second = driver.RunGenerators(changed).GetRunResult().Results.Single();
+        Assert.Contains(second.TrackedSteps[RnnModelGenerator.TrackingNames.Models].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("LstmForward_H96", second.GeneratedSources[1].SourceText.ToString());
+    }
+
+    private static void AssertNoRoslynObjects(GeneratorRunResult result)
+    {
+        // RnnGen's own steps; the compiler's internal steps behind ForAttributeWithMetadataName
+        // legitimately hold syntax.
+        foreach (var step in Steps.SelectMany(name => result.TrackedSteps[name]))
+        {
+            foreach (var (value, _) in step.Outputs)
+            {
+                AssertNotRoslyn(value);
+            }
+        }
+    }
+
+    private static void AssertNotRoslyn(object? value)
+    {
+        Assert.False(value is Compilation or ISymbol or SyntaxNode or Location or SyntaxTree, $"pipeline output holds {value?.GetType()}");
+        if (value is IEnumerable items and not string)
+        {
+            foreach (object? item in items)
+            {
+                AssertNotRoslyn(item);
+            }
+        }
+    }
+}

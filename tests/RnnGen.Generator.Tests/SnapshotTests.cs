@@ -1,0 +1,115 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace RnnGen.Generator.Tests;
+
+/// <summary>
+/// Baselines of the generated code for representative models, following Verify's conventions by
+/// hand: <c>Snapshots/{Test}.{HintName}.verified.cs</c> beside this file; on a mismatch the new
+/// output is written as <c>.received.cs</c> and the test fails. Set RNNGEN_ACCEPT_SNAPSHOTS=1 to
+/// accept the received output. Each test also proves the generated code compiles with no warnings.
+/// </summary>
+public sealed class SnapshotTests
+{
+    public const string CharLstm = """
+        using RnnGen;
+
+        namespace Samples;
+
+        [RnnModel(SequenceLength = 64, BatchSize = 32)]
+        [Embedding(Vocabulary = 65, Dimensions = 32)]
+        [Lstm(Hidden = 128, Layers = 2)]
+        [Dense(Outputs = 65)]
+        [SoftmaxCrossEntropy]
+        public partial class CharLstm;
+        """;
+
+    public const string GestureGru = """
+        using RnnGen;
+
+        namespace Games.Input;
+
+        [RnnModel(SequenceLength = 30, BatchSize = 8)]
+        [Input(Features = 6)]
+        [Gru(Hidden = 20)]
+        [Dense(Outputs = 3)]
+        [MeanSquaredError]
+        internal sealed partial class GestureGru;
+        """;
+
+    public const string MixedStack = """
+        using RnnGen;
+
+        [RnnModel(SequenceLength = 4, BatchSize = 2)]
+        [Embedding(Vocabulary = 9, Dimensions = 12)]
+        [Lstm(Hidden = 19, Name = "enc")]
+        [Gru(Hidden = 24, Name = "mid")]
+        [Rnn(Hidden = 8, Activation = RnnActivation.Relu, Name = "top")]
+        [Dense(Outputs = 9, Name = "head")]
+        [SoftmaxCrossEntropy]
+        public partial class MixedStack;
+        """;
+
+    [Fact]
+    public void CharLstm_Generated() => Verify(CharLstm);
+
+    [Fact]
+    public void GestureGru_Generated() => Verify(GestureGru);
+
+    [Fact]
+    public void MixedStack_Generated() => Verify(MixedStack);
+
+    [Fact]
+    public void Output_IsDeterministic()
+    {
+        string first = string.Join("\n", GeneratorHarness.Run(CharLstm).Result.GeneratedTrees.Select(t => t.ToString()));
+        string second = string.Join("\n", GeneratorHarness.Run(CharLstm).Result.GeneratedTrees.Select(t => t.ToString()));
+        Assert.Equal(first, second);
+    }
+
+    private static void Verify(string source, [CallerMemberName] string test = "", [CallerFilePath] string file = "")
+    {
+        var (result, output) = GeneratorHarness.Run(source);
+        Assert.Empty(result.Diagnostics);
+
+        // Compile-clean: the generated code compiles without errors or warnings.
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
+        Assert.True(problems.Length == 0, string.Join("\n", problems.Select(p => p.ToString())));
+
+        var generated = result.Results.Single().GeneratedSources;
+        Assert.Equal(2, generated.Length);
+        string directory = Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
+        Directory.CreateDirectory(directory);
+        bool accept = Environment.GetEnvironmentVariable("RNNGEN_ACCEPT_SNAPSHOTS") == "1";
+        var mismatches = new System.Collections.Generic.List<string>();
+        foreach (var source1 in generated)
+        {
+            string hint = source1.HintName.EndsWith(".cs", StringComparison.Ordinal) ? source1.HintName[..^3] : source1.HintName;
+            string verified = Path.Combine(directory, $"{test}.{hint}.verified.cs");
+            string received = Path.Combine(directory, $"{test}.{hint}.received.cs");
+            string text = source1.SourceText.ToString();
+            if (accept)
+            {
+                File.WriteAllText(verified, text);
+                File.Delete(received);
+                continue;
+            }
+
+            if (!File.Exists(verified) || File.ReadAllText(verified) != text)
+            {
+                File.WriteAllText(received, text);
+                mismatches.Add(verified);
+            }
+            else
+            {
+                File.Delete(received);
+            }
+        }
+
+        Assert.True(mismatches.Count == 0, "Generated code differs from the baseline (see the .received.cs files; RNNGEN_ACCEPT_SNAPSHOTS=1 accepts): " + string.Join(", ", mismatches));
+    }
+}

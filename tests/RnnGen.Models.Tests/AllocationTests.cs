@@ -1,0 +1,57 @@
+using System;
+using Xunit;
+
+namespace RnnGen.Models.Tests;
+
+/// <summary>After construction and one warm-up call, the hot paths allocate nothing on the GC heap.</summary>
+public sealed class AllocationTests
+{
+    [Fact]
+    public void Forward_TrainStep_Step_AllocateNothing()
+    {
+        var fixture = Fixture.Load("CharLstm");
+        using var model = new CharLstm(seed: 3);
+        int[] inputs = fixture.TokenInputs;
+        int[] targets = fixture.ClassTargets;
+        var outputs = new float[CharLstm.BatchSize * CharLstm.SequenceLength * CharLstm.OutputSize];
+        var stepOutput = new float[CharLstm.OutputSize];
+        using var state = model.NewState();
+
+        model.Forward(inputs, outputs);
+        model.TrainStep(inputs, targets);
+        model.Step(state, inputs[0], stepOutput);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            model.Forward(inputs, outputs);
+            model.TrainStep(inputs, targets);
+            model.Step(state, inputs[i], stepOutput);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void FloatInputModel_AllocatesNothing()
+    {
+        var fixture = Fixture.Load("Gru1Mse");
+        using var model = new Gru1Mse(seed: 3);
+        float[] inputs = fixture.FloatInputs;
+        float[] targets = fixture.FloatTargets;
+        var outputs = new float[Gru1Mse.BatchSize * Gru1Mse.SequenceLength * Gru1Mse.OutputSize];
+        var stepOutput = new float[Gru1Mse.OutputSize];
+        using var state = model.NewState();
+
+        model.Forward(inputs, outputs);
+        model.TrainStep(inputs, targets);
+        model.Step(state, inputs.AsSpan(0, Gru1Mse.InputSize), stepOutput);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        model.Forward(inputs, outputs);
+        model.TrainStep(inputs, targets);
+        model.Step(state, inputs.AsSpan(0, Gru1Mse.InputSize), stepOutput);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

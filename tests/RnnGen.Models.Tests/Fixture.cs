@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using RnnGen;
+
+namespace RnnGen.Models.Tests;
+
+/// <summary>
+/// One PyTorch reference file written by tests/fixtures-src/make_fixtures.py: parameters
+/// (<c>param.{name}</c>), inputs, targets, and the float64 reference's output, loss and gradients
+/// (<c>grad.{name}</c>).
+/// </summary>
+internal sealed class Fixture
+{
+    private readonly IReadOnlyDictionary<string, TensorData> _tensors;
+
+    private Fixture(string name, IReadOnlyDictionary<string, TensorData> tensors)
+    {
+        Name = name;
+        _tensors = tensors;
+    }
+
+    public string Name { get; }
+
+    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name + ".safetensors");
+
+    public static Fixture Load(string name) => new(name, SafeTensors.ReadAll(PathOf(name)));
+
+    public int[] TokenInputs => Array.ConvertAll(_tensors["input"].ToInt64Array(), v => checked((int)v));
+
+    public float[] FloatInputs => _tensors["input"].ToSingleArray();
+
+    public int[] ClassTargets => Array.ConvertAll(_tensors["target"].ToInt64Array(), v => checked((int)v));
+
+    public float[] FloatTargets => _tensors["target"].ToSingleArray();
+
+    public float[] Output => _tensors["output"].ToSingleArray();
+
+    public float Loss => _tensors["loss"].ToSingleArray()[0];
+
+    public float[] Gradient(string parameter) => _tensors["grad." + parameter].ToSingleArray();
+
+    /// <summary>Copies the fixture's parameters into the model, checking names and shapes.</summary>
+    public void CopyParametersTo(IReadOnlyList<Parameter> parameters)
+    {
+        int count = 0;
+        foreach (var (key, tensor) in _tensors)
+        {
+            if (key.StartsWith("param.", StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        if (count != parameters.Count)
+        {
+            throw new InvalidDataException($"{Name}: the fixture has {count} parameters, the model {parameters.Count}.");
+        }
+
+        foreach (Parameter p in parameters)
+        {
+            TensorData tensor = _tensors["param." + p.Name];
+            if (!System.Linq.Enumerable.SequenceEqual(tensor.Shape, p.Shape))
+            {
+                throw new InvalidDataException($"{Name}: shape of {p.Name} differs.");
+            }
+
+            tensor.ToSingleArray().CopyTo(p.Value);
+        }
+    }
+}

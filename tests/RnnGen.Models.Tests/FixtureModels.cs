@@ -1,0 +1,70 @@
+using RnnGen;
+
+// The models of tests/Fixtures, declared exactly as tests/fixtures-src/make_fixtures.py builds
+// them in PyTorch. Names, sizes and losses must match that script's table.
+namespace RnnGen.Models.Tests;
+
+[RnnModel(SequenceLength = 4, BatchSize = 3)]
+[Input(Features = 3)]
+[Rnn(Hidden = 5)]
+[Dense(Outputs = 2)]
+[MeanSquaredError]
+public partial class RnnTanh;
+
+[RnnModel(SequenceLength = 5, BatchSize = 2)]
+[Embedding(Vocabulary = 7, Dimensions = 6)]
+[Rnn(Hidden = 9, Layers = 2, Activation = RnnActivation.Relu)]
+[Dense(Outputs = 7)]
+[SoftmaxCrossEntropy]
+public partial class RnnRelu2;
+
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
+[Embedding(Vocabulary = 11, Dimensions = 8)]
+[Lstm(Hidden = 13)]
+[Dense(Outputs = 11)]
+[SoftmaxCrossEntropy]
+public partial class Lstm1;
+
+[RnnModel(SequenceLength = 4, BatchSize = 2)]
+[Input(Features = 5)]
+[Lstm(Hidden = 20, Layers = 3)]
+[Dense(Outputs = 4)]
+[MeanSquaredError]
+public partial class Lstm3Mse;
+
+[RnnModel(SequenceLength = 5, BatchSize = 4)]
+[Embedding(Vocabulary = 10, Dimensions = 7)]
+[Gru(Hidden = 17, Layers = 2)]
+[Dense(Outputs = 10)]
+[SoftmaxCrossEntropy]
+public partial class Gru2;
+
+[RnnModel(SequenceLength = 3, BatchSize = 2)]
+[Input(Features = 4)]
+[Gru(Hidden = 33)]
+[Dense(Outputs = 3)]
+[MeanSquaredError]
+public partial class Gru1Mse;
+
+[RnnModel(SequenceLength = 4, BatchSize = 2)]
+[Embedding(Vocabulary = 9, Dimensions = 12)]
+[Lstm(Hidden = 19, Name = "enc")]
+[Gru(Hidden = 24, Name = "mid")]
+[Rnn(Hidden = 8, Name = "top")]
+[Dense(Outputs = 9, Name = "head")]
+[SoftmaxCrossEntropy]
+public partial class Mixed;
+
+[RnnModel(SequenceLength = 8, BatchSize = 4)]
+[Embedding(Vocabulary = 65, Dimensions = 32)]
+[Lstm(Hidden = 128, Layers = 2)]
+[Dense(Outputs = 65)]
+[SoftmaxCrossEntropy]
+public partial class CharLstm;
+
+[RnnModel(SequenceLength = 16, BatchSize = 1)]
+[Input(Features = 1)]
+[Lstm(Hidden = 40)]
+[Dense(Outputs = 1)]
+[MeanSquaredError]
+public partial class Lstm40;

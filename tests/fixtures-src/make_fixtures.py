@@ -1,0 +1,416 @@
+#!/usr/bin/env python3
+"""Generate the PyTorch reference fixtures used by the RnnGen C# tests.
+
+Run from the repository root:
+
+    /usr/bin/python3 tests/fixtures-src/make_fixtures.py
+
+Everything is written to tests/Fixtures/ as safetensors files:
+
+* ``{Model}.safetensors`` for every entry of ``MODELS`` below: the float32
+  parameters of a small sequential recurrent model, a batch of inputs and
+  targets, and the reference output, loss and parameter gradients.
+* ``optimizers.safetensors``: parameter trajectories of torch.optim SGD /
+  Adam / Adagrad over five steps, plus one gradient-norm clipping case.
+
+The script is deterministic: every random draw comes from a fixed seed,
+torch runs single-threaded, and the files are written byte for byte by the
+small writer below (no dependency on the ``safetensors`` package). Every
+file is read back and checked after it is written.
+
+Safetensors layout (https://github.com/huggingface/safetensors):
+
+    u64 little-endian N | N bytes UTF-8 JSON header | raw data
+
+The header maps tensor names to {"dtype", "shape", "data_offsets": [b, e]}
+(offsets relative to the start of the data section) plus a "__metadata__"
+object of string -> string. Here the header is padded with trailing spaces
+so that N is a multiple of 8, and tensors are stored contiguously in header
+order. Scalars have shape [].
+"""
+
+import hashlib
+import json
+import os
+import struct
+import sys
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# ---------------------------------------------------------------------------
+# Model table. Add a row to add a fixture.
+#
+#   name       file name (tests/Fixtures/{name}.safetensors) and metadata "model"
+#   seed       torch.manual_seed used for the default parameter initialisation;
+#              the inputs/targets use an independent generator seeded seed + 1000
+#   T, B       sequence length and batch size
+#   inp        Embedding(layer name, V, D) for token ids, or Features(F)
+#   rec        recurrent layers in order, each feeding the next:
+#              Rec(layer name, kind in {"rnn_tanh", "rnn_relu", "lstm", "gru"},
+#                  hidden size, num_layers)
+#   dense      Dense(layer name, O): nn.Linear applied at every time step
+#   loss       "ce" (cross entropy over [B*T, O] logits, mean) or "mse" (mean)
+# ---------------------------------------------------------------------------
+Embedding = namedtuple("Embedding", "name vocab dim")
+Features = namedtuple("Features", "size")
+Rec = namedtuple("Rec", "name kind hidden layers")
+Dense = namedtuple("Dense", "name out")
+Model = namedtuple("Model", "name seed T B inp rec dense loss")
+
+MODELS = [
+    Model("RnnTanh", 101, T=4, B=3, inp=Features(3),
+          rec=[Rec("rnn", "rnn_tanh", 5, 1)], dense=Dense("dense", 2), loss="mse"),
+    Model("RnnRelu2", 102, T=5, B=2, inp=Embedding("embedding", 7, 6),
+          rec=[Rec("rnn", "rnn_relu", 9, 2)], dense=Dense("dense", 7), loss="ce"),
+    Model("Lstm1", 103, T=6, B=3, inp=Embedding("embedding", 11, 8),
+          rec=[Rec("lstm", "lstm", 13, 1)], dense=Dense("dense", 11), loss="ce"),
+    Model("Lstm3Mse", 104, T=4, B=2, inp=Features(5),
+          rec=[Rec("lstm", "lstm", 20, 3)], dense=Dense("dense", 4), loss="mse"),
+    Model("Gru2", 105, T=5, B=4, inp=Embedding("embedding", 10, 7),
+          rec=[Rec("gru", "gru", 17, 2)], dense=Dense("dense", 10), loss="ce"),
+    Model("Gru1Mse", 106, T=3, B=2, inp=Features(4),
+          rec=[Rec("gru", "gru", 33, 1)], dense=Dense("dense", 3), loss="mse"),
+    Model("Mixed", 107, T=4, B=2, inp=Embedding("embedding", 9, 12),
+          rec=[Rec("enc", "lstm", 19, 1), Rec("mid", "gru", 24, 1),
+               Rec("top", "rnn_tanh", 8, 1)],
+          dense=Dense("head", 9), loss="ce"),
+    Model("CharLstm", 108, T=8, B=4, inp=Embedding("embedding", 65, 32),
+          rec=[Rec("lstm", "lstm", 128, 2)], dense=Dense("dense", 65), loss="ce"),
+    Model("Lstm40", 109, T=16, B=1, inp=Features(1),
+          rec=[Rec("lstm", "lstm", 40, 1)], dense=Dense("dense", 1), loss="mse"),
+]
+
+# Optimizer configurations: (name, torch.optim class name, hyper-parameters).
+# The metadata string lists the full hyper-parameters, defaults included.
+OPTIMIZERS = [
+    ("sgd", "SGD", {"lr": 0.1}),
+    ("sgd_momentum", "SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd_nesterov", "SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    ("sgd_weight_decay", "SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+    ("adam", "Adam", {"lr": 0.01}),
+    ("adam_weight_decay", "Adam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adagrad", "Adagrad", {"lr": 0.1}),
+    ("adagrad_initial_accumulator", "Adagrad",
+     {"lr": 0.1, "initial_accumulator_value": 0.5}),
+]
+OPTIMIZER_DEFAULTS = {
+    "SGD": {"lr": None, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "Adam": {"lr": None, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0},
+    "Adagrad": {"lr": None, "eps": 1e-10, "weight_decay": 0.0,
+                "initial_accumulator_value": 0.0},
+}
+OPTIMIZER_PARAM_SIZE = 37
+OPTIMIZER_STEPS = 5
+OPTIMIZER_SEED = 2000
+
+CLIP_SHAPES = [(5, 3), (7,), (2, 2, 2)]
+CLIP_MAX_NORM = 1.0
+CLIP_SEED = 3000
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT_DIR = os.path.join(REPO_ROOT, "tests", "Fixtures")
+
+# ---------------------------------------------------------------------------
+# safetensors writer / reader
+# ---------------------------------------------------------------------------
+DTYPES = {"F32": np.dtype("<f4"), "I64": np.dtype("<i8")}
+
+
+def to_array(value, dtype):
+    """Convert a torch tensor / numpy array to a contiguous little-endian array."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return np.array(value, dtype=DTYPES[dtype], order="C", copy=True)
+
+
+def write_safetensors(path, tensors, metadata):
+    """Write ``tensors`` (ordered name -> (dtype, array)) and ``metadata``."""
+    header = OrderedDict()
+    header["__metadata__"] = OrderedDict((str(k), str(v)) for k, v in metadata.items())
+    blobs = []
+    offset = 0
+    for name, (dtype, array) in tensors.items():
+        data = to_array(array, dtype).tobytes(order="C")
+        header[name] = OrderedDict([
+            ("dtype", dtype),
+            ("shape", [int(d) for d in to_array(array, dtype).shape]),
+            ("data_offsets", [offset, offset + len(data)]),
+        ])
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def read_safetensors(path):
+    """Read a file written by ``write_safetensors``; returns (tensors, metadata).
+
+    Checks the layout strictly: header length multiple of 8, known dtypes,
+    offsets contiguous in header order and consistent with shape, and no
+    trailing bytes after the last tensor.
+    """
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    assert n % 8 == 0, "header length not a multiple of 8"
+    header = json.loads(raw[8:8 + n].decode("utf-8"), object_pairs_hook=OrderedDict)
+    metadata = header.pop("__metadata__", {})
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
+    data = raw[8 + n:]
+    tensors = OrderedDict()
+    expected = 0
+    for name, info in header.items():
+        dtype = DTYPES[info["dtype"]]
+        begin, end = info["data_offsets"]
+        shape = tuple(info["shape"])
+        assert begin == expected, f"{name}: not contiguous"
+        assert end - begin == int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, name
+        tensors[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(shape)
+        expected = end
+    assert expected == len(data), "trailing bytes after the last tensor"
+    return tensors, metadata
+
+
+def write_and_check(path, tensors, metadata):
+    """Write a file, read it back and compare every tensor bit for bit."""
+    write_safetensors(path, tensors, metadata)
+    back, back_meta = read_safetensors(path)
+    assert list(back) == list(tensors), "tensor order changed"
+    assert back_meta == {str(k): str(v) for k, v in metadata.items()}
+    for name, (dtype, array) in tensors.items():
+        a = to_array(array, dtype)
+        assert back[name].dtype == a.dtype and back[name].shape == a.shape, name
+        assert back[name].tobytes() == a.tobytes(), name
+    return back, back_meta
+
+
+# ---------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------
+class Stack(nn.Module):
+    """Input layer -> recurrent layers -> per-time-step Linear.
+
+    Sub-modules are registered under their layer names, so the state_dict
+    keys are exactly ``{layer name}.{PyTorch parameter name}``.
+    """
+
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        size = spec.inp.size if isinstance(spec.inp, Features) else spec.inp.dim
+        if isinstance(spec.inp, Embedding):
+            self.add_module(spec.inp.name, nn.Embedding(spec.inp.vocab, spec.inp.dim))
+        for r in spec.rec:
+            if r.kind in ("rnn_tanh", "rnn_relu"):
+                m = nn.RNN(size, r.hidden, num_layers=r.layers, batch_first=True,
+                           nonlinearity=r.kind[4:])
+            elif r.kind == "lstm":
+                m = nn.LSTM(size, r.hidden, num_layers=r.layers, batch_first=True)
+            elif r.kind == "gru":
+                m = nn.GRU(size, r.hidden, num_layers=r.layers, batch_first=True)
+            else:
+                raise ValueError(r.kind)
+            self.add_module(r.name, m)
+            size = r.hidden
+        self.add_module(spec.dense.name, nn.Linear(size, spec.dense.out))
+
+    def forward(self, x, trace=None):
+        if isinstance(self.spec.inp, Embedding):
+            x = getattr(self, self.spec.inp.name)(x)
+        for r in self.spec.rec:
+            x, _ = getattr(self, r.name)(x)  # zero initial hidden/cell state
+            if trace is not None:
+                trace[r.name] = x.detach()
+        return getattr(self, self.spec.dense.name)(x)
+
+
+def loss_fn(spec, output, target):
+    if spec.loss == "ce":
+        return F.cross_entropy(output.reshape(-1, spec.dense.out), target.reshape(-1))
+    if spec.loss == "mse":
+        return F.mse_loss(output, target)
+    raise ValueError(spec.loss)
+
+
+def describe(spec):
+    if isinstance(spec.inp, Embedding):
+        parts = [f"Embedding '{spec.inp.name}' V={spec.inp.vocab} D={spec.inp.dim}"]
+    else:
+        parts = [f"float features F={spec.inp.size}"]
+    names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU"}
+    for r in spec.rec:
+        parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
+    parts.append(f"Linear '{spec.dense.name}' O={spec.dense.out}")
+    loss = "cross entropy (mean over B*T)" if spec.loss == "ce" else "MSE (mean)"
+    return (" -> ".join(parts) + f"; {loss}; B={spec.B} T={spec.T}; batch_first, "
+            "zero initial state; output/loss/grads computed in float64 from the "
+            "float32 parameters, stored as F32")
+
+
+def make_data(spec):
+    g = torch.Generator().manual_seed(spec.seed + 1000)
+    if isinstance(spec.inp, Embedding):
+        x = torch.randint(0, spec.inp.vocab, (spec.B, spec.T), generator=g, dtype=torch.int64)
+    else:
+        x = torch.randn(spec.B, spec.T, spec.inp.size, generator=g, dtype=torch.float32)
+    if spec.loss == "ce":
+        y = torch.randint(0, spec.dense.out, (spec.B, spec.T), generator=g, dtype=torch.int64)
+    else:
+        y = torch.randn(spec.B, spec.T, spec.dense.out, generator=g, dtype=torch.float32)
+    return x, y
+
+
+# Models whose bare state_dict is also written (see make_model_fixture).
+STATE_DICT_MODELS = {"Mixed"}
+
+
+def make_model_fixture(spec):
+    torch.manual_seed(spec.seed)
+    model = Stack(spec)  # PyTorch default initialisation, float32
+    params32 = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
+    x, y = make_data(spec)
+
+    # Float32 forward, only used as a sanity check of the float64 reference.
+    with torch.no_grad():
+        out32 = model(x)
+
+    model = model.double()  # exact widening of the float32 values
+    x64 = x if x.dtype == torch.int64 else x.double()
+    y64 = y if y.dtype == torch.int64 else y.double()
+    model.zero_grad()
+    trace = {}
+    output = model(x64, trace)
+    loss = loss_fn(spec, output, y64)
+    loss.backward()
+    named = OrderedDict(model.named_parameters())
+    assert list(named) == list(params32), "parameter order differs from state_dict"
+
+    # Sanity checks.
+    assert torch.allclose(out32.double(), output.detach(), rtol=1e-4, atol=1e-5)
+    for r in spec.rec:
+        if r.kind == "rnn_relu":
+            frac = (trace[r.name] > 0).double().mean().item()
+            assert frac > 0.2, f"{spec.name}: ReLU layer '{r.name}' mostly dead ({frac:.2f})"
+            for k in range(r.layers):
+                for p in ("weight_ih", "weight_hh"):
+                    g = named[f"{r.name}.{p}_l{k}"].grad
+                    assert g.abs().max() > 0, f"{spec.name}: zero gradient {p}_l{k}"
+    for k, p in named.items():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), k
+
+    tensors = OrderedDict()
+    for k, v in params32.items():
+        tensors[f"param.{k}"] = ("F32", v)
+    tensors["input"] = ("I64", x) if x.dtype == torch.int64 else ("F32", x)
+    tensors["target"] = ("I64", y) if y.dtype == torch.int64 else ("F32", y)
+    tensors["output"] = ("F32", output.detach())
+    tensors["loss"] = ("F32", loss.detach())
+    for k, p in named.items():
+        tensors[f"grad.{k}"] = ("F32", p.grad)
+    metadata = OrderedDict([("model", spec.name), ("description", describe(spec))])
+
+    path = os.path.join(OUT_DIR, f"{spec.name}.safetensors")
+    back, _ = write_and_check(path, tensors, metadata)
+
+    # For one model, also the bare state_dict exactly as PyTorch names it (what
+    # safetensors.torch.save_file(model.state_dict(), ...) writes), to prove a generated model
+    # loads a PyTorch module's weights with no renaming.
+    if spec.name in STATE_DICT_MODELS:
+        state = OrderedDict((k, ("F32", v)) for k, v in params32.items())
+        write_and_check(os.path.join(OUT_DIR, f"{spec.name}.state_dict.safetensors"), state,
+                        OrderedDict([("format", "pt")]))
+
+    # Re-derive the loss from the stored output/target (float32 round trip).
+    out = back["output"].astype(np.float64)
+    if spec.loss == "ce":
+        z = out.reshape(-1, spec.dense.out)
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        ref = -logp[np.arange(z.shape[0]), back["target"].reshape(-1)].mean()
+    else:
+        ref = ((out - back["target"].astype(np.float64)) ** 2).mean()
+    assert abs(ref - float(back["loss"])) <= 1e-5 * max(1.0, abs(ref)), (ref, back["loss"])
+    return path, float(back["loss"])
+
+
+# ---------------------------------------------------------------------------
+# Optimizers and gradient clipping
+# ---------------------------------------------------------------------------
+def full_hyper(cls_name, hyper):
+    full = OrderedDict()
+    for k, default in OPTIMIZER_DEFAULTS[cls_name].items():
+        full[k] = hyper.get(k, default)
+    assert set(hyper) <= set(full), hyper
+    return full
+
+
+def make_optimizer_fixture():
+    tensors = OrderedDict()
+    metadata = OrderedDict()
+    for index, (name, cls_name, hyper) in enumerate(OPTIMIZERS):
+        full = full_hyper(cls_name, hyper)
+        g = torch.Generator().manual_seed(OPTIMIZER_SEED + index)
+        init = torch.randn(OPTIMIZER_PARAM_SIZE, generator=g, dtype=torch.float32)
+        grads = [torch.randn(OPTIMIZER_PARAM_SIZE, generator=g, dtype=torch.float32)
+                 for _ in range(OPTIMIZER_STEPS)]
+        p = nn.Parameter(init.clone())
+        kwargs = dict(full)
+        if "betas" in kwargs:
+            kwargs["betas"] = tuple(kwargs["betas"])
+        opt = getattr(torch.optim, cls_name)([p], **kwargs)
+        tensors[f"{name}.param.init"] = ("F32", init)
+        for k, grad in enumerate(grads):
+            tensors[f"{name}.grad.{k}"] = ("F32", grad)
+        for k, grad in enumerate(grads):
+            p.grad = grad.clone()
+            opt.step()
+            tensors[f"{name}.param.{k}"] = ("F32", p.detach().clone())
+        metadata[name] = json.dumps(full)
+
+    g = torch.Generator().manual_seed(CLIP_SEED)
+    grads = [torch.randn(*s, generator=g, dtype=torch.float32) for s in CLIP_SHAPES]
+    params = [nn.Parameter(torch.zeros(*s)) for s in CLIP_SHAPES]
+    for p, grad in zip(params, grads):
+        p.grad = grad.clone()
+    norm = torch.nn.utils.clip_grad_norm_(params, max_norm=CLIP_MAX_NORM)
+    assert norm.item() > CLIP_MAX_NORM, "clipping case does not clip"
+    for i, grad in enumerate(grads):
+        tensors[f"clip.grad.{i}"] = ("F32", grad)
+    for i, p in enumerate(params):
+        tensors[f"clip.clipped.{i}"] = ("F32", p.grad.detach().clone())
+    tensors["clip.norm"] = ("F32", norm.detach())
+    metadata["clip"] = json.dumps({"max_norm": CLIP_MAX_NORM})
+
+    path = os.path.join(OUT_DIR, "optimizers.safetensors")
+    write_and_check(path, tensors, metadata)
+    return path
+
+
+def main():
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    written = []
+    for spec in MODELS:
+        path, loss = make_model_fixture(spec)
+        written.append(path)
+        print(f"{spec.name:10s} loss={loss:.6f}")
+    written.append(make_optimizer_fixture())
+    for path in written:
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        print(f"{os.path.relpath(path, REPO_ROOT)}  {os.path.getsize(path):8d} bytes  {digest[:16]}")
+    print(f"torch {torch.__version__}, numpy {np.__version__}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
