@@ -86,6 +86,12 @@ public static class Program
         if (options.Steps > 0)
         {
             Train(model, train, validation, options);
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(options.Out));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
             model.Save(options.Out);
             VocabularyFile.Write(options.Out, vocabulary);
             Console.WriteLine($"Saved weights to {options.Out} (and its vocabulary to {VocabularyFile.PathFor(options.Out)}).");

@@ -17,9 +17,13 @@ internal static class Code
     public static string Float(double value) =>
         ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 
-    /// <summary>"ref Unsafe.Add(ref origin, offset)", or "ref origin" when the offset is the literal 0.</summary>
-    public static string RefAt(string origin, string offset) =>
-        offset == "0" ? "ref " + origin : $"ref {Unsafe}.Add(ref {origin}, {offset})";
+    /// <summary>
+    /// "ref At(ref origin, offset)", or "ref origin" when the offset is the literal 0. <c>At</c> is the
+    /// generated Kernels class's one-line wrapper of Unsafe.Add; <paramref name="helper"/> names it
+    /// from outside that class.
+    /// </summary>
+    public static string RefAt(string origin, string offset, string helper = "At") =>
+        offset == "0" ? "ref " + origin : $"ref {helper}(ref {origin}, {offset})";
 
     /// <summary>
     /// "constant + index" with the constant folded away when zero, or added into the index when

@@ -164,7 +164,7 @@ internal static class MatrixKernelEmitter
             }
 
             string index = r == 0 ? "n" : "n + " + Code.Int(r);
-            w.Line($"{Code.Unsafe}.Add(ref yRow, {index}) = {Code.Unsafe}.Add(ref bias, {index}) + {string.Join(" + ", terms)};");
+            w.Line($"At(ref yRow, {index}) = At(ref bias, {index}) + {string.Join(" + ", terms)};");
         }
     }
 
@@ -177,7 +177,7 @@ internal static class MatrixKernelEmitter
             using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
             {
                 w.Line($"ref float dwRow = {Code.RefAt("dw", "n * " + Code.Int(k))};");
-                w.Line("ref float dyColumn = ref " + Code.Unsafe + ".Add(ref dy, n);");
+                w.Line("ref float dyColumn = ref At(ref dy, n);");
                 w.Line("// One block of dW's row stays in a register while every row of x is added into it.");
                 if (mainEnd > 0)
                 {
@@ -198,10 +198,10 @@ internal static class MatrixKernelEmitter
                 w.Line("float biasSum = 0f;");
                 using (w.Open("for (int c = 0; c < count; c++)"))
                 {
-                    w.Line($"biasSum += {Code.Unsafe}.Add(ref dyColumn, c * {Code.Int(n)});");
+                    w.Line($"biasSum += At(ref dyColumn, c * {Code.Int(n)});");
                 }
 
-                w.Line($"{Code.Unsafe}.Add(ref db, n) += biasSum;");
+                w.Line($"At(ref db, n) += biasSum;");
             }
         }
 
@@ -213,7 +213,7 @@ internal static class MatrixKernelEmitter
         w.Line($"{tier.Type} acc = {tier.Load("dwRow", i)};");
         using (w.Open("for (int c = 0; c < count; c++)"))
         {
-            string dyValue = tier.Broadcast($"{Code.Unsafe}.Add(ref dyColumn, c * {Code.Int(n)})");
+            string dyValue = tier.Broadcast($"At(ref dyColumn, c * {Code.Int(n)})");
             w.Line($"acc = {Code.Simd}.MultiplyAdd({dyValue}, {tier.Load("x", $"c * {Code.Int(k)} + {i}")}, acc);");
         }
 
@@ -257,7 +257,7 @@ internal static class MatrixKernelEmitter
         w.Line($"{tier.Type} acc = {tier.Load("dxRow", i)};");
         using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
         {
-            string dyValue = tier.Broadcast($"{Code.Unsafe}.Add(ref dyRow, n)");
+            string dyValue = tier.Broadcast($"At(ref dyRow, n)");
             w.Line($"acc = {Code.Simd}.MultiplyAdd({dyValue}, {tier.Load("w", $"n * {Code.Int(k)} + {i}")}, acc);");
         }
 

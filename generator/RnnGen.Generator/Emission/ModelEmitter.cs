@@ -62,6 +62,10 @@ internal static class ModelEmitter
                 w.Line(GeneratedCode);
                 using (w.Open("private static class Kernels"))
                 {
+                    w.Line("/// <summary>The float <paramref name=\"offset\"/> elements past <paramref name=\"origin\"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>");
+                    w.Line(Code.AggressiveInlining);
+                    w.Line($"public static ref float At(ref float origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
+                    w.Line();
                     var shapes = new SortedSet<(int N, int K)>();
                     foreach (var stage in plan.Stages)
                     {
@@ -133,7 +137,7 @@ internal static class ModelEmitter
 
     private static string P(ParameterPlan p) => "Layout." + p.Identifier;
 
-    private static string U(string origin, string offset) => Code.RefAt(origin, offset);
+    private static string U(string origin, string offset) => Code.RefAt(origin, offset, "Kernels.At");
 
     private static void EmitConstantsAndFields(IndentedWriter w, ModelPlan plan)
     {

@@ -13,7 +13,6 @@ namespace RnnGen.Generator.Planning;
 internal sealed class VectorTier
 {
     private const string Intrinsics = "global::System.Runtime.Intrinsics.";
-    private const string UnsafeClass = "global::System.Runtime.CompilerServices.Unsafe";
 
     public static readonly VectorTier V512 = new("Vector512", 16);
     public static readonly VectorTier V256 = new("Vector256", 8);
@@ -52,12 +51,12 @@ internal sealed class VectorTier
 
     public string Load(string reference, string offset) =>
         IsScalar
-            ? $"{UnsafeClass}.Add(ref {reference}, {offset})"
+            ? $"At(ref {reference}, {offset})"
             : $"{Intrinsics}{Name}.LoadUnsafe(ref {reference}, (nuint)({offset}))";
 
     public string Store(string value, string reference, string offset) =>
         IsScalar
-            ? $"{UnsafeClass}.Add(ref {reference}, {offset}) = {value};"
+            ? $"At(ref {reference}, {offset}) = {value};"
             : $"{Intrinsics}{Name}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));";
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{Intrinsics}{Name}.Create({scalar})";

@@ -15,6 +15,10 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         private static class Kernels
         {
+            /// <summary>The float <paramref name="offset"/> elements past <paramref name="origin"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+
             // ---- 65 × 128 weight matrix ----
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [65, 128] (row-major, PyTorch layout).</summary>
@@ -43,15 +47,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 65);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 65);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 64; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -64,21 +68,21 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
                     }
                     for (int n = 64; n < 65; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
+                        ref float w0 = ref At(ref w, n * 128);
                         global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 128; i += 16)
                         {
                             global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
                     }
                 }
             }
@@ -87,15 +91,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 65);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 65);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 64; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -108,21 +112,21 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                     }
                     for (int n = 64; n < 65; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
+                        ref float w0 = ref At(ref w, n * 128);
                         global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 128; i += 8)
                         {
                             global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
                     }
                 }
             }
@@ -131,15 +135,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 65);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 65);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 64; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -152,21 +156,21 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                     }
                     for (int n = 64; n < 65; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
+                        ref float w0 = ref At(ref w, n * 128);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 128; i += 4)
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
                     }
                 }
             }
@@ -175,42 +179,42 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 65);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 65);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 64; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         float acc0 = 0f;
                         float acc1 = 0f;
                         float acc2 = 0f;
                         float acc3 = 0f;
                         for (int i = 0; i < 128; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                     }
                     for (int n = 64; n < 65; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
+                        ref float w0 = ref At(ref w, n * 128);
                         float acc0 = 0f;
                         for (int i = 0; i < 128; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
                     }
                 }
             }
@@ -241,24 +245,24 @@ namespace Samples
             {
                 for (int n = 0; n < 65; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65);
+                        biasSum += At(ref dyColumn, c * 65);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -266,24 +270,24 @@ namespace Samples
             {
                 for (int n = 0; n < 65; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65);
+                        biasSum += At(ref dyColumn, c * 65);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -291,24 +295,24 @@ namespace Samples
             {
                 for (int n = 0; n < 65; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65);
+                        biasSum += At(ref dyColumn, c * 65);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -316,24 +320,24 @@ namespace Samples
             {
                 for (int n = 0; n < 65; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                        float acc = At(ref dwRow, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 65), At(ref x, c * 128 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                        At(ref dwRow, i) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 65);
+                        biasSum += At(ref dyColumn, c * 65);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -363,15 +367,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 65);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 65);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -382,15 +386,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 65);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 65);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -401,15 +405,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 65);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 65);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -420,17 +424,17 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 65);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 65);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                        float acc = At(ref dxRow, i);
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 128 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                        At(ref dxRow, i) = acc;
                     }
                 }
             }
@@ -463,15 +467,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 32);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 32);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 32);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 64);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 96);
+                        ref float w0 = ref At(ref w, n * 32);
+                        ref float w1 = ref At(ref w0, 32);
+                        ref float w2 = ref At(ref w0, 64);
+                        ref float w3 = ref At(ref w0, 96);
                         global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -484,10 +488,10 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
                     }
                 }
             }
@@ -496,15 +500,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 32);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 32);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 32);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 64);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 96);
+                        ref float w0 = ref At(ref w, n * 32);
+                        ref float w1 = ref At(ref w0, 32);
+                        ref float w2 = ref At(ref w0, 64);
+                        ref float w3 = ref At(ref w0, 96);
                         global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -517,10 +521,10 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                     }
                 }
             }
@@ -529,15 +533,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 32);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 32);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 32);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 64);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 96);
+                        ref float w0 = ref At(ref w, n * 32);
+                        ref float w1 = ref At(ref w0, 32);
+                        ref float w2 = ref At(ref w0, 64);
+                        ref float w3 = ref At(ref w0, 96);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -550,10 +554,10 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                     }
                 }
             }
@@ -562,31 +566,31 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 32);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 32);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 32);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 32);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 64);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 96);
+                        ref float w0 = ref At(ref w, n * 32);
+                        ref float w1 = ref At(ref w0, 32);
+                        ref float w2 = ref At(ref w0, 64);
+                        ref float w3 = ref At(ref w0, 96);
                         float acc0 = 0f;
                         float acc1 = 0f;
                         float acc2 = 0f;
                         float acc3 = 0f;
                         for (int i = 0; i < 32; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                     }
                 }
             }
@@ -617,24 +621,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 32);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -642,24 +646,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 32);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -667,24 +671,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 32);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -692,24 +696,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 32);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                        float acc = At(ref dwRow, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 32 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 512), At(ref x, c * 32 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                        At(ref dwRow, i) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -739,15 +743,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 32);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 32);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -758,15 +762,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 32);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 32);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -777,15 +781,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 32);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 32);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -796,17 +800,17 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 32);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 32);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                        float acc = At(ref dxRow, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 32 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 32 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                        At(ref dxRow, i) = acc;
                     }
                 }
             }
@@ -839,15 +843,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -860,10 +864,10 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
                     }
                 }
             }
@@ -872,15 +876,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -893,10 +897,10 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                     }
                 }
             }
@@ -905,15 +909,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -926,10 +930,10 @@ namespace Samples
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                     }
                 }
             }
@@ -938,31 +942,31 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 512);
+                    ref float xRow = ref At(ref x, c * 128);
+                    ref float yRow = ref At(ref y, c * 512);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 512; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 128);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 256);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 384);
+                        ref float w0 = ref At(ref w, n * 128);
+                        ref float w1 = ref At(ref w0, 128);
+                        ref float w2 = ref At(ref w0, 256);
+                        ref float w3 = ref At(ref w0, 384);
                         float acc0 = 0f;
                         float acc1 = 0f;
                         float acc2 = 0f;
                         float acc3 = 0f;
                         for (int i = 0; i < 128; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                     }
                 }
             }
@@ -993,24 +997,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1018,24 +1022,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1043,24 +1047,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1068,24 +1072,24 @@ namespace Samples
             {
                 for (int n = 0; n < 512; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 128);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                        float acc = At(ref dwRow, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 128 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 512), At(ref x, c * 128 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                        At(ref dwRow, i) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 512);
+                        biasSum += At(ref dyColumn, c * 512);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1115,15 +1119,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -1134,15 +1138,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -1153,15 +1157,15 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -1172,17 +1176,17 @@ namespace Samples
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 512);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 128);
+                    ref float dyRow = ref At(ref dy, c * 512);
+                    ref float dxRow = ref At(ref dx, c * 128);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                        float acc = At(ref dxRow, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 128 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 128 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                        At(ref dxRow, i) = acc;
                     }
                 }
             }
@@ -1215,12 +1219,12 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 512);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 128);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 128);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 512);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float cNextRow = ref At(ref cNext, b * 128);
+                    ref float hNextRow = ref At(ref hNext, b * 128);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
                     for (int j = 0; j < 128; j += 16)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -1249,12 +1253,12 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 512);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 128);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 128);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 512);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float cNextRow = ref At(ref cNext, b * 128);
+                    ref float hNextRow = ref At(ref hNext, b * 128);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
                     for (int j = 0; j < 128; j += 8)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -1283,12 +1287,12 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 512);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 128);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 128);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 512);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float cNextRow = ref At(ref cNext, b * 128);
+                    ref float hNextRow = ref At(ref hNext, b * 128);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
                     for (int j = 0; j < 128; j += 4)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -1317,32 +1321,32 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 512);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 128);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 128);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 512);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float cNextRow = ref At(ref cNext, b * 128);
+                    ref float hNextRow = ref At(ref hNext, b * 128);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
                     for (int j = 0; j < 128; j++)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, j));
+                        var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 128 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 128 + j));
+                        var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 256 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 256 + j));
+                        var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 384 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 384 + j));
+                        var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                        var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, j) + i * g;
+                        var c = f * At(ref cPrevRow, j) + i * g;
                         var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) = i;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 128 + j) = f;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 256 + j) = g;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 384 + j) = o;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, j) = c;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, j) = tc;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, j) = o * tc;
+                        At(ref gatesRow, j) = i;
+                        At(ref gatesRow, 128 + j) = f;
+                        At(ref gatesRow, 256 + j) = g;
+                        At(ref gatesRow, 384 + j) = o;
+                        At(ref cNextRow, j) = c;
+                        At(ref tanhCRow, j) = tc;
+                        At(ref hNextRow, j) = o * tc;
                     }
                 }
             }
@@ -1373,13 +1377,13 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 128);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 128);
-                    ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 128);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 512);
+                    ref float dHRow = ref At(ref dH, b * 128);
+                    ref float dhNextRow = ref At(ref dhNext, b * 128);
+                    ref float dcNextRow = ref At(ref dcNext, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j += 16)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -1407,13 +1411,13 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 128);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 128);
-                    ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 128);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 512);
+                    ref float dHRow = ref At(ref dH, b * 128);
+                    ref float dhNextRow = ref At(ref dhNext, b * 128);
+                    ref float dcNextRow = ref At(ref dcNext, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j += 8)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -1441,13 +1445,13 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 128);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 128);
-                    ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 128);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 512);
+                    ref float dHRow = ref At(ref dH, b * 128);
+                    ref float dhNextRow = ref At(ref dhNext, b * 128);
+                    ref float dcNextRow = ref At(ref dcNext, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j += 4)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -1475,32 +1479,32 @@ namespace Samples
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 128);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 128);
-                    ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 128);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 512);
-                    ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 128);
-                    ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 128);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 512);
+                    ref float dHRow = ref At(ref dH, b * 128);
+                    ref float dhNextRow = ref At(ref dhNext, b * 128);
+                    ref float dcNextRow = ref At(ref dcNext, b * 128);
+                    ref float gatesRow = ref At(ref gates, b * 512);
+                    ref float tanhCRow = ref At(ref tanhC, b * 128);
+                    ref float cPrevRow = ref At(ref cPrev, b * 128);
+                    ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j++)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j);
-                        var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j);
-                        var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 128 + j);
-                        var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 256 + j);
-                        var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 384 + j);
-                        var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, j);
+                        var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
+                        var i = At(ref gatesRow, j);
+                        var f = At(ref gatesRow, 128 + j);
+                        var g = At(ref gatesRow, 256 + j);
+                        var o = At(ref gatesRow, 384 + j);
+                        var tc = At(ref tanhCRow, j);
                         // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                        var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, j) + dh * o * (1f - tc * tc);
+                        var dc = At(ref dcNextRow, j) + dh * o * (1f - tc * tc);
                         // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, j) = dc * g * i * (1f - i);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 128 + j) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, j) * f * (1f - f);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 256 + j) = dc * i * (1f - g * g);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 384 + j) = dh * tc * o * (1f - o);
+                        At(ref dARow, j) = dc * g * i * (1f - i);
+                        At(ref dARow, 128 + j) = dc * At(ref cPrevRow, j) * f * (1f - f);
+                        At(ref dARow, 256 + j) = dc * i * (1f - g * g);
+                        At(ref dARow, 384 + j) = dh * tc * o * (1f - o);
                         // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, j) = dc * f;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j) = 0f;
+                        At(ref dcNextRow, j) = dc * f;
+                        At(ref dhNextRow, j) = 0f;
                     }
                 }
             }

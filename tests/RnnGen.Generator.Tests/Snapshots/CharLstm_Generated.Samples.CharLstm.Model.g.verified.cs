@@ -297,20 +297,20 @@ namespace Samples
             ref float s = ref state.Buffer.Reference;
             ref float scratch = ref _stepScratch.Reference;
             // x = E[token]: the embedding row is read in place
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.embedding_weight + (token * 32));
+            ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 32));
 
             // lstm layer 0 (LSTM 32 → 128): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_512x32(ref x, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0C), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0C), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepTemp), 1);
+            Kernels.Linear_512x32(ref x, ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
             // lstm layer 1 (LSTM 128 → 128): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1C), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1C), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepTemp), 1);
+            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
             // output = h·W_denseᵀ + b_dense
-            Kernels.Linear_65x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            Kernels.Linear_65x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
         }
 
         /// <summary>
@@ -412,7 +412,7 @@ namespace Samples
             // Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense
             ref float p = ref _parameters.Reference;
             ref float a = ref _activations.Reference;
-            Kernels.Linear_65x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (BatchSize * 128)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_bias), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.Y), SequenceLength * BatchSize);
+            Kernels.Linear_65x128(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 128)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y), SequenceLength * BatchSize);
         }
 
         /// <summary>lstm layer 0 (LSTM 32 → 128): forward through all time steps.</summary>
@@ -421,18 +421,18 @@ namespace Samples
             ref float p = ref _parameters.Reference;
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-            Kernels.Linear_512x32(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.X0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates), SequenceLength * BatchSize);
+            Kernels.Linear_512x32(ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates), SequenceLength * BatchSize);
             for (int t = 0; t < SequenceLength; t++)
             {
                 // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-                Kernels.Linear_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (t * BatchSize * 128)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), BatchSize);
+                Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
                 Kernels.LstmForward_H128(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates + (t * BatchSize * 512)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0C + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0C + ((t + 1) * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + ((t + 1) * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0TanhC + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512)),
+                    ref Kernels.At(ref a, Layout.HiddenProjection),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128)),
                     BatchSize);
             }
         }
@@ -443,18 +443,18 @@ namespace Samples
             ref float p = ref _parameters.Reference;
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-            Kernels.Linear_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (BatchSize * 128)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1Gates), SequenceLength * BatchSize);
+            Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref a, Layout.S1Gates), SequenceLength * BatchSize);
             for (int t = 0; t < SequenceLength; t++)
             {
                 // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-                Kernels.Linear_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (t * BatchSize * 128)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_bias_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), BatchSize);
+                Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 128)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
                 Kernels.LstmForward_H128(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1Gates + (t * BatchSize * 512)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1C + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1C + ((t + 1) * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + ((t + 1) * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1TanhC + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512)),
+                    ref Kernels.At(ref a, Layout.HiddenProjection),
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128)),
                     BatchSize);
             }
         }
@@ -484,9 +484,9 @@ namespace Samples
             ref float g = ref _gradients.Reference;
             ref float a = ref _activations.Reference;
             // Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer
-            Kernels.AccumulateWeightGradient_65x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DY), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (BatchSize * 128)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.dense_bias), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_65x128(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.dense_weight), ref Kernels.At(ref g, Layout.dense_bias), SequenceLength * BatchSize);
             _activations.AsSpan(Layout.S1DH, SequenceLength * BatchSize * 128).Clear();
-            Kernels.AccumulateInputGradient_65x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DY), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DH), SequenceLength * BatchSize);
+            Kernels.AccumulateInputGradient_65x128(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.S1DH), SequenceLength * BatchSize);
 
             BackwardLayer1();
             BackwardLayer0();
@@ -519,25 +519,25 @@ namespace Samples
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
                 Kernels.LstmBackward_H128(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DH + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DCNext),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates + (t * BatchSize * 512)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0TanhC + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0C + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA + (t * BatchSize * 512)),
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.DHNext),
+                    ref Kernels.At(ref a, Layout.DCNext),
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512)),
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512)),
                     BatchSize);
                 // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-                Kernels.AccumulateInputGradient_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA + (t * BatchSize * 512)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), BatchSize);
+                Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
             }
 
             // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            Kernels.AccumulateWeightGradient_512x32(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.X0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_bias_ih_l0), SequenceLength * BatchSize);
-            Kernels.AccumulateWeightGradient_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_bias_hh_l0), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0), SequenceLength * BatchSize);
 
             // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs
             _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32).Clear();
-            Kernels.AccumulateInputGradient_512x32(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DX0), SequenceLength * BatchSize);
+            Kernels.AccumulateInputGradient_512x32(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref a, Layout.DX0), SequenceLength * BatchSize);
         }
 
         /// <summary>lstm layer 1 (LSTM 128 → 128): backward through time, then the weight gradients of all steps at once.</summary>
@@ -551,25 +551,25 @@ namespace Samples
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
                 Kernels.LstmBackward_H128(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DH + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DCNext),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1Gates + (t * BatchSize * 512)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1TanhC + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1C + (t * BatchSize * 128)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA + (t * BatchSize * 512)),
+                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.DHNext),
+                    ref Kernels.At(ref a, Layout.DCNext),
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512)),
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128)),
+                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512)),
                     BatchSize);
                 // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-                Kernels.AccumulateInputGradient_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA + (t * BatchSize * 512)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), BatchSize);
+                Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
             }
 
             // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            Kernels.AccumulateWeightGradient_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (BatchSize * 128)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_bias_ih_l1), SequenceLength * BatchSize);
-            Kernels.AccumulateWeightGradient_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.lstm_bias_hh_l1), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1), SequenceLength * BatchSize);
 
             // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs
             _activations.AsSpan(Layout.S0DH, SequenceLength * BatchSize * 128).Clear();
-            Kernels.AccumulateInputGradient_512x128(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DH), SequenceLength * BatchSize);
+            Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref a, Layout.S0DH), SequenceLength * BatchSize);
         }
 
         /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>

@@ -15,6 +15,10 @@ namespace Games.Input
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         private static class Kernels
         {
+            /// <summary>The float <paramref name="offset"/> elements past <paramref name="origin"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+
             // ---- 3 × 20 weight matrix ----
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [3, 20] (row-major, PyTorch layout).</summary>
@@ -43,18 +47,18 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 3);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 3);
                     for (int n = 0; n < 3; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
+                        ref float w0 = ref At(ref w, n * 20);
                         global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 16; i += 16)
                         {
                             global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
                     }
                 }
             }
@@ -63,18 +67,18 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 3);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 3);
                     for (int n = 0; n < 3; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
+                        ref float w0 = ref At(ref w, n * 20);
                         global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 16; i += 8)
                         {
                             global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
                     }
                 }
             }
@@ -83,18 +87,18 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 3);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 3);
                     for (int n = 0; n < 3; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
+                        ref float w0 = ref At(ref w, n * 20);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 20; i += 4)
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
                     }
                 }
             }
@@ -103,18 +107,18 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 3);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 3);
                     for (int n = 0; n < 3; n++)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
+                        ref float w0 = ref At(ref w, n * 20);
                         float acc0 = 0f;
                         for (int i = 0; i < 20; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
                     }
                 }
             }
@@ -145,15 +149,15 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
@@ -161,16 +165,16 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3);
+                        biasSum += At(ref dyColumn, c * 3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -178,15 +182,15 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
@@ -194,16 +198,16 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3);
+                        biasSum += At(ref dyColumn, c * 3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -211,24 +215,24 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3);
+                        biasSum += At(ref dyColumn, c * 3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -236,24 +240,24 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                        float acc = At(ref dwRow, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 3), At(ref x, c * 20 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                        At(ref dwRow, i) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 3);
+                        biasSum += At(ref dyColumn, c * 3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -283,15 +287,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 3);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 3);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -299,7 +303,7 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
                     }
@@ -310,15 +314,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 3);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 3);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -326,7 +330,7 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
                     }
@@ -337,15 +341,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 3);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 3);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -356,17 +360,17 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 3);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 3);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                        float acc = At(ref dxRow, i);
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 20 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                        At(ref dxRow, i) = acc;
                     }
                 }
             }
@@ -399,19 +403,19 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 6);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 6);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
+                        ref float w0 = ref At(ref w, n * 6);
+                        ref float w1 = ref At(ref w0, 6);
+                        ref float w2 = ref At(ref w0, 12);
+                        ref float w3 = ref At(ref w0, 18);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w0, 4) * At(ref xRow, 4) + At(ref w0, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w1, 4) * At(ref xRow, 4) + At(ref w1, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w2, 4) * At(ref xRow, 4) + At(ref w2, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w3, 4) * At(ref xRow, 4) + At(ref w3, 5) * At(ref xRow, 5);
                     }
                 }
             }
@@ -420,19 +424,19 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 6);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 6);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
+                        ref float w0 = ref At(ref w, n * 6);
+                        ref float w1 = ref At(ref w0, 6);
+                        ref float w2 = ref At(ref w0, 12);
+                        ref float w3 = ref At(ref w0, 18);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w0, 4) * At(ref xRow, 4) + At(ref w0, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w1, 4) * At(ref xRow, 4) + At(ref w1, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w2, 4) * At(ref xRow, 4) + At(ref w2, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w3, 4) * At(ref xRow, 4) + At(ref w3, 5) * At(ref xRow, 5);
                     }
                 }
             }
@@ -441,15 +445,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 6);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 6);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18);
+                        ref float w0 = ref At(ref w, n * 6);
+                        ref float w1 = ref At(ref w0, 6);
+                        ref float w2 = ref At(ref w0, 12);
+                        ref float w3 = ref At(ref w0, 18);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -462,10 +466,10 @@ namespace Games.Input
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 4) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 5) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 5);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + At(ref w0, 4) * At(ref xRow, 4) + At(ref w0, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + At(ref w1, 4) * At(ref xRow, 4) + At(ref w1, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + At(ref w2, 4) * At(ref xRow, 4) + At(ref w2, 5) * At(ref xRow, 5);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + At(ref w3, 4) * At(ref xRow, 4) + At(ref w3, 5) * At(ref xRow, 5);
                     }
                 }
             }
@@ -474,31 +478,31 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 6);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 6);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18);
+                        ref float w0 = ref At(ref w, n * 6);
+                        ref float w1 = ref At(ref w0, 6);
+                        ref float w2 = ref At(ref w0, 12);
+                        ref float w3 = ref At(ref w0, 18);
                         float acc0 = 0f;
                         float acc1 = 0f;
                         float acc2 = 0f;
                         float acc3 = 0f;
                         for (int i = 0; i < 6; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                     }
                 }
             }
@@ -529,39 +533,39 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 6);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(0));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(0));
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 4);
+                        float acc = At(ref dwRow, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + 4), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 4), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 4) = acc;
+                        At(ref dwRow, 4) = acc;
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 5);
+                        float acc = At(ref dwRow, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + 5), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 5), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 5) = acc;
+                        At(ref dwRow, 5) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -569,39 +573,39 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 6);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(0));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(0));
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 4);
+                        float acc = At(ref dwRow, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + 4), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 4), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 4) = acc;
+                        At(ref dwRow, 4) = acc;
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 5);
+                        float acc = At(ref dwRow, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + 5), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 5), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 5) = acc;
+                        At(ref dwRow, 5) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -609,40 +613,40 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 6);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 4);
+                        float acc = At(ref dwRow, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + 4), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 4), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 4) = acc;
+                        At(ref dwRow, 4) = acc;
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 5);
+                        float acc = At(ref dwRow, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + 5), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 5), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 5) = acc;
+                        At(ref dwRow, 5) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -650,24 +654,24 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 6);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                        float acc = At(ref dwRow, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 6 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                        At(ref dwRow, i) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -697,32 +701,32 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 6);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 6);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(0));
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 4);
+                        float acc = At(ref dxRow, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + 4), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 4), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 4) = acc;
+                        At(ref dxRow, 4) = acc;
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 5);
+                        float acc = At(ref dxRow, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + 5), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 5), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 5) = acc;
+                        At(ref dxRow, 5) = acc;
                     }
                 }
             }
@@ -731,32 +735,32 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 6);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 6);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(0));
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 4);
+                        float acc = At(ref dxRow, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + 4), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 4), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 4) = acc;
+                        At(ref dxRow, 4) = acc;
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 5);
+                        float acc = At(ref dxRow, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + 5), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 5), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 5) = acc;
+                        At(ref dxRow, 5) = acc;
                     }
                 }
             }
@@ -765,33 +769,33 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 6);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 6);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 4);
+                        float acc = At(ref dxRow, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + 4), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 4), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 4) = acc;
+                        At(ref dxRow, 4) = acc;
                     }
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 5);
+                        float acc = At(ref dxRow, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + 5), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 5), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 5) = acc;
+                        At(ref dxRow, 5) = acc;
                     }
                 }
             }
@@ -800,17 +804,17 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 6);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 6);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                        float acc = At(ref dxRow, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 6 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                        At(ref dxRow, i) = acc;
                     }
                 }
             }
@@ -843,15 +847,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 20);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 40);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 60);
+                        ref float w0 = ref At(ref w, n * 20);
+                        ref float w1 = ref At(ref w0, 20);
+                        ref float w2 = ref At(ref w0, 40);
+                        ref float w3 = ref At(ref w0, 60);
                         global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -864,10 +868,10 @@ namespace Games.Input
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
                     }
                 }
             }
@@ -876,15 +880,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 20);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 40);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 60);
+                        ref float w0 = ref At(ref w, n * 20);
+                        ref float w1 = ref At(ref w0, 20);
+                        ref float w2 = ref At(ref w0, 40);
+                        ref float w3 = ref At(ref w0, 60);
                         global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -897,10 +901,10 @@ namespace Games.Input
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
                     }
                 }
             }
@@ -909,15 +913,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 20);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 40);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 60);
+                        ref float w0 = ref At(ref w, n * 20);
+                        ref float w1 = ref At(ref w0, 20);
+                        ref float w2 = ref At(ref w0, 40);
+                        ref float w3 = ref At(ref w0, 60);
                         global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -930,10 +934,10 @@ namespace Games.Input
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                     }
                 }
             }
@@ -942,31 +946,31 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20);
-                    ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 60);
+                    ref float xRow = ref At(ref x, c * 20);
+                    ref float yRow = ref At(ref y, c * 60);
                     // 4 rows of W at a time: each load of x feeds 4 accumulators.
                     for (int n = 0; n < 60; n += 4)
                     {
-                        ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20);
-                        ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 20);
-                        ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 40);
-                        ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 60);
+                        ref float w0 = ref At(ref w, n * 20);
+                        ref float w1 = ref At(ref w0, 20);
+                        ref float w2 = ref At(ref w0, 40);
+                        ref float w3 = ref At(ref w0, 60);
                         float acc0 = 0f;
                         float acc1 = 0f;
                         float acc2 = 0f;
                         float acc3 = 0f;
                         for (int i = 0; i < 20; i++)
                         {
-                            float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                            float xi = At(ref xRow, i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                     }
                 }
             }
@@ -997,15 +1001,15 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
@@ -1013,16 +1017,16 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1030,15 +1034,15 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
@@ -1046,16 +1050,16 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1063,24 +1067,24 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1088,24 +1092,24 @@ namespace Games.Input
             {
                 for (int n = 0; n < 60; n++)
                 {
-                    ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 20);
-                    ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dyColumn = ref At(ref dy, n);
                     // One block of dW's row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                        float acc = At(ref dwRow, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 20 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 20 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                        At(ref dwRow, i) = acc;
                     }
                     float biasSum = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 60);
+                        biasSum += At(ref dyColumn, c * 60);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum;
                 }
             }
 
@@ -1135,15 +1139,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -1151,7 +1155,7 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
                     }
@@ -1162,15 +1166,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -1178,7 +1182,7 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
                     }
@@ -1189,15 +1193,15 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                     }
@@ -1208,17 +1212,17 @@ namespace Games.Input
             {
                 for (int c = 0; c < count; c++)
                 {
-                    ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 60);
-                    ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 20);
+                    ref float dyRow = ref At(ref dy, c * 60);
+                    ref float dxRow = ref At(ref dx, c * 20);
                     // One block of dx's row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                        float acc = At(ref dxRow, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 20 + i), acc);
+                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 20 + i), acc);
                         }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                        At(ref dxRow, i) = acc;
                     }
                 }
             }
@@ -1251,11 +1255,11 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 20);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float hNextRow = ref At(ref hNext, b * 20);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 16; j += 16)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
@@ -1296,11 +1300,11 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 20);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float hNextRow = ref At(ref hNext, b * 20);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 16; j += 8)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
@@ -1341,11 +1345,11 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 20);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float hNextRow = ref At(ref hNext, b * 20);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 20; j += 4)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
@@ -1370,27 +1374,27 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 20);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float hNextRow = ref At(ref hNext, b * 20);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 20; j++)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, j));
+                        var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 20 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 20 + j));
+                        var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 40 + j);
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 40 + j) + r * hn);
+                        var hn = At(ref hiddenProjectionRow, 40 + j);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hn);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevRow, j);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) = r;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 20 + j) = z;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 40 + j) = n;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenNRow, j) = hn;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, j) = n + z * (hPrevious - n);
+                        var hPrevious = At(ref hPrevRow, j);
+                        At(ref gatesRow, j) = r;
+                        At(ref gatesRow, 20 + j) = z;
+                        At(ref gatesRow, 40 + j) = n;
+                        At(ref hiddenNRow, j) = hn;
+                        At(ref hNextRow, j) = n + z * (hPrevious - n);
                     }
                 }
             }
@@ -1421,13 +1425,13 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 20);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 20);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 60);
-                    ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 60);
+                    ref float dHRow = ref At(ref dH, b * 20);
+                    ref float dhNextRow = ref At(ref dhNext, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float dARow = ref At(ref dA, b * 60);
+                    ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 16; j += 16)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -1478,13 +1482,13 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 20);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 20);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 60);
-                    ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 60);
+                    ref float dHRow = ref At(ref dH, b * 20);
+                    ref float dhNextRow = ref At(ref dhNext, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float dARow = ref At(ref dA, b * 60);
+                    ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 16; j += 8)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -1535,13 +1539,13 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 20);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 20);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 60);
-                    ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 60);
+                    ref float dHRow = ref At(ref dH, b * 20);
+                    ref float dhNextRow = ref At(ref dhNext, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float dARow = ref At(ref dA, b * 60);
+                    ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 20; j += 4)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -1571,34 +1575,34 @@ namespace Games.Input
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 20);
-                    ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 20);
-                    ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 60);
-                    ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 20);
-                    ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 20);
-                    ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 60);
-                    ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 60);
+                    ref float dHRow = ref At(ref dH, b * 20);
+                    ref float dhNextRow = ref At(ref dhNext, b * 20);
+                    ref float gatesRow = ref At(ref gates, b * 60);
+                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float dARow = ref At(ref dA, b * 60);
+                    ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 20; j++)
                     {
                         // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j);
-                        var r = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j);
-                        var z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 20 + j);
-                        var n = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 40 + j);
-                        var hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenNRow, j);
+                        var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
+                        var r = At(ref gatesRow, j);
+                        var z = At(ref gatesRow, 20 + j);
+                        var n = At(ref gatesRow, 40 + j);
+                        var hn = At(ref hiddenNRow, j);
                         // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
                         var dan = dh * (1f - z) * (1f - n * n);
-                        var daz = dh * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevRow, j) - n) * z * (1f - z);
+                        var daz = dh * (At(ref hPrevRow, j) - n) * z * (1f - z);
                         var dar = dan * hn * r * (1f - r);
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, j) = dar;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 20 + j) = daz;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 40 + j) = dan;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dGhRow, j) = dar;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dGhRow, 20 + j) = daz;
+                        At(ref dARow, j) = dar;
+                        At(ref dARow, 20 + j) = daz;
+                        At(ref dARow, 40 + j) = dan;
+                        At(ref dGhRow, j) = dar;
+                        At(ref dGhRow, 20 + j) = daz;
                         // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dGhRow, 40 + j) = dan * r;
+                        At(ref dGhRow, 40 + j) = dan * r;
                         // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j) = dh * z;
+                        At(ref dhNextRow, j) = dh * z;
                     }
                 }
             }

@@ -276,12 +276,12 @@ namespace Games.Input
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
 
             // gru layer 0 (GRU 6 → 20): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_60x6(ref x, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_60x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.GruForward_H20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepTemp), 1);
+            Kernels.Linear_60x6(ref x, ref Kernels.At(ref p, Layout.gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            Kernels.GruForward_H20(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
             // output = h·W_denseᵀ + b_dense
-            Kernels.Linear_3x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
         }
 
         /// <summary>
@@ -379,7 +379,7 @@ namespace Games.Input
             // Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense
             ref float p = ref _parameters.Reference;
             ref float a = ref _activations.Reference;
-            Kernels.Linear_3x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (BatchSize * 20)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_bias), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.Y), SequenceLength * BatchSize);
+            Kernels.Linear_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y), SequenceLength * BatchSize);
         }
 
         /// <summary>gru layer 0 (GRU 6 → 20): forward through all time steps.</summary>
@@ -388,17 +388,17 @@ namespace Games.Input
             ref float p = ref _parameters.Reference;
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-            Kernels.Linear_60x6(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.X0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates), SequenceLength * BatchSize);
+            Kernels.Linear_60x6(ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref p, Layout.gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates), SequenceLength * BatchSize);
             for (int t = 0; t < SequenceLength; t++)
             {
                 // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-                Kernels.Linear_60x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (t * BatchSize * 20)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), BatchSize);
+                Kernels.Linear_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
                 Kernels.GruForward_H20(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates + (t * BatchSize * 60)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (t * BatchSize * 20)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + ((t + 1) * BatchSize * 20)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0HiddenN + (t * BatchSize * 20)),
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60)),
+                    ref Kernels.At(ref a, Layout.HiddenProjection),
+                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20)),
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 20)),
+                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20)),
                     BatchSize);
             }
         }
@@ -428,9 +428,9 @@ namespace Games.Input
             ref float g = ref _gradients.Reference;
             ref float a = ref _activations.Reference;
             // Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer
-            Kernels.AccumulateWeightGradient_3x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DY), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (BatchSize * 20)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.dense_bias), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_3x20(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20)), ref Kernels.At(ref g, Layout.dense_weight), ref Kernels.At(ref g, Layout.dense_bias), SequenceLength * BatchSize);
             _activations.AsSpan(Layout.S0DH, SequenceLength * BatchSize * 20).Clear();
-            Kernels.AccumulateInputGradient_3x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DY), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DH), SequenceLength * BatchSize);
+            Kernels.AccumulateInputGradient_3x20(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.S0DH), SequenceLength * BatchSize);
 
             BackwardLayer0();
             _ = inputs; // float inputs have no parameters to update
@@ -446,21 +446,21 @@ namespace Games.Input
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
                 Kernels.GruBackward_H20(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DH + (t * BatchSize * 20)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates + (t * BatchSize * 60)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0HiddenN + (t * BatchSize * 20)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (t * BatchSize * 20)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA + (t * BatchSize * 60)),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DGh + (t * BatchSize * 60)),
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 20)),
+                    ref Kernels.At(ref a, Layout.DHNext),
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60)),
+                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20)),
+                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20)),
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 60)),
+                    ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60)),
                     BatchSize);
                 // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-                Kernels.AccumulateInputGradient_60x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DGh + (t * BatchSize * 60)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.gru_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), BatchSize);
+                Kernels.AccumulateInputGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
             }
 
             // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            Kernels.AccumulateWeightGradient_60x6(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.X0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.gru_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.gru_bias_ih_l0), SequenceLength * BatchSize);
-            Kernels.AccumulateWeightGradient_60x20(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DGh), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.gru_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.gru_bias_hh_l0), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_60x6(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.gru_weight_ih_l0), ref Kernels.At(ref g, Layout.gru_bias_ih_l0), SequenceLength * BatchSize);
+            Kernels.AccumulateWeightGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.gru_weight_hh_l0), ref Kernels.At(ref g, Layout.gru_bias_hh_l0), SequenceLength * BatchSize);
         }
 
         /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>

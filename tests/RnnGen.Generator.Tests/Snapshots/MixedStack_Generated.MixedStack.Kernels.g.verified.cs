@@ -13,6 +13,10 @@ partial class MixedStack
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     private static class Kernels
     {
+        /// <summary>The float <paramref name="offset"/> elements past <paramref name="origin"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+
         // ---- 8 × 8 weight matrix ----
 
         /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [8, 8] (row-major, PyTorch layout).</summary>
@@ -41,19 +45,19 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
                 }
             }
         }
@@ -62,15 +66,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -83,10 +87,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                 }
             }
         }
@@ -95,15 +99,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -116,10 +120,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                 }
             }
         }
@@ -128,31 +132,31 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 8; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
             }
         }
@@ -183,23 +187,23 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(0));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -207,24 +211,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -232,24 +236,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -257,24 +261,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 8), At(ref x, c * 8 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -304,14 +308,14 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(0));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(0));
                 }
@@ -322,15 +326,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -341,15 +345,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -360,17 +364,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 8 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -403,15 +407,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -424,10 +428,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
                 }
             }
         }
@@ -436,15 +440,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -457,10 +461,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                 }
             }
         }
@@ -469,15 +473,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -490,10 +494,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                 }
             }
         }
@@ -502,31 +506,31 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 8);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 8);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 24; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
             }
         }
@@ -557,15 +561,15 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
@@ -573,16 +577,16 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(16));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(16));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -590,24 +594,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -615,24 +619,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -640,24 +644,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 8; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 8), At(ref x, c * 24 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 8);
+                    biasSum += At(ref dyColumn, c * 8);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -687,15 +691,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -703,7 +707,7 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(16));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(16));
                 }
@@ -714,15 +718,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -733,15 +737,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -752,17 +756,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 8);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 8);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 24 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -795,24 +799,24 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 9);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 9);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
                 }
                 for (int n = 8; n < 9; n++)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
+                    ref float w0 = ref At(ref w, n * 8);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0)));
                 }
             }
         }
@@ -821,15 +825,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 9);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 9);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -842,21 +846,21 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                 }
                 for (int n = 8; n < 9; n++)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
+                    ref float w0 = ref At(ref w, n * 8);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 8; i += 8)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
                 }
             }
         }
@@ -865,15 +869,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 9);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 9);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -886,21 +890,21 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                 }
                 for (int n = 8; n < 9; n++)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
+                    ref float w0 = ref At(ref w, n * 8);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 8; i += 4)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
                 }
             }
         }
@@ -909,42 +913,42 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 9);
+                ref float xRow = ref At(ref x, c * 8);
+                ref float yRow = ref At(ref y, c * 9);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 8; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 8);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
+                    ref float w0 = ref At(ref w, n * 8);
+                    ref float w1 = ref At(ref w0, 8);
+                    ref float w2 = ref At(ref w0, 16);
+                    ref float w3 = ref At(ref w0, 24);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 8; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
                 for (int n = 8; n < 9; n++)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8);
+                    ref float w0 = ref At(ref w, n * 8);
                     float acc0 = 0f;
                     for (int i = 0; i < 8; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
                 }
             }
         }
@@ -975,23 +979,23 @@ partial class MixedStack
         {
             for (int n = 0; n < 9; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(0));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9);
+                    biasSum += At(ref dyColumn, c * 9);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -999,24 +1003,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 9; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9);
+                    biasSum += At(ref dyColumn, c * 9);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1024,24 +1028,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 9; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9);
+                    biasSum += At(ref dyColumn, c * 9);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1049,24 +1053,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 9; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 8);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 8 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 9), At(ref x, c * 8 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 9);
+                    biasSum += At(ref dyColumn, c * 9);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1096,14 +1100,14 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 9);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 9);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(0));
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(0));
                 }
@@ -1114,15 +1118,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 9);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 9);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -1133,15 +1137,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 9);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 9);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -1152,17 +1156,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 9);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 8);
+                ref float dyRow = ref At(ref dy, c * 9);
+                ref float dxRow = ref At(ref dx, c * 8);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 8 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 8 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -1195,15 +1199,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1216,10 +1220,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + At(ref w0, 16) * At(ref xRow, 16) + At(ref w0, 17) * At(ref xRow, 17) + At(ref w0, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + At(ref w1, 16) * At(ref xRow, 16) + At(ref w1, 17) * At(ref xRow, 17) + At(ref w1, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + At(ref w2, 16) * At(ref xRow, 16) + At(ref w2, 17) * At(ref xRow, 17) + At(ref w2, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + At(ref w3, 16) * At(ref xRow, 16) + At(ref w3, 17) * At(ref xRow, 17) + At(ref w3, 18) * At(ref xRow, 18);
                 }
             }
         }
@@ -1228,15 +1232,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -1249,10 +1253,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + At(ref w0, 16) * At(ref xRow, 16) + At(ref w0, 17) * At(ref xRow, 17) + At(ref w0, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + At(ref w1, 16) * At(ref xRow, 16) + At(ref w1, 17) * At(ref xRow, 17) + At(ref w1, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + At(ref w2, 16) * At(ref xRow, 16) + At(ref w2, 17) * At(ref xRow, 17) + At(ref w2, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + At(ref w3, 16) * At(ref xRow, 16) + At(ref w3, 17) * At(ref xRow, 17) + At(ref w3, 18) * At(ref xRow, 18);
                 }
             }
         }
@@ -1261,15 +1265,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1282,10 +1286,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + At(ref w0, 16) * At(ref xRow, 16) + At(ref w0, 17) * At(ref xRow, 17) + At(ref w0, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + At(ref w1, 16) * At(ref xRow, 16) + At(ref w1, 17) * At(ref xRow, 17) + At(ref w1, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + At(ref w2, 16) * At(ref xRow, 16) + At(ref w2, 17) * At(ref xRow, 17) + At(ref w2, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + At(ref w3, 16) * At(ref xRow, 16) + At(ref w3, 17) * At(ref xRow, 17) + At(ref w3, 18) * At(ref xRow, 18);
                 }
             }
         }
@@ -1294,31 +1298,31 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 19; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
             }
         }
@@ -1349,48 +1353,48 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16);
+                    float acc = At(ref dwRow, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16) = acc;
+                    At(ref dwRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17);
+                    float acc = At(ref dwRow, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17) = acc;
+                    At(ref dwRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18);
+                    float acc = At(ref dwRow, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18) = acc;
+                    At(ref dwRow, 18) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1398,48 +1402,48 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16);
+                    float acc = At(ref dwRow, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16) = acc;
+                    At(ref dwRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17);
+                    float acc = At(ref dwRow, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17) = acc;
+                    At(ref dwRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18);
+                    float acc = At(ref dwRow, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18) = acc;
+                    At(ref dwRow, 18) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1447,48 +1451,48 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16);
+                    float acc = At(ref dwRow, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16) = acc;
+                    At(ref dwRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17);
+                    float acc = At(ref dwRow, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17) = acc;
+                    At(ref dwRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18);
+                    float acc = At(ref dwRow, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18) = acc;
+                    At(ref dwRow, 18) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1496,24 +1500,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1543,41 +1547,41 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16);
+                    float acc = At(ref dxRow, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16) = acc;
+                    At(ref dxRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17);
+                    float acc = At(ref dxRow, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17) = acc;
+                    At(ref dxRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18);
+                    float acc = At(ref dxRow, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18) = acc;
+                    At(ref dxRow, 18) = acc;
                 }
             }
         }
@@ -1586,41 +1590,41 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16);
+                    float acc = At(ref dxRow, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16) = acc;
+                    At(ref dxRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17);
+                    float acc = At(ref dxRow, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17) = acc;
+                    At(ref dxRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18);
+                    float acc = At(ref dxRow, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18) = acc;
+                    At(ref dxRow, 18) = acc;
                 }
             }
         }
@@ -1629,41 +1633,41 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16);
+                    float acc = At(ref dxRow, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16) = acc;
+                    At(ref dxRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17);
+                    float acc = At(ref dxRow, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17) = acc;
+                    At(ref dxRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18);
+                    float acc = At(ref dxRow, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18) = acc;
+                    At(ref dxRow, 18) = acc;
                 }
             }
         }
@@ -1672,17 +1676,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -1715,15 +1719,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1736,10 +1740,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(16)));
                 }
             }
         }
@@ -1748,15 +1752,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -1769,10 +1773,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
                 }
             }
         }
@@ -1781,15 +1785,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1802,10 +1806,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                 }
             }
         }
@@ -1814,31 +1818,31 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 72);
+                ref float xRow = ref At(ref x, c * 24);
+                ref float yRow = ref At(ref y, c * 72);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 72; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 48);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 72);
+                    ref float w0 = ref At(ref w, n * 24);
+                    ref float w1 = ref At(ref w0, 24);
+                    ref float w2 = ref At(ref w0, 48);
+                    ref float w3 = ref At(ref w0, 72);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 24; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
             }
         }
@@ -1869,15 +1873,15 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
@@ -1885,16 +1889,16 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(16));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(16));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1902,24 +1906,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1927,24 +1931,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1952,24 +1956,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 72; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 24);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 24 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 24 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 72);
+                    biasSum += At(ref dyColumn, c * 72);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -1999,15 +2003,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -2015,7 +2019,7 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(16));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(16));
                 }
@@ -2026,15 +2030,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -2045,15 +2049,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -2064,17 +2068,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 72);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 24);
+                ref float dyRow = ref At(ref dy, c * 72);
+                ref float dxRow = ref At(ref dx, c * 24);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 24 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 24 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -2107,19 +2111,19 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 12);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 12);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    ref float w0 = ref At(ref w, n * 12);
+                    ref float w1 = ref At(ref w0, 12);
+                    ref float w2 = ref At(ref w0, 24);
+                    ref float w3 = ref At(ref w0, 36);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(0))) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
                 }
             }
         }
@@ -2128,15 +2132,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 12);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 12);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36);
+                    ref float w0 = ref At(ref w, n * 12);
+                    ref float w1 = ref At(ref w0, 12);
+                    ref float w2 = ref At(ref w0, 24);
+                    ref float w3 = ref At(ref w0, 36);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -2149,10 +2153,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(8)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(8)));
                 }
             }
         }
@@ -2161,15 +2165,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 12);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 12);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36);
+                    ref float w0 = ref At(ref w, n * 12);
+                    ref float w1 = ref At(ref w0, 12);
+                    ref float w2 = ref At(ref w0, 24);
+                    ref float w3 = ref At(ref w0, 36);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -2182,10 +2186,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
                 }
             }
         }
@@ -2194,31 +2198,31 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 12);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 12);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 12);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 12);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 24);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 36);
+                    ref float w0 = ref At(ref w, n * 12);
+                    ref float w1 = ref At(ref w0, 12);
+                    ref float w2 = ref At(ref w0, 24);
+                    ref float w3 = ref At(ref w0, 36);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 12; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
             }
         }
@@ -2249,14 +2253,14 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 12);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + 0)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + 0)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(0));
                 }
@@ -2264,16 +2268,16 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(8));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(8));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2281,15 +2285,15 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 12);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
@@ -2297,16 +2301,16 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(8));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(8));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2314,24 +2318,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 12);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2339,24 +2343,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 12);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 12 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 12 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2386,14 +2390,14 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 12);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 12);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(0));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(0));
                 }
@@ -2401,7 +2405,7 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(8));
                 }
@@ -2412,15 +2416,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 12);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 12);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -2428,7 +2432,7 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(8));
                 }
@@ -2439,15 +2443,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 12);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 12);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
@@ -2458,17 +2462,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 12);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 12);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 12 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 12 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -2501,15 +2505,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -2522,10 +2526,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + At(ref w0, 16) * At(ref xRow, 16) + At(ref w0, 17) * At(ref xRow, 17) + At(ref w0, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + At(ref w1, 16) * At(ref xRow, 16) + At(ref w1, 17) * At(ref xRow, 17) + At(ref w1, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + At(ref w2, 16) * At(ref xRow, 16) + At(ref w2, 17) * At(ref xRow, 17) + At(ref w2, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + At(ref w3, 16) * At(ref xRow, 16) + At(ref w3, 17) * At(ref xRow, 17) + At(ref w3, 18) * At(ref xRow, 18);
                 }
             }
         }
@@ -2534,15 +2538,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -2555,10 +2559,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + At(ref w0, 16) * At(ref xRow, 16) + At(ref w0, 17) * At(ref xRow, 17) + At(ref w0, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + At(ref w1, 16) * At(ref xRow, 16) + At(ref w1, 17) * At(ref xRow, 17) + At(ref w1, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + At(ref w2, 16) * At(ref xRow, 16) + At(ref w2, 17) * At(ref xRow, 17) + At(ref w2, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + At(ref w3, 16) * At(ref xRow, 16) + At(ref w3, 17) * At(ref xRow, 17) + At(ref w3, 18) * At(ref xRow, 18);
                 }
             }
         }
@@ -2567,15 +2571,15 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -2588,10 +2592,10 @@ partial class MixedStack
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
                         acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 16) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 17) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, 18) * global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, 18);
+                    At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + At(ref w0, 16) * At(ref xRow, 16) + At(ref w0, 17) * At(ref xRow, 17) + At(ref w0, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + At(ref w1, 16) * At(ref xRow, 16) + At(ref w1, 17) * At(ref xRow, 17) + At(ref w1, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + At(ref w2, 16) * At(ref xRow, 16) + At(ref w2, 17) * At(ref xRow, 17) + At(ref w2, 18) * At(ref xRow, 18);
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + At(ref w3, 16) * At(ref xRow, 16) + At(ref w3, 17) * At(ref xRow, 17) + At(ref w3, 18) * At(ref xRow, 18);
                 }
             }
         }
@@ -2600,31 +2604,31 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, c * 76);
+                ref float xRow = ref At(ref x, c * 19);
+                ref float yRow = ref At(ref y, c * 76);
                 // 4 rows of W at a time: each load of x feeds 4 accumulators.
                 for (int n = 0; n < 76; n += 4)
                 {
-                    ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19);
-                    ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 19);
-                    ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 38);
-                    ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, 57);
+                    ref float w0 = ref At(ref w, n * 19);
+                    ref float w1 = ref At(ref w0, 19);
+                    ref float w2 = ref At(ref w0, 38);
+                    ref float w3 = ref At(ref w0, 57);
                     float acc0 = 0f;
                     float acc1 = 0f;
                     float acc2 = 0f;
                     float acc3 = 0f;
                     for (int i = 0; i < 19; i++)
                     {
-                        float xi = global::System.Runtime.CompilerServices.Unsafe.Add(ref xRow, i);
-                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, i), xi, acc0);
-                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, i), xi, acc1);
-                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, i), xi, acc2);
-                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w3, i), xi, acc3);
+                        float xi = At(ref xRow, i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n) + acc0;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 1) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 1) + acc1;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 2) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 2) + acc2;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref yRow, n + 3) = global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, n + 3) + acc3;
+                    At(ref yRow, n) = At(ref bias, n) + acc0;
+                    At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
+                    At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
+                    At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
                 }
             }
         }
@@ -2655,48 +2659,48 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16);
+                    float acc = At(ref dwRow, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16) = acc;
+                    At(ref dwRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17);
+                    float acc = At(ref dwRow, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17) = acc;
+                    At(ref dwRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18);
+                    float acc = At(ref dwRow, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18) = acc;
+                    At(ref dwRow, 18) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2704,48 +2708,48 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16);
+                    float acc = At(ref dwRow, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16) = acc;
+                    At(ref dwRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17);
+                    float acc = At(ref dwRow, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17) = acc;
+                    At(ref dwRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18);
+                    float acc = At(ref dwRow, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18) = acc;
+                    At(ref dwRow, 18) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2753,48 +2757,48 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16);
+                    float acc = At(ref dwRow, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 16) = acc;
+                    At(ref dwRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17);
+                    float acc = At(ref dwRow, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 17) = acc;
+                    At(ref dwRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18);
+                    float acc = At(ref dwRow, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, 18) = acc;
+                    At(ref dwRow, 18) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2802,24 +2806,24 @@ partial class MixedStack
         {
             for (int n = 0; n < 76; n++)
             {
-                ref float dwRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dw, n * 19);
-                ref float dyColumn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n);
+                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dyColumn = ref At(ref dy, n);
                 // One block of dW's row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i);
+                    float acc = At(ref dwRow, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, c * 19 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dwRow, i) = acc;
+                    At(ref dwRow, i) = acc;
                 }
                 float biasSum = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += global::System.Runtime.CompilerServices.Unsafe.Add(ref dyColumn, c * 76);
+                    biasSum += At(ref dyColumn, c * 76);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref db, n) += biasSum;
+                At(ref db, n) += biasSum;
             }
         }
 
@@ -2849,41 +2853,41 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16);
+                    float acc = At(ref dxRow, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16) = acc;
+                    At(ref dxRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17);
+                    float acc = At(ref dxRow, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17) = acc;
+                    At(ref dxRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18);
+                    float acc = At(ref dxRow, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18) = acc;
+                    At(ref dxRow, 18) = acc;
                 }
             }
         }
@@ -2892,41 +2896,41 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16);
+                    float acc = At(ref dxRow, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16) = acc;
+                    At(ref dxRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17);
+                    float acc = At(ref dxRow, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17) = acc;
+                    At(ref dxRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18);
+                    float acc = At(ref dxRow, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18) = acc;
+                    At(ref dxRow, 18) = acc;
                 }
             }
         }
@@ -2935,41 +2939,41 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16);
+                    float acc = At(ref dxRow, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 16), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 16) = acc;
+                    At(ref dxRow, 16) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17);
+                    float acc = At(ref dxRow, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 17), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 17) = acc;
+                    At(ref dxRow, 17) = acc;
                 }
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18);
+                    float acc = At(ref dxRow, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + 18), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, 18) = acc;
+                    At(ref dxRow, 18) = acc;
                 }
             }
         }
@@ -2978,17 +2982,17 @@ partial class MixedStack
         {
             for (int c = 0; c < count; c++)
             {
-                ref float dyRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, c * 76);
-                ref float dxRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, c * 19);
+                ref float dyRow = ref At(ref dy, c * 76);
+                ref float dxRow = ref At(ref dx, c * 19);
                 // One block of dx's row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i);
+                    float acc = At(ref dxRow, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref dyRow, n), global::System.Runtime.CompilerServices.Unsafe.Add(ref w, n * 19 + i), acc);
+                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + i), acc);
                     }
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dxRow, i) = acc;
+                    At(ref dxRow, i) = acc;
                 }
             }
         }
@@ -3021,9 +3025,9 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 8);
+                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
                 {
                     // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputProjectionRow, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(0))), ref hNextRow, (nuint)(0));
@@ -3035,9 +3039,9 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 8);
+                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
                 for (int j = 0; j < 8; j += 8)
                 {
                     // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
@@ -3050,9 +3054,9 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 8);
+                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
                 for (int j = 0; j < 8; j += 4)
                 {
                     // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
@@ -3065,13 +3069,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 8);
+                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
                 for (int j = 0; j < 8; j++)
                 {
                     // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, j) = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.CompilerServices.Unsafe.Add(ref inputProjectionRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, j));
+                    At(ref hNextRow, j) = global::RnnGen.Numerics.Activations.Relu(At(ref inputProjectionRow, j) + At(ref hiddenProjectionRow, j));
                 }
             }
         }
@@ -3102,10 +3106,10 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 8);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 8);
-                ref float hRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, b * 8);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float hRow = ref At(ref h, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
                     var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(0));
@@ -3120,10 +3124,10 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 8);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 8);
-                ref float hRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, b * 8);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float hRow = ref At(ref h, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
                 for (int j = 0; j < 8; j += 8)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -3139,10 +3143,10 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 8);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 8);
-                ref float hRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, b * 8);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float hRow = ref At(ref h, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
                 for (int j = 0; j < 8; j += 4)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -3158,17 +3162,17 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 8);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 8);
-                ref float hRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref h, b * 8);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float hRow = ref At(ref h, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
                 for (int j = 0; j < 8; j++)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j);
+                    var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
                     // relu'(a) = [h_t > 0]
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, j) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref hRow, j) > 0f ? dh : 0f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j) = 0f;
+                    At(ref dARow, j) = (At(ref hRow, j) > 0f ? dh : 0f);
+                    At(ref dhNextRow, j) = 0f;
                 }
             }
         }
@@ -3201,12 +3205,12 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 19);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 19);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float hNextRow = ref At(ref hNext, b * 19);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
                 for (int j = 0; j < 16; j += 16)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -3230,63 +3234,63 @@ partial class MixedStack
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 16));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16) + At(ref hiddenProjectionRow, 16));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 35));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 35) + At(ref hiddenProjectionRow, 35));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 54));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 73));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 16) + i * g;
+                    var c = f * At(ref cPrevRow, 16) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 16) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 16) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 16) = o * tc;
+                    At(ref gatesRow, 16) = i;
+                    At(ref gatesRow, 35) = f;
+                    At(ref gatesRow, 54) = g;
+                    At(ref gatesRow, 73) = o;
+                    At(ref cNextRow, 16) = c;
+                    At(ref tanhCRow, 16) = tc;
+                    At(ref hNextRow, 16) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 17));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 17) + At(ref hiddenProjectionRow, 17));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 36));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 36) + At(ref hiddenProjectionRow, 36));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 55));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 74));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 17) + i * g;
+                    var c = f * At(ref cPrevRow, 17) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 17) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 17) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 17) = o * tc;
+                    At(ref gatesRow, 17) = i;
+                    At(ref gatesRow, 36) = f;
+                    At(ref gatesRow, 55) = g;
+                    At(ref gatesRow, 74) = o;
+                    At(ref cNextRow, 17) = c;
+                    At(ref tanhCRow, 17) = tc;
+                    At(ref hNextRow, 17) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 18));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 18) + At(ref hiddenProjectionRow, 18));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 37));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 37) + At(ref hiddenProjectionRow, 37));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 56));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 75));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 18) + i * g;
+                    var c = f * At(ref cPrevRow, 18) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 18) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 18) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 18) = o * tc;
+                    At(ref gatesRow, 18) = i;
+                    At(ref gatesRow, 37) = f;
+                    At(ref gatesRow, 56) = g;
+                    At(ref gatesRow, 75) = o;
+                    At(ref cNextRow, 18) = c;
+                    At(ref tanhCRow, 18) = tc;
+                    At(ref hNextRow, 18) = o * tc;
                 }
             }
         }
@@ -3295,12 +3299,12 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 19);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 19);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float hNextRow = ref At(ref hNext, b * 19);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
                 for (int j = 0; j < 16; j += 8)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -3324,63 +3328,63 @@ partial class MixedStack
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 16));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16) + At(ref hiddenProjectionRow, 16));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 35));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 35) + At(ref hiddenProjectionRow, 35));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 54));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 73));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 16) + i * g;
+                    var c = f * At(ref cPrevRow, 16) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 16) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 16) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 16) = o * tc;
+                    At(ref gatesRow, 16) = i;
+                    At(ref gatesRow, 35) = f;
+                    At(ref gatesRow, 54) = g;
+                    At(ref gatesRow, 73) = o;
+                    At(ref cNextRow, 16) = c;
+                    At(ref tanhCRow, 16) = tc;
+                    At(ref hNextRow, 16) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 17));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 17) + At(ref hiddenProjectionRow, 17));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 36));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 36) + At(ref hiddenProjectionRow, 36));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 55));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 74));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 17) + i * g;
+                    var c = f * At(ref cPrevRow, 17) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 17) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 17) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 17) = o * tc;
+                    At(ref gatesRow, 17) = i;
+                    At(ref gatesRow, 36) = f;
+                    At(ref gatesRow, 55) = g;
+                    At(ref gatesRow, 74) = o;
+                    At(ref cNextRow, 17) = c;
+                    At(ref tanhCRow, 17) = tc;
+                    At(ref hNextRow, 17) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 18));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 18) + At(ref hiddenProjectionRow, 18));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 37));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 37) + At(ref hiddenProjectionRow, 37));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 56));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 75));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 18) + i * g;
+                    var c = f * At(ref cPrevRow, 18) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 18) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 18) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 18) = o * tc;
+                    At(ref gatesRow, 18) = i;
+                    At(ref gatesRow, 37) = f;
+                    At(ref gatesRow, 56) = g;
+                    At(ref gatesRow, 75) = o;
+                    At(ref cNextRow, 18) = c;
+                    At(ref tanhCRow, 18) = tc;
+                    At(ref hNextRow, 18) = o * tc;
                 }
             }
         }
@@ -3389,12 +3393,12 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 19);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 19);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float hNextRow = ref At(ref hNext, b * 19);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
                 for (int j = 0; j < 16; j += 4)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -3418,63 +3422,63 @@ partial class MixedStack
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 16));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16) + At(ref hiddenProjectionRow, 16));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 35));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 35) + At(ref hiddenProjectionRow, 35));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 54));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 73));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 16) + i * g;
+                    var c = f * At(ref cPrevRow, 16) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 16) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 16) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 16) = o * tc;
+                    At(ref gatesRow, 16) = i;
+                    At(ref gatesRow, 35) = f;
+                    At(ref gatesRow, 54) = g;
+                    At(ref gatesRow, 73) = o;
+                    At(ref cNextRow, 16) = c;
+                    At(ref tanhCRow, 16) = tc;
+                    At(ref hNextRow, 16) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 17));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 17) + At(ref hiddenProjectionRow, 17));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 36));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 36) + At(ref hiddenProjectionRow, 36));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 55));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 74));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 17) + i * g;
+                    var c = f * At(ref cPrevRow, 17) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 17) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 17) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 17) = o * tc;
+                    At(ref gatesRow, 17) = i;
+                    At(ref gatesRow, 36) = f;
+                    At(ref gatesRow, 55) = g;
+                    At(ref gatesRow, 74) = o;
+                    At(ref cNextRow, 17) = c;
+                    At(ref tanhCRow, 17) = tc;
+                    At(ref hNextRow, 17) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 18));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 18) + At(ref hiddenProjectionRow, 18));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 37));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 37) + At(ref hiddenProjectionRow, 37));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 56));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 75));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 18) + i * g;
+                    var c = f * At(ref cPrevRow, 18) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, 18) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 18) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, 18) = o * tc;
+                    At(ref gatesRow, 18) = i;
+                    At(ref gatesRow, 37) = f;
+                    At(ref gatesRow, 56) = g;
+                    At(ref gatesRow, 75) = o;
+                    At(ref cNextRow, 18) = c;
+                    At(ref tanhCRow, 18) = tc;
+                    At(ref hNextRow, 18) = o * tc;
                 }
             }
         }
@@ -3483,32 +3487,32 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float cNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cNext, b * 19);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 19);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float hNextRow = ref At(ref hNext, b * 19);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
                 for (int j = 0; j < 19; j++)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, j));
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 19 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 19 + j));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 19 + j) + At(ref hiddenProjectionRow, 19 + j));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 38 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 38 + j));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 38 + j) + At(ref hiddenProjectionRow, 38 + j));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 57 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 57 + j));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 57 + j) + At(ref hiddenProjectionRow, 57 + j));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
-                    var c = f * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, j) + i * g;
+                    var c = f * At(ref cPrevRow, j) + i * g;
                     var tc = global::RnnGen.Numerics.Activations.Tanh(c);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) = i;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 19 + j) = f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 38 + j) = g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 57 + j) = o;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref cNextRow, j) = c;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, j) = tc;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, j) = o * tc;
+                    At(ref gatesRow, j) = i;
+                    At(ref gatesRow, 19 + j) = f;
+                    At(ref gatesRow, 38 + j) = g;
+                    At(ref gatesRow, 57 + j) = o;
+                    At(ref cNextRow, j) = c;
+                    At(ref tanhCRow, j) = tc;
+                    At(ref hNextRow, j) = o * tc;
                 }
             }
         }
@@ -3539,13 +3543,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 19);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 19);
-                ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 19);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 76);
+                ref float dHRow = ref At(ref dH, b * 19);
+                ref float dhNextRow = ref At(ref dhNext, b * 19);
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 16; j += 16)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -3568,60 +3572,60 @@ partial class MixedStack
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 16);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 16);
+                    var dh = At(ref dHRow, 16) + At(ref dhNextRow, 16);
+                    var i = At(ref gatesRow, 16);
+                    var f = At(ref gatesRow, 35);
+                    var g = At(ref gatesRow, 54);
+                    var o = At(ref gatesRow, 73);
+                    var tc = At(ref tanhCRow, 16);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 16) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 35) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 16) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 54) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 73) = dh * tc * o * (1f - o);
+                    At(ref dARow, 16) = dc * g * i * (1f - i);
+                    At(ref dARow, 35) = dc * At(ref cPrevRow, 16) * f * (1f - f);
+                    At(ref dARow, 54) = dc * i * (1f - g * g);
+                    At(ref dARow, 73) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 16) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 16) = 0f;
+                    At(ref dcNextRow, 16) = dc * f;
+                    At(ref dhNextRow, 16) = 0f;
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 17);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 17);
+                    var dh = At(ref dHRow, 17) + At(ref dhNextRow, 17);
+                    var i = At(ref gatesRow, 17);
+                    var f = At(ref gatesRow, 36);
+                    var g = At(ref gatesRow, 55);
+                    var o = At(ref gatesRow, 74);
+                    var tc = At(ref tanhCRow, 17);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 17) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 36) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 17) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 55) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 74) = dh * tc * o * (1f - o);
+                    At(ref dARow, 17) = dc * g * i * (1f - i);
+                    At(ref dARow, 36) = dc * At(ref cPrevRow, 17) * f * (1f - f);
+                    At(ref dARow, 55) = dc * i * (1f - g * g);
+                    At(ref dARow, 74) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 17) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 17) = 0f;
+                    At(ref dcNextRow, 17) = dc * f;
+                    At(ref dhNextRow, 17) = 0f;
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 18) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 18);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 18);
+                    var dh = At(ref dHRow, 18) + At(ref dhNextRow, 18);
+                    var i = At(ref gatesRow, 18);
+                    var f = At(ref gatesRow, 37);
+                    var g = At(ref gatesRow, 56);
+                    var o = At(ref gatesRow, 75);
+                    var tc = At(ref tanhCRow, 18);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 18) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 37) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 18) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 56) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 75) = dh * tc * o * (1f - o);
+                    At(ref dARow, 18) = dc * g * i * (1f - i);
+                    At(ref dARow, 37) = dc * At(ref cPrevRow, 18) * f * (1f - f);
+                    At(ref dARow, 56) = dc * i * (1f - g * g);
+                    At(ref dARow, 75) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 18) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 18) = 0f;
+                    At(ref dcNextRow, 18) = dc * f;
+                    At(ref dhNextRow, 18) = 0f;
                 }
             }
         }
@@ -3630,13 +3634,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 19);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 19);
-                ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 19);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 76);
+                ref float dHRow = ref At(ref dH, b * 19);
+                ref float dhNextRow = ref At(ref dhNext, b * 19);
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 16; j += 8)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -3659,60 +3663,60 @@ partial class MixedStack
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 16);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 16);
+                    var dh = At(ref dHRow, 16) + At(ref dhNextRow, 16);
+                    var i = At(ref gatesRow, 16);
+                    var f = At(ref gatesRow, 35);
+                    var g = At(ref gatesRow, 54);
+                    var o = At(ref gatesRow, 73);
+                    var tc = At(ref tanhCRow, 16);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 16) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 35) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 16) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 54) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 73) = dh * tc * o * (1f - o);
+                    At(ref dARow, 16) = dc * g * i * (1f - i);
+                    At(ref dARow, 35) = dc * At(ref cPrevRow, 16) * f * (1f - f);
+                    At(ref dARow, 54) = dc * i * (1f - g * g);
+                    At(ref dARow, 73) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 16) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 16) = 0f;
+                    At(ref dcNextRow, 16) = dc * f;
+                    At(ref dhNextRow, 16) = 0f;
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 17);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 17);
+                    var dh = At(ref dHRow, 17) + At(ref dhNextRow, 17);
+                    var i = At(ref gatesRow, 17);
+                    var f = At(ref gatesRow, 36);
+                    var g = At(ref gatesRow, 55);
+                    var o = At(ref gatesRow, 74);
+                    var tc = At(ref tanhCRow, 17);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 17) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 36) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 17) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 55) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 74) = dh * tc * o * (1f - o);
+                    At(ref dARow, 17) = dc * g * i * (1f - i);
+                    At(ref dARow, 36) = dc * At(ref cPrevRow, 17) * f * (1f - f);
+                    At(ref dARow, 55) = dc * i * (1f - g * g);
+                    At(ref dARow, 74) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 17) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 17) = 0f;
+                    At(ref dcNextRow, 17) = dc * f;
+                    At(ref dhNextRow, 17) = 0f;
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 18) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 18);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 18);
+                    var dh = At(ref dHRow, 18) + At(ref dhNextRow, 18);
+                    var i = At(ref gatesRow, 18);
+                    var f = At(ref gatesRow, 37);
+                    var g = At(ref gatesRow, 56);
+                    var o = At(ref gatesRow, 75);
+                    var tc = At(ref tanhCRow, 18);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 18) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 37) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 18) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 56) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 75) = dh * tc * o * (1f - o);
+                    At(ref dARow, 18) = dc * g * i * (1f - i);
+                    At(ref dARow, 37) = dc * At(ref cPrevRow, 18) * f * (1f - f);
+                    At(ref dARow, 56) = dc * i * (1f - g * g);
+                    At(ref dARow, 75) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 18) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 18) = 0f;
+                    At(ref dcNextRow, 18) = dc * f;
+                    At(ref dhNextRow, 18) = 0f;
                 }
             }
         }
@@ -3721,13 +3725,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 19);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 19);
-                ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 19);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 76);
+                ref float dHRow = ref At(ref dH, b * 19);
+                ref float dhNextRow = ref At(ref dhNext, b * 19);
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 16; j += 4)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -3750,60 +3754,60 @@ partial class MixedStack
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 16) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 16);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 16);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 35);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 54);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 73);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 16);
+                    var dh = At(ref dHRow, 16) + At(ref dhNextRow, 16);
+                    var i = At(ref gatesRow, 16);
+                    var f = At(ref gatesRow, 35);
+                    var g = At(ref gatesRow, 54);
+                    var o = At(ref gatesRow, 73);
+                    var tc = At(ref tanhCRow, 16);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 16) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 35) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 16) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 54) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 73) = dh * tc * o * (1f - o);
+                    At(ref dARow, 16) = dc * g * i * (1f - i);
+                    At(ref dARow, 35) = dc * At(ref cPrevRow, 16) * f * (1f - f);
+                    At(ref dARow, 54) = dc * i * (1f - g * g);
+                    At(ref dARow, 73) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 16) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 16) = 0f;
+                    At(ref dcNextRow, 16) = dc * f;
+                    At(ref dhNextRow, 16) = 0f;
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 17) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 17);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 17);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 36);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 55);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 74);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 17);
+                    var dh = At(ref dHRow, 17) + At(ref dhNextRow, 17);
+                    var i = At(ref gatesRow, 17);
+                    var f = At(ref gatesRow, 36);
+                    var g = At(ref gatesRow, 55);
+                    var o = At(ref gatesRow, 74);
+                    var tc = At(ref tanhCRow, 17);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 17) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 36) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 17) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 55) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 74) = dh * tc * o * (1f - o);
+                    At(ref dARow, 17) = dc * g * i * (1f - i);
+                    At(ref dARow, 36) = dc * At(ref cPrevRow, 17) * f * (1f - f);
+                    At(ref dARow, 55) = dc * i * (1f - g * g);
+                    At(ref dARow, 74) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 17) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 17) = 0f;
+                    At(ref dcNextRow, 17) = dc * f;
+                    At(ref dhNextRow, 17) = 0f;
                 }
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, 18) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 18);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 18);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 37);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 56);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 75);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, 18);
+                    var dh = At(ref dHRow, 18) + At(ref dhNextRow, 18);
+                    var i = At(ref gatesRow, 18);
+                    var f = At(ref gatesRow, 37);
+                    var g = At(ref gatesRow, 56);
+                    var o = At(ref gatesRow, 75);
+                    var tc = At(ref tanhCRow, 18);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 18) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 37) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, 18) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 56) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 75) = dh * tc * o * (1f - o);
+                    At(ref dARow, 18) = dc * g * i * (1f - i);
+                    At(ref dARow, 37) = dc * At(ref cPrevRow, 18) * f * (1f - f);
+                    At(ref dARow, 56) = dc * i * (1f - g * g);
+                    At(ref dARow, 75) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, 18) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, 18) = 0f;
+                    At(ref dcNextRow, 18) = dc * f;
+                    At(ref dhNextRow, 18) = 0f;
                 }
             }
         }
@@ -3812,32 +3816,32 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 19);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 19);
-                ref float dcNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNext, b * 19);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 76);
-                ref float tanhCRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhC, b * 19);
-                ref float cPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrev, b * 19);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 76);
+                ref float dHRow = ref At(ref dH, b * 19);
+                ref float dhNextRow = ref At(ref dhNext, b * 19);
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
+                ref float gatesRow = ref At(ref gates, b * 76);
+                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
+                ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 19; j++)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j);
-                    var i = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j);
-                    var f = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 19 + j);
-                    var g = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 38 + j);
-                    var o = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 57 + j);
-                    var tc = global::System.Runtime.CompilerServices.Unsafe.Add(ref tanhCRow, j);
+                    var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
+                    var i = At(ref gatesRow, j);
+                    var f = At(ref gatesRow, 19 + j);
+                    var g = At(ref gatesRow, 38 + j);
+                    var o = At(ref gatesRow, 57 + j);
+                    var tc = At(ref tanhCRow, j);
                     // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, j) + dh * o * (1f - tc * tc);
+                    var dc = At(ref dcNextRow, j) + dh * o * (1f - tc * tc);
                     // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, j) = dc * g * i * (1f - i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 19 + j) = dc * global::System.Runtime.CompilerServices.Unsafe.Add(ref cPrevRow, j) * f * (1f - f);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 38 + j) = dc * i * (1f - g * g);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 57 + j) = dh * tc * o * (1f - o);
+                    At(ref dARow, j) = dc * g * i * (1f - i);
+                    At(ref dARow, 19 + j) = dc * At(ref cPrevRow, j) * f * (1f - f);
+                    At(ref dARow, 38 + j) = dc * i * (1f - g * g);
+                    At(ref dARow, 57 + j) = dh * tc * o * (1f - o);
                     // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dcNextRow, j) = dc * f;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j) = 0f;
+                    At(ref dcNextRow, j) = dc * f;
+                    At(ref dhNextRow, j) = 0f;
                 }
             }
         }
@@ -3870,11 +3874,11 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 24);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
                 for (int j = 0; j < 16; j += 16)
                 {
                     // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
@@ -3915,11 +3919,11 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 24);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
                 for (int j = 0; j < 24; j += 8)
                 {
                     // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
@@ -3944,11 +3948,11 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 24);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
                 for (int j = 0; j < 24; j += 4)
                 {
                     // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
@@ -3973,27 +3977,27 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float hNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, b * 24);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
                 for (int j = 0; j < 24; j++)
                 {
                     // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, j));
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                     // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 24 + j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 24 + j));
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 24 + j) + At(ref hiddenProjectionRow, 24 + j));
                     // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                    var hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenProjectionRow, 48 + j);
-                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 48 + j) + r * hn);
+                    var hn = At(ref hiddenProjectionRow, 48 + j);
+                    var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 48 + j) + r * hn);
                     // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                    var hPrevious = global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevRow, j);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j) = r;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 24 + j) = z;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 48 + j) = n;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenNRow, j) = hn;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref hNextRow, j) = n + z * (hPrevious - n);
+                    var hPrevious = At(ref hPrevRow, j);
+                    At(ref gatesRow, j) = r;
+                    At(ref gatesRow, 24 + j) = z;
+                    At(ref gatesRow, 48 + j) = n;
+                    At(ref hiddenNRow, j) = hn;
+                    At(ref hNextRow, j) = n + z * (hPrevious - n);
                 }
             }
         }
@@ -4024,13 +4028,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 24);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 24);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 72);
-                ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 72);
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
                 for (int j = 0; j < 16; j += 16)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -4081,13 +4085,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 24);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 24);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 72);
-                ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 72);
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
                 for (int j = 0; j < 24; j += 8)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -4117,13 +4121,13 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 24);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 24);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 72);
-                ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 72);
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
                 for (int j = 0; j < 24; j += 4)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
@@ -4153,34 +4157,34 @@ partial class MixedStack
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dH, b * 24);
-                ref float dhNextRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNext, b * 24);
-                ref float gatesRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gates, b * 72);
-                ref float hiddenNRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenN, b * 24);
-                ref float hPrevRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrev, b * 24);
-                ref float dARow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dA, b * 72);
-                ref float dGhRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dGh, b * 72);
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
                 for (int j = 0; j < 24; j++)
                 {
                     // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.CompilerServices.Unsafe.Add(ref dHRow, j) + global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j);
-                    var r = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, j);
-                    var z = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 24 + j);
-                    var n = global::System.Runtime.CompilerServices.Unsafe.Add(ref gatesRow, 48 + j);
-                    var hn = global::System.Runtime.CompilerServices.Unsafe.Add(ref hiddenNRow, j);
+                    var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
+                    var r = At(ref gatesRow, j);
+                    var z = At(ref gatesRow, 24 + j);
+                    var n = At(ref gatesRow, 48 + j);
+                    var hn = At(ref hiddenNRow, j);
                     // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
                     var dan = dh * (1f - z) * (1f - n * n);
-                    var daz = dh * (global::System.Runtime.CompilerServices.Unsafe.Add(ref hPrevRow, j) - n) * z * (1f - z);
+                    var daz = dh * (At(ref hPrevRow, j) - n) * z * (1f - z);
                     var dar = dan * hn * r * (1f - r);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, j) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 24 + j) = daz;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dARow, 48 + j) = dan;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dGhRow, j) = dar;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dGhRow, 24 + j) = daz;
+                    At(ref dARow, j) = dar;
+                    At(ref dARow, 24 + j) = daz;
+                    At(ref dARow, 48 + j) = dan;
+                    At(ref dGhRow, j) = dar;
+                    At(ref dGhRow, 24 + j) = daz;
                     // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dGhRow, 48 + j) = dan * r;
+                    At(ref dGhRow, 48 + j) = dan * r;
                     // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dhNextRow, j) = dh * z;
+                    At(ref dhNextRow, j) = dh * z;
                 }
             }
         }

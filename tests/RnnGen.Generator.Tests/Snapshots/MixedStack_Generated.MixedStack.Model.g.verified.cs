@@ -303,25 +303,25 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ref float s = ref state.Buffer.Reference;
         ref float scratch = ref _stepScratch.Reference;
         // x = E[token]: the embedding row is read in place
-        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.embedding_weight + (token * 12));
+        ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 12));
 
         // enc layer 0 (LSTM 12 → 19): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_76x12(ref x, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_76x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), 1);
-        Kernels.LstmForward_H19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0C), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0C), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepTemp), 1);
+        Kernels.Linear_76x12(ref x, ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        Kernels.LstmForward_H19(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_72x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_72x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), 1);
-        Kernels.GruForward_H24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepTemp), 1);
+        Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        Kernels.GruForward_H24(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_8x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_8x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State2H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), 1);
-        Kernels.RnnReluForward_H8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepGates), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref scratch, Layout.StepHiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State2H), 1);
+        Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        Kernels.RnnReluForward_H8(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State2H), 1);
 
         // output = h·W_denseᵀ + b_dense
-        Kernels.Linear_9x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, Layout.State2H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+        Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
     }
 
     /// <summary>
@@ -426,7 +426,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         // Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense
         ref float p = ref _parameters.Reference;
         ref float a = ref _activations.Reference;
-        Kernels.Linear_9x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + (BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.head_bias), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.Y), SequenceLength * BatchSize);
+        Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y), SequenceLength * BatchSize);
     }
 
     /// <summary>enc layer 0 (LSTM 12 → 19): forward through all time steps.</summary>
@@ -435,18 +435,18 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ref float p = ref _parameters.Reference;
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-        Kernels.Linear_76x12(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.X0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates), SequenceLength * BatchSize);
+        Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates), SequenceLength * BatchSize);
         for (int t = 0; t < SequenceLength; t++)
         {
             // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-            Kernels.Linear_76x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (t * BatchSize * 19)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), BatchSize);
+            Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
             Kernels.LstmForward_H19(
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates + (t * BatchSize * 76)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0C + (t * BatchSize * 19)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0C + ((t + 1) * BatchSize * 19)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + ((t + 1) * BatchSize * 19)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0TanhC + (t * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76)),
+                ref Kernels.At(ref a, Layout.HiddenProjection),
+                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19)),
                 BatchSize);
         }
     }
@@ -457,17 +457,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ref float p = ref _parameters.Reference;
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-        Kernels.Linear_72x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (BatchSize * 19)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1Gates), SequenceLength * BatchSize);
+        Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates), SequenceLength * BatchSize);
         for (int t = 0; t < SequenceLength; t++)
         {
             // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-            Kernels.Linear_72x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (t * BatchSize * 24)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), BatchSize);
+            Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
             Kernels.GruForward_H24(
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1Gates + (t * BatchSize * 72)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (t * BatchSize * 24)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + ((t + 1) * BatchSize * 24)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1HiddenN + (t * BatchSize * 24)),
+                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72)),
+                ref Kernels.At(ref a, Layout.HiddenProjection),
+                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24)),
+                ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 24)),
+                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24)),
                 BatchSize);
         }
     }
@@ -478,12 +478,12 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ref float p = ref _parameters.Reference;
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once (into h_t's own rows, which the cell then overwrites in place).
-        Kernels.Linear_8x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (BatchSize * 24)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_bias_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + (BatchSize * 8)), SequenceLength * BatchSize);
+        Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), SequenceLength * BatchSize);
         for (int t = 0; t < SequenceLength; t++)
         {
             // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-            Kernels.Linear_8x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + (t * BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_bias_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), BatchSize);
-            Kernels.RnnReluForward_H8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.HiddenProjection), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), BatchSize);
+            Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
+            Kernels.RnnReluForward_H8(ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), ref Kernels.At(ref a, Layout.HiddenProjection), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), BatchSize);
         }
     }
 
@@ -512,9 +512,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ref float g = ref _gradients.Reference;
         ref float a = ref _activations.Reference;
         // Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer
-        Kernels.AccumulateWeightGradient_9x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DY), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + (BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.head_bias), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_9x8(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), ref Kernels.At(ref g, Layout.head_weight), ref Kernels.At(ref g, Layout.head_bias), SequenceLength * BatchSize);
         _activations.AsSpan(Layout.S2DH, SequenceLength * BatchSize * 8).Clear();
-        Kernels.AccumulateInputGradient_9x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DY), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DH), SequenceLength * BatchSize);
+        Kernels.AccumulateInputGradient_9x8(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref a, Layout.S2DH), SequenceLength * BatchSize);
 
         BackwardLayer2();
         BackwardLayer1();
@@ -548,25 +548,25 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
             Kernels.LstmBackward_H19(
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DH + (t * BatchSize * 19)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DCNext),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0Gates + (t * BatchSize * 76)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0TanhC + (t * BatchSize * 19)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0C + (t * BatchSize * 19)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA + (t * BatchSize * 76)),
+                ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.DHNext),
+                ref Kernels.At(ref a, Layout.DCNext),
+                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76)),
+                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19)),
+                ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76)),
                 BatchSize);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-            Kernels.AccumulateInputGradient_76x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA + (t * BatchSize * 76)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), BatchSize);
+            Kernels.AccumulateInputGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
         }
 
         // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        Kernels.AccumulateWeightGradient_76x12(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.X0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.enc_bias_ih_l0), SequenceLength * BatchSize);
-        Kernels.AccumulateWeightGradient_76x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.enc_bias_hh_l0), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_76x12(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.enc_weight_ih_l0), ref Kernels.At(ref g, Layout.enc_bias_ih_l0), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_76x19(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.enc_weight_hh_l0), ref Kernels.At(ref g, Layout.enc_bias_hh_l0), SequenceLength * BatchSize);
 
         // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs
         _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12).Clear();
-        Kernels.AccumulateInputGradient_76x12(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DX0), SequenceLength * BatchSize);
+        Kernels.AccumulateInputGradient_76x12(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref a, Layout.DX0), SequenceLength * BatchSize);
     }
 
     /// <summary>mid layer 0 (GRU 19 → 24): backward through time, then the weight gradients of all steps at once.</summary>
@@ -579,25 +579,25 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
             Kernels.GruBackward_H24(
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DH + (t * BatchSize * 24)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1Gates + (t * BatchSize * 72)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1HiddenN + (t * BatchSize * 24)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (t * BatchSize * 24)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA + (t * BatchSize * 72)),
-                ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DGh + (t * BatchSize * 72)),
+                ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 24)),
+                ref Kernels.At(ref a, Layout.DHNext),
+                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72)),
+                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24)),
+                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24)),
+                ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 72)),
+                ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72)),
                 BatchSize);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-            Kernels.AccumulateInputGradient_72x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DGh + (t * BatchSize * 72)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), BatchSize);
+            Kernels.AccumulateInputGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
         }
 
         // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        Kernels.AccumulateWeightGradient_72x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0H + (BatchSize * 19)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.mid_bias_ih_l0), SequenceLength * BatchSize);
-        Kernels.AccumulateWeightGradient_72x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DGh), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.mid_bias_hh_l0), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_72x19(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref g, Layout.mid_weight_ih_l0), ref Kernels.At(ref g, Layout.mid_bias_ih_l0), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.mid_weight_hh_l0), ref Kernels.At(ref g, Layout.mid_bias_hh_l0), SequenceLength * BatchSize);
 
         // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs
         _activations.AsSpan(Layout.S0DH, SequenceLength * BatchSize * 19).Clear();
-        Kernels.AccumulateInputGradient_72x19(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S0DH), SequenceLength * BatchSize);
+        Kernels.AccumulateInputGradient_72x19(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref a, Layout.S0DH), SequenceLength * BatchSize);
     }
 
     /// <summary>top layer 0 (RNN-ReLU 24 → 8): backward through time, then the weight gradients of all steps at once.</summary>
@@ -609,18 +609,18 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.DHNext, BatchSize * 8).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
-            Kernels.RnnReluBackward_H8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DH + (t * BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DA + (t * BatchSize * 8)), BatchSize);
+            Kernels.RnnReluBackward_H8(ref Kernels.At(ref a, Layout.S2DH + (t * BatchSize * 8)), ref Kernels.At(ref a, Layout.DHNext), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8)), BatchSize);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-            Kernels.AccumulateInputGradient_8x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DA + (t * BatchSize * 8)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.DHNext), BatchSize);
+            Kernels.AccumulateInputGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
         }
 
         // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        Kernels.AccumulateWeightGradient_8x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1H + (BatchSize * 24)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.top_bias_ih_l0), SequenceLength * BatchSize);
-        Kernels.AccumulateWeightGradient_8x8(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2H), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref g, Layout.top_bias_hh_l0), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_8x24(ref Kernels.At(ref a, Layout.S2DA), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref g, Layout.top_weight_ih_l0), ref Kernels.At(ref g, Layout.top_bias_ih_l0), SequenceLength * BatchSize);
+        Kernels.AccumulateWeightGradient_8x8(ref Kernels.At(ref a, Layout.S2DA), ref Kernels.At(ref a, Layout.S2H), ref Kernels.At(ref g, Layout.top_weight_hh_l0), ref Kernels.At(ref g, Layout.top_bias_hh_l0), SequenceLength * BatchSize);
 
         // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs
         _activations.AsSpan(Layout.S1DH, SequenceLength * BatchSize * 24).Clear();
-        Kernels.AccumulateInputGradient_8x24(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S2DA), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, Layout.top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref a, Layout.S1DH), SequenceLength * BatchSize);
+        Kernels.AccumulateInputGradient_8x24(ref Kernels.At(ref a, Layout.S2DA), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref a, Layout.S1DH), SequenceLength * BatchSize);
     }
 
     /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>
