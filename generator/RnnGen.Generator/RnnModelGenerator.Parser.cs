@@ -49,6 +49,10 @@ public sealed partial class RnnModelGenerator
             {
                 Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "generic classes are not supported");
             }
+            else if (type.Name is "State" or "Kernels" or "Layout")
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, $"the generated model contains a nested type named '{type.Name}'; give the model another name");
+            }
             else if (type.IsStatic)
             {
                 Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "a model is an object with weights; it cannot be static");

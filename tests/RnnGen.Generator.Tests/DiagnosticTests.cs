@@ -33,6 +33,7 @@ public sealed class DiagnosticTests
         ["RNNG010", Valid.Replace("Hidden = 7", "Hidden = 7, Name = \"my.lstm\"") + "public partial class M;", "Lstm(Hidden = 7, Name = \"my.lstm\")"],
         ["RNNG011", Valid.Replace("[RnnModel", "public partial class Outer { [RnnModel") + "public partial class M; }", "M"],
         ["RNNG011", Valid + "public partial class M<T>;", "M"],
+        ["RNNG011", Valid + "public partial class State;", "State"],
         ["RNNG012", Valid.Replace("[Lstm(Hidden = 7)]", "").Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5)][Lstm(Hidden = 7)]") + "public partial class M;", "Lstm(Hidden = 7)"],
         ["RNNG012", "[Lstm(Hidden = 7)]" + Valid.Replace("[Lstm(Hidden = 7)]", "") + "public partial class M;", "Embedding(Vocabulary = 5, Dimensions = 3)"],
         ["RNNG013", Valid.Replace("SequenceLength = 4, BatchSize = 2", "SequenceLength = 1000, BatchSize = 64").Replace("Hidden = 7", "Hidden = 50000") + "public partial class M;", "M"],

@@ -68,3 +68,35 @@ public partial class CharLstm;
 [Dense(Outputs = 1)]
 [MeanSquaredError]
 public partial class Lstm40;
+
+// Edge shapes: sizes of 1, a single step, a single sequence, scalar-only tails, sizes just past a
+// vector width, a ReLU layer on top of an LSTM, three stacked GRUs.
+[RnnModel(SequenceLength = 1, BatchSize = 1)]
+[Embedding(Vocabulary = 2, Dimensions = 1)]
+[Gru(Hidden = 1)]
+[Lstm(Hidden = 2)]
+[Dense(Outputs = 2)]
+[SoftmaxCrossEntropy]
+public partial class Tiny;
+
+[RnnModel(SequenceLength = 3, BatchSize = 5)]
+[Input(Features = 7)]
+[Rnn(Hidden = 100, Layers = 2)]
+[Dense(Outputs = 16)]
+[MeanSquaredError]
+public partial class RnnWide;
+
+[RnnModel(SequenceLength = 6, BatchSize = 2)]
+[Embedding(Vocabulary = 30, Dimensions = 24)]
+[Gru(Hidden = 64, Layers = 3)]
+[Dense(Outputs = 30)]
+[SoftmaxCrossEntropy]
+public partial class Gru3;
+
+[RnnModel(SequenceLength = 3, BatchSize = 3)]
+[Input(Features = 17)]
+[Lstm(Hidden = 31)]
+[Rnn(Hidden = 129, Activation = RnnActivation.Relu, Name = "relu")]
+[Dense(Outputs = 5, Name = "out")]
+[MeanSquaredError]
+public partial class LstmRelu;

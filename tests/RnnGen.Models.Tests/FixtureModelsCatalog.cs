@@ -7,7 +7,7 @@ namespace RnnGen.Models.Tests;
 internal static class FixtureModelsCatalog
 {
     public static readonly string[] Names =
-        ["RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40"];
+        ["RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu"];
 
     public static IEnumerable<object[]> All()
     {
@@ -37,6 +37,10 @@ internal static class FixtureModelsCatalog
         "Mixed" => ModelHarness.Tokens<Mixed, Mixed.State, int>(name, new Mixed(), f.TokenInputs, f.ClassTargets),
         "CharLstm" => ModelHarness.Tokens<CharLstm, CharLstm.State, int>(name, new CharLstm(), f.TokenInputs, f.ClassTargets),
         "Lstm40" => ModelHarness.Features<Lstm40, Lstm40.State, float>(name, new Lstm40(), f.FloatInputs, f.FloatTargets),
+        "Tiny" => ModelHarness.Tokens<Tiny, Tiny.State, int>(name, new Tiny(), f.TokenInputs, f.ClassTargets),
+        "RnnWide" => ModelHarness.Features<RnnWide, RnnWide.State, float>(name, new RnnWide(), f.FloatInputs, f.FloatTargets),
+        "Gru3" => ModelHarness.Tokens<Gru3, Gru3.State, int>(name, new Gru3(), f.TokenInputs, f.ClassTargets),
+        "LstmRelu" => ModelHarness.Features<LstmRelu, LstmRelu.State, float>(name, new LstmRelu(), f.FloatInputs, f.FloatTargets),
         _ => throw new ArgumentException("Unknown model " + name, nameof(name)),
     };
 }

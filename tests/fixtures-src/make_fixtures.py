@@ -82,6 +82,17 @@ MODELS = [
           rec=[Rec("lstm", "lstm", 128, 2)], dense=Dense("dense", 65), loss="ce"),
     Model("Lstm40", 109, T=16, B=1, inp=Features(1),
           rec=[Rec("lstm", "lstm", 40, 1)], dense=Dense("dense", 1), loss="mse"),
+    # Edge shapes: sizes of 1, one step, one sequence; scalar-only tails (H = 1, 2); sizes just
+    # past a vector width (129 = 8·16 + 1, 100 = 6·16 + 4, 31 = 16 + 8 + 4 + 3); a ReLU layer on
+    # top of an LSTM; three stacked GRUs.
+    Model("Tiny", 110, T=1, B=1, inp=Embedding("embedding", 2, 1),
+          rec=[Rec("gru", "gru", 1, 1), Rec("lstm", "lstm", 2, 1)], dense=Dense("dense", 2), loss="ce"),
+    Model("RnnWide", 111, T=3, B=5, inp=Features(7),
+          rec=[Rec("rnn", "rnn_tanh", 100, 2)], dense=Dense("dense", 16), loss="mse"),
+    Model("Gru3", 112, T=6, B=2, inp=Embedding("embedding", 30, 24),
+          rec=[Rec("gru", "gru", 64, 3)], dense=Dense("dense", 30), loss="ce"),
+    Model("LstmRelu", 113, T=3, B=3, inp=Features(17),
+          rec=[Rec("lstm", "lstm", 31, 1), Rec("relu", "rnn_relu", 129, 1)], dense=Dense("out", 5), loss="mse"),
 ]
 
 # Optimizer configurations: (name, torch.optim class name, hyper-parameters).
