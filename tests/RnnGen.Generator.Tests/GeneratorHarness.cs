@@ -12,7 +12,9 @@ namespace RnnGen.Generator.Tests;
 /// <summary>Runs <see cref="RnnModelGenerator"/> on source text, as the compiler would.</summary>
 internal static class GeneratorHarness
 {
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
+    /// <summary>C# 12 (what .NET 8 users compile with), with documentation comments checked, so a
+    /// generated public member without XML docs is a warning (CS1591).</summary>
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12, DocumentationMode.Diagnose);
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
     {
