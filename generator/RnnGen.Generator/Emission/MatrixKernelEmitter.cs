@@ -170,97 +170,173 @@ internal static class MatrixKernelEmitter
 
     private static void EmitWeightGradient(IndentedWriter w, VectorTier tier, int n, int k)
     {
-        var (mainEnd, tail) = tier.Split(k);
+        int blockedRows = n - (n % RowBlock);
         w.Line($"private static void {WeightGradientName(n, k)}_{tier.Name}(ref float dy, ref float x, ref float dw, ref float db, int count)");
         using (w.Scope())
         {
-            using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
+            if (blockedRows > 0)
             {
-                w.Line($"ref float dwRow = {Code.RefAt("dw", "n * " + Code.Int(k))};");
-                w.Line("ref float dyColumn = ref At(ref dy, n);");
-                w.Line("// One block of dW's row stays in a register while every row of x is added into it.");
-                if (mainEnd > 0)
+                w.Line($"// {RowBlock} rows of dW at a time: each load of x feeds {RowBlock} accumulators.");
+                using (w.Open($"for (int n = 0; n < {Code.Int(blockedRows)}; n += {RowBlock})"))
                 {
-                    using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
-                    {
-                        EmitWeightGradientBlock(w, tier, "i", n, k);
-                    }
+                    EmitWeightGradientRows(w, tier, RowBlock, n, k);
                 }
+            }
 
-                foreach (var (t, offset) in tail)
+            if (blockedRows < n)
+            {
+                using (w.Open($"for (int n = {Code.Int(blockedRows)}; n < {Code.Int(n)}; n++)"))
                 {
-                    using (w.Scope())
-                    {
-                        EmitWeightGradientBlock(w, t, Code.Int(offset), n, k);
-                    }
+                    EmitWeightGradientRows(w, tier, 1, n, k);
                 }
-
-                w.Line("float biasSum = 0f;");
-                using (w.Open("for (int c = 0; c < count; c++)"))
-                {
-                    w.Line($"biasSum += At(ref dyColumn, c * {Code.Int(n)});");
-                }
-
-                w.Line($"At(ref db, n) += biasSum;");
             }
         }
 
         w.Line();
     }
 
-    private static void EmitWeightGradientBlock(IndentedWriter w, VectorTier tier, string i, int n, int k)
+    /// <summary>dW[n + r, :] += Σ_c dy[c, n + r]·x[c, :] and db[n + r] += Σ_c dy[c, n + r] for r &lt; rows.</summary>
+    private static void EmitWeightGradientRows(IndentedWriter w, VectorTier tier, int rows, int n, int k)
     {
-        w.Line($"{tier.Type} acc = {tier.Load("dwRow", i)};");
-        using (w.Open("for (int c = 0; c < count; c++)"))
+        var (mainEnd, tail) = tier.Split(k);
+        w.Line($"ref float dw0 = {Code.RefAt("dw", "n * " + Code.Int(k))};");
+        for (int r = 1; r < rows; r++)
         {
-            string dyValue = tier.Broadcast($"At(ref dyColumn, c * {Code.Int(n)})");
-            w.Line($"acc = {Code.Simd}.MultiplyAdd({dyValue}, {tier.Load("x", $"c * {Code.Int(k)} + {i}")}, acc);");
+            w.Line($"ref float dw{r} = {Code.RefAt("dw0", Code.Int((long)r * k))};");
         }
 
-        w.Line(tier.Store("acc", "dwRow", i));
+        w.Line("ref float dyColumn = ref At(ref dy, n);");
+        w.Line("// A block of each dW row stays in a register while every row of x is added into it.");
+        if (mainEnd > 0)
+        {
+            using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
+            {
+                EmitWeightGradientBlock(w, tier, "i", rows, n, k);
+            }
+        }
+
+        foreach (var (t, offset) in tail)
+        {
+            using (w.Scope())
+            {
+                EmitWeightGradientBlock(w, t, Code.Int(offset), rows, n, k);
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line($"float biasSum{r} = 0f;");
+        }
+
+        using (w.Open("for (int c = 0; c < count; c++)"))
+        {
+            w.Line($"ref float dyc = ref At(ref dyColumn, c * {Code.Int(n)});");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line(r == 0 ? "biasSum0 += dyc;" : $"biasSum{r} += At(ref dyc, {r});");
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line(r == 0 ? "At(ref db, n) += biasSum0;" : $"At(ref db, n + {r}) += biasSum{r};");
+        }
+    }
+
+    private static void EmitWeightGradientBlock(IndentedWriter w, VectorTier tier, string i, int rows, int n, int k)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line($"{tier.Type} acc{r} = {tier.Load("dw" + r, i)};");
+        }
+
+        using (w.Open("for (int c = 0; c < count; c++)"))
+        {
+            w.Line($"{tier.Type} xc = {tier.Load("x", $"c * {Code.Int(k)} + {i}")};");
+            w.Line($"ref float dyc = ref At(ref dyColumn, c * {Code.Int(n)});");
+            for (int r = 0; r < rows; r++)
+            {
+                string dyValue = tier.Broadcast(r == 0 ? "dyc" : $"At(ref dyc, {r})");
+                w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({dyValue}, xc, acc{r});");
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line(tier.Store("acc" + r, "dw" + r, i));
+        }
     }
 
     private static void EmitInputGradient(IndentedWriter w, VectorTier tier, int n, int k)
     {
-        var (mainEnd, tail) = tier.Split(k);
         w.Line($"private static void {InputGradientName(n, k)}_{tier.Name}(ref float dy, ref float w, ref float dx, int count)");
         using (w.Scope())
         {
-            using (w.Open("for (int c = 0; c < count; c++)"))
+            w.Line("int c = 0;");
+            w.Line($"// {RowBlock} rows of dx at a time: each load of W feeds {RowBlock} accumulators.");
+            using (w.Open($"for (; c + {RowBlock} <= count; c += {RowBlock})"))
             {
-                w.Line($"ref float dyRow = {Code.RefAt("dy", "c * " + Code.Int(n))};");
-                w.Line($"ref float dxRow = {Code.RefAt("dx", "c * " + Code.Int(k))};");
-                w.Line("// One block of dx's row stays in a register while every row of W is added into it.");
-                if (mainEnd > 0)
-                {
-                    using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
-                    {
-                        EmitInputGradientBlock(w, tier, "i", n, k);
-                    }
-                }
+                EmitInputGradientRows(w, tier, RowBlock, n, k);
+            }
 
-                foreach (var (t, offset) in tail)
-                {
-                    using (w.Scope())
-                    {
-                        EmitInputGradientBlock(w, t, Code.Int(offset), n, k);
-                    }
-                }
+            using (w.Open("for (; c < count; c++)"))
+            {
+                EmitInputGradientRows(w, tier, 1, n, k);
             }
         }
 
         w.Line();
     }
 
-    private static void EmitInputGradientBlock(IndentedWriter w, VectorTier tier, string i, int n, int k)
+    /// <summary>dx[c + r, :] += Σ_n dy[c + r, n]·W[n, :] for r &lt; rows.</summary>
+    private static void EmitInputGradientRows(IndentedWriter w, VectorTier tier, int rows, int n, int k)
     {
-        w.Line($"{tier.Type} acc = {tier.Load("dxRow", i)};");
-        using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
+        var (mainEnd, tail) = tier.Split(k);
+        w.Line($"ref float dy0 = {Code.RefAt("dy", "c * " + Code.Int(n))};");
+        w.Line($"ref float dx0 = {Code.RefAt("dx", "c * " + Code.Int(k))};");
+        for (int r = 1; r < rows; r++)
         {
-            string dyValue = tier.Broadcast($"At(ref dyRow, n)");
-            w.Line($"acc = {Code.Simd}.MultiplyAdd({dyValue}, {tier.Load("w", $"n * {Code.Int(k)} + {i}")}, acc);");
+            w.Line($"ref float dy{r} = {Code.RefAt("dy0", Code.Int((long)r * n))};");
+            w.Line($"ref float dx{r} = {Code.RefAt("dx0", Code.Int((long)r * k))};");
         }
 
-        w.Line(tier.Store("acc", "dxRow", i));
+        w.Line("// A block of each dx row stays in a register while every row of W is added into it.");
+        if (mainEnd > 0)
+        {
+            using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
+            {
+                EmitInputGradientBlock(w, tier, "i", rows, n, k);
+            }
+        }
+
+        foreach (var (t, offset) in tail)
+        {
+            using (w.Scope())
+            {
+                EmitInputGradientBlock(w, t, Code.Int(offset), rows, n, k);
+            }
+        }
+    }
+
+    private static void EmitInputGradientBlock(IndentedWriter w, VectorTier tier, string i, int rows, int n, int k)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line($"{tier.Type} acc{r} = {tier.Load("dx" + r, i)};");
+        }
+
+        using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
+        {
+            w.Line($"{tier.Type} wn = {tier.Load("w", $"n * {Code.Int(k)} + {i}")};");
+            for (int r = 0; r < rows; r++)
+            {
+                w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({tier.Broadcast($"At(ref dy{r}, n)")}, wn, acc{r});");
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            w.Line(tier.Store("acc" + r, "dx" + r, i));
+        }
     }
 }

@@ -242,101 +242,297 @@ namespace Samples
 
             private static void AccumulateWeightGradient_65x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 65; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 64; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 65);
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
+                }
+                for (int n = 64; n < 65; n++)
+                {
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
+                    // A block of each dW row stays in a register while every row of x is added into it.
+                    for (int i = 0; i < 128; i += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        for (int c = 0; c < count; c++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    }
+                    float biasSum0 = 0f;
+                    for (int c = 0; c < count; c++)
+                    {
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                    }
+                    At(ref db, n) += biasSum0;
                 }
             }
 
             private static void AccumulateWeightGradient_65x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 65; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 64; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 65);
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
+                }
+                for (int n = 64; n < 65; n++)
+                {
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
+                    // A block of each dW row stays in a register while every row of x is added into it.
+                    for (int i = 0; i < 128; i += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        for (int c = 0; c < count; c++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    }
+                    float biasSum0 = 0f;
+                    for (int c = 0; c < count; c++)
+                    {
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                    }
+                    At(ref db, n) += biasSum0;
                 }
             }
 
             private static void AccumulateWeightGradient_65x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 65; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 64; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 65)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 65);
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
+                }
+                for (int n = 64; n < 65; n++)
+                {
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
+                    // A block of each dW row stays in a register while every row of x is added into it.
+                    for (int i = 0; i < 128; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        for (int c = 0; c < count; c++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    }
+                    float biasSum0 = 0f;
+                    for (int c = 0; c < count; c++)
+                    {
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                    }
+                    At(ref db, n) += biasSum0;
                 }
             }
 
             private static void AccumulateWeightGradient_65x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 65; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 64; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = At(ref dwRow, i);
+                        float acc0 = At(ref dw0, i);
+                        float acc1 = At(ref dw1, i);
+                        float acc2 = At(ref dw2, i);
+                        float acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 65), At(ref x, c * 128 + i), acc);
+                            float xc = At(ref x, c * 128 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, i) = acc;
+                        At(ref dw0, i) = acc0;
+                        At(ref dw1, i) = acc1;
+                        At(ref dw2, i) = acc2;
+                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 65);
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
+                }
+                for (int n = 64; n < 65; n++)
+                {
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dyColumn = ref At(ref dy, n);
+                    // A block of each dW row stays in a register while every row of x is added into it.
+                    for (int i = 0; i < 128; i++)
+                    {
+                        float acc0 = At(ref dw0, i);
+                        for (int c = 0; c < count; c++)
+                        {
+                            float xc = At(ref x, c * 128 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 65);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        }
+                        At(ref dw0, i) = acc0;
+                    }
+                    float biasSum0 = 0f;
+                    for (int c = 0; c < count; c++)
+                    {
+                        ref float dyc = ref At(ref dyColumn, c * 65);
+                        biasSum0 += dyc;
+                    }
+                    At(ref db, n) += biasSum0;
                 }
             }
 
@@ -364,76 +560,212 @@ namespace Samples
 
             private static void AccumulateInputGradient_65x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 65);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 65);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 130);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 195);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 65; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_65x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 65);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 65);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 130);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 195);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 65; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_65x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 65);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 65);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 130);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 195);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 65; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_65x128_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 65);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 65);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 130);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 195);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = At(ref dxRow, i);
+                        float acc0 = At(ref dx0, i);
+                        float acc1 = At(ref dx1, i);
+                        float acc2 = At(ref dx2, i);
+                        float acc3 = At(ref dx3, i);
                         for (int n = 0; n < 65; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 128 + i), acc);
+                            float wn = At(ref w, n * 128 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, i) = acc;
+                        At(ref dx0, i) = acc0;
+                        At(ref dx1, i) = acc1;
+                        At(ref dx2, i) = acc2;
+                        At(ref dx3, i) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 65);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i++)
+                    {
+                        float acc0 = At(ref dx0, i);
+                        for (int n = 0; n < 65; n++)
+                        {
+                            float wn = At(ref w, n * 128 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, i) = acc0;
                     }
                 }
             }
@@ -618,101 +950,201 @@ namespace Samples
 
             private static void AccumulateWeightGradient_512x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dw0 = ref At(ref dw, n * 32);
+                    ref float dw1 = ref At(ref dw0, 32);
+                    ref float dw2 = ref At(ref dw0, 64);
+                    ref float dw3 = ref At(ref dw0, 96);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dw0 = ref At(ref dw, n * 32);
+                    ref float dw1 = ref At(ref dw0, 32);
+                    ref float dw2 = ref At(ref dw0, 64);
+                    ref float dw3 = ref At(ref dw0, 96);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_512x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dw0 = ref At(ref dw, n * 32);
+                    ref float dw1 = ref At(ref dw0, 32);
+                    ref float dw2 = ref At(ref dw0, 64);
+                    ref float dw3 = ref At(ref dw0, 96);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_512x32_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 32);
+                    ref float dw0 = ref At(ref dw, n * 32);
+                    ref float dw1 = ref At(ref dw0, 32);
+                    ref float dw2 = ref At(ref dw0, 64);
+                    ref float dw3 = ref At(ref dw0, 96);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc = At(ref dwRow, i);
+                        float acc0 = At(ref dw0, i);
+                        float acc1 = At(ref dw1, i);
+                        float acc2 = At(ref dw2, i);
+                        float acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 512), At(ref x, c * 32 + i), acc);
+                            float xc = At(ref x, c * 32 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, i) = acc;
+                        At(ref dw0, i) = acc0;
+                        At(ref dw1, i) = acc1;
+                        At(ref dw2, i) = acc2;
+                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
@@ -740,76 +1172,212 @@ namespace Samples
 
             private static void AccumulateInputGradient_512x32_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 32);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 32);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 64);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 96);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 32; i += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 512; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 32);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 32);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 64);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 96);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 32; i += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 512; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x32_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 32);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 32);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 64);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 96);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 32; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 512; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x32_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 32);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 32);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 64);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 96);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc = At(ref dxRow, i);
+                        float acc0 = At(ref dx0, i);
+                        float acc1 = At(ref dx1, i);
+                        float acc2 = At(ref dx2, i);
+                        float acc3 = At(ref dx3, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 32 + i), acc);
+                            float wn = At(ref w, n * 32 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, i) = acc;
+                        At(ref dx0, i) = acc0;
+                        At(ref dx1, i) = acc1;
+                        At(ref dx2, i) = acc2;
+                        At(ref dx3, i) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 32);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 32; i++)
+                    {
+                        float acc0 = At(ref dx0, i);
+                        for (int n = 0; n < 512; n++)
+                        {
+                            float wn = At(ref w, n * 32 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, i) = acc0;
                     }
                 }
             }
@@ -994,101 +1562,201 @@ namespace Samples
 
             private static void AccumulateWeightGradient_512x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_512x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 512)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_512x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 512; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 512; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 128);
+                    ref float dw0 = ref At(ref dw, n * 128);
+                    ref float dw1 = ref At(ref dw0, 128);
+                    ref float dw2 = ref At(ref dw0, 256);
+                    ref float dw3 = ref At(ref dw0, 384);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = At(ref dwRow, i);
+                        float acc0 = At(ref dw0, i);
+                        float acc1 = At(ref dw1, i);
+                        float acc2 = At(ref dw2, i);
+                        float acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 512), At(ref x, c * 128 + i), acc);
+                            float xc = At(ref x, c * 128 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 512);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, i) = acc;
+                        At(ref dw0, i) = acc0;
+                        At(ref dw1, i) = acc1;
+                        At(ref dw2, i) = acc2;
+                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 512);
+                        ref float dyc = ref At(ref dyColumn, c * 512);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
@@ -1116,76 +1784,212 @@ namespace Samples
 
             private static void AccumulateInputGradient_512x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 512; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 512; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 512; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x128_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 512);
-                    ref float dxRow = ref At(ref dx, c * 128);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    ref float dy1 = ref At(ref dy0, 512);
+                    ref float dx1 = ref At(ref dx0, 128);
+                    ref float dy2 = ref At(ref dy0, 1024);
+                    ref float dx2 = ref At(ref dx0, 256);
+                    ref float dy3 = ref At(ref dy0, 1536);
+                    ref float dx3 = ref At(ref dx0, 384);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc = At(ref dxRow, i);
+                        float acc0 = At(ref dx0, i);
+                        float acc1 = At(ref dx1, i);
+                        float acc2 = At(ref dx2, i);
+                        float acc3 = At(ref dx3, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 128 + i), acc);
+                            float wn = At(ref w, n * 128 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, i) = acc;
+                        At(ref dx0, i) = acc0;
+                        At(ref dx1, i) = acc1;
+                        At(ref dx2, i) = acc2;
+                        At(ref dx3, i) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 512);
+                    ref float dx0 = ref At(ref dx, c * 128);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 128; i++)
+                    {
+                        float acc0 = At(ref dx0, i);
+                        for (int n = 0; n < 512; n++)
+                        {
+                            float wn = At(ref w, n * 128 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, i) = acc0;
                     }
                 }
             }

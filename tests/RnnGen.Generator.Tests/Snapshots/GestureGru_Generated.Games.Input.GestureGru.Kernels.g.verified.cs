@@ -148,32 +148,37 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 3);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            ref float dyc = ref At(ref dyColumn, c * 3);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 3);
+                        ref float dyc = ref At(ref dyColumn, c * 3);
+                        biasSum0 += dyc;
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
                 }
             }
 
@@ -181,32 +186,37 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 3);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            ref float dyc = ref At(ref dyColumn, c * 3);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 3);
+                        ref float dyc = ref At(ref dyColumn, c * 3);
+                        biasSum0 += dyc;
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
                 }
             }
 
@@ -214,24 +224,27 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 3)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 3);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 3);
+                        ref float dyc = ref At(ref dyColumn, c * 3);
+                        biasSum0 += dyc;
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
                 }
             }
 
@@ -239,24 +252,27 @@ namespace Games.Input
             {
                 for (int n = 0; n < 3; n++)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = At(ref dwRow, i);
+                        float acc0 = At(ref dw0, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 3), At(ref x, c * 20 + i), acc);
+                            float xc = At(ref x, c * 20 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 3);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         }
-                        At(ref dwRow, i) = acc;
+                        At(ref dw0, i) = acc0;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 3);
+                        ref float dyc = ref At(ref dyColumn, c * 3);
+                        biasSum0 += dyc;
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
                 }
             }
 
@@ -284,92 +300,266 @@ namespace Games.Input
 
             private static void AccumulateInputGradient_3x20_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 3);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 3);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 6);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 9);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 16; i += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 3; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        for (int n = 0; n < 3; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_3x20_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 3);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 3);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 6);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 9);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 16; i += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 3; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        for (int n = 0; n < 3; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_3x20_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 3);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 3);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 6);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 9);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 20; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 3; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_3x20_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 3);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 3);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 6);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 9);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = At(ref dxRow, i);
+                        float acc0 = At(ref dx0, i);
+                        float acc1 = At(ref dx1, i);
+                        float acc2 = At(ref dx2, i);
+                        float acc3 = At(ref dx3, i);
                         for (int n = 0; n < 3; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 20 + i), acc);
+                            float wn = At(ref w, n * 20 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, i) = acc;
+                        At(ref dx0, i) = acc0;
+                        At(ref dx1, i) = acc1;
+                        At(ref dx2, i) = acc2;
+                        At(ref dx3, i) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 3);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 20; i++)
+                    {
+                        float acc0 = At(ref dx0, i);
+                        for (int n = 0; n < 3; n++)
+                        {
+                            float wn = At(ref w, n * 20 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, i) = acc0;
                     }
                 }
             }
@@ -530,147 +720,313 @@ namespace Games.Input
 
             private static void AccumulateWeightGradient_60x6_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dw0 = ref At(ref dw, n * 6);
+                    ref float dw1 = ref At(ref dw0, 6);
+                    ref float dw2 = ref At(ref dw0, 12);
+                    ref float dw3 = ref At(ref dw0, 18);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                     }
                     {
-                        float acc = At(ref dwRow, 4);
+                        float acc0 = At(ref dw0, 4);
+                        float acc1 = At(ref dw1, 4);
+                        float acc2 = At(ref dw2, 4);
+                        float acc3 = At(ref dw3, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 4), acc);
+                            float xc = At(ref x, c * 6 + 4);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, 4) = acc;
+                        At(ref dw0, 4) = acc0;
+                        At(ref dw1, 4) = acc1;
+                        At(ref dw2, 4) = acc2;
+                        At(ref dw3, 4) = acc3;
                     }
                     {
-                        float acc = At(ref dwRow, 5);
+                        float acc0 = At(ref dw0, 5);
+                        float acc1 = At(ref dw1, 5);
+                        float acc2 = At(ref dw2, 5);
+                        float acc3 = At(ref dw3, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 5), acc);
+                            float xc = At(ref x, c * 6 + 5);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, 5) = acc;
+                        At(ref dw0, 5) = acc0;
+                        At(ref dw1, 5) = acc1;
+                        At(ref dw2, 5) = acc2;
+                        At(ref dw3, 5) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_60x6_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dw0 = ref At(ref dw, n * 6);
+                    ref float dw1 = ref At(ref dw0, 6);
+                    ref float dw2 = ref At(ref dw0, 12);
+                    ref float dw3 = ref At(ref dw0, 18);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                     }
                     {
-                        float acc = At(ref dwRow, 4);
+                        float acc0 = At(ref dw0, 4);
+                        float acc1 = At(ref dw1, 4);
+                        float acc2 = At(ref dw2, 4);
+                        float acc3 = At(ref dw3, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 4), acc);
+                            float xc = At(ref x, c * 6 + 4);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, 4) = acc;
+                        At(ref dw0, 4) = acc0;
+                        At(ref dw1, 4) = acc1;
+                        At(ref dw2, 4) = acc2;
+                        At(ref dw3, 4) = acc3;
                     }
                     {
-                        float acc = At(ref dwRow, 5);
+                        float acc0 = At(ref dw0, 5);
+                        float acc1 = At(ref dw1, 5);
+                        float acc2 = At(ref dw2, 5);
+                        float acc3 = At(ref dw3, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 5), acc);
+                            float xc = At(ref x, c * 6 + 5);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, 5) = acc;
+                        At(ref dw0, 5) = acc0;
+                        At(ref dw1, 5) = acc1;
+                        At(ref dw2, 5) = acc2;
+                        At(ref dw3, 5) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_60x6_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dw0 = ref At(ref dw, n * 6);
+                    ref float dw1 = ref At(ref dw0, 6);
+                    ref float dw2 = ref At(ref dw0, 12);
+                    ref float dw3 = ref At(ref dw0, 18);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        float acc = At(ref dwRow, 4);
+                        float acc0 = At(ref dw0, 4);
+                        float acc1 = At(ref dw1, 4);
+                        float acc2 = At(ref dw2, 4);
+                        float acc3 = At(ref dw3, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 4), acc);
+                            float xc = At(ref x, c * 6 + 4);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, 4) = acc;
+                        At(ref dw0, 4) = acc0;
+                        At(ref dw1, 4) = acc1;
+                        At(ref dw2, 4) = acc2;
+                        At(ref dw3, 4) = acc3;
                     }
                     {
-                        float acc = At(ref dwRow, 5);
+                        float acc0 = At(ref dw0, 5);
+                        float acc1 = At(ref dw1, 5);
+                        float acc2 = At(ref dw2, 5);
+                        float acc3 = At(ref dw3, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + 5), acc);
+                            float xc = At(ref x, c * 6 + 5);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, 5) = acc;
+                        At(ref dw0, 5) = acc0;
+                        At(ref dw1, 5) = acc1;
+                        At(ref dw2, 5) = acc2;
+                        At(ref dw3, 5) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_60x6_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 6);
+                    ref float dw0 = ref At(ref dw, n * 6);
+                    ref float dw1 = ref At(ref dw0, 6);
+                    ref float dw2 = ref At(ref dw0, 12);
+                    ref float dw3 = ref At(ref dw0, 18);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc = At(ref dwRow, i);
+                        float acc0 = At(ref dw0, i);
+                        float acc1 = At(ref dw1, i);
+                        float acc2 = At(ref dw2, i);
+                        float acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 6 + i), acc);
+                            float xc = At(ref x, c * 6 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, i) = acc;
+                        At(ref dw0, i) = acc0;
+                        At(ref dw1, i) = acc1;
+                        At(ref dw2, i) = acc2;
+                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
@@ -698,122 +1054,370 @@ namespace Games.Input
 
             private static void AccumulateInputGradient_60x6_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 6);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 6);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 12);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 18);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(0));
                     }
                     {
-                        float acc = At(ref dxRow, 4);
+                        float acc0 = At(ref dx0, 4);
+                        float acc1 = At(ref dx1, 4);
+                        float acc2 = At(ref dx2, 4);
+                        float acc3 = At(ref dx3, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 4), acc);
+                            float wn = At(ref w, n * 6 + 4);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, 4) = acc;
+                        At(ref dx0, 4) = acc0;
+                        At(ref dx1, 4) = acc1;
+                        At(ref dx2, 4) = acc2;
+                        At(ref dx3, 4) = acc3;
                     }
                     {
-                        float acc = At(ref dxRow, 5);
+                        float acc0 = At(ref dx0, 5);
+                        float acc1 = At(ref dx1, 5);
+                        float acc2 = At(ref dx2, 5);
+                        float acc3 = At(ref dx3, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 5), acc);
+                            float wn = At(ref w, n * 6 + 5);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, 5) = acc;
+                        At(ref dx0, 5) = acc0;
+                        At(ref dx1, 5) = acc1;
+                        At(ref dx2, 5) = acc2;
+                        At(ref dx3, 5) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                    }
+                    {
+                        float acc0 = At(ref dx0, 4);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + 4);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, 4) = acc0;
+                    }
+                    {
+                        float acc0 = At(ref dx0, 5);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + 5);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, 5) = acc0;
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x6_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 6);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 6);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 12);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 18);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(0));
                     }
                     {
-                        float acc = At(ref dxRow, 4);
+                        float acc0 = At(ref dx0, 4);
+                        float acc1 = At(ref dx1, 4);
+                        float acc2 = At(ref dx2, 4);
+                        float acc3 = At(ref dx3, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 4), acc);
+                            float wn = At(ref w, n * 6 + 4);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, 4) = acc;
+                        At(ref dx0, 4) = acc0;
+                        At(ref dx1, 4) = acc1;
+                        At(ref dx2, 4) = acc2;
+                        At(ref dx3, 4) = acc3;
                     }
                     {
-                        float acc = At(ref dxRow, 5);
+                        float acc0 = At(ref dx0, 5);
+                        float acc1 = At(ref dx1, 5);
+                        float acc2 = At(ref dx2, 5);
+                        float acc3 = At(ref dx3, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 5), acc);
+                            float wn = At(ref w, n * 6 + 5);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, 5) = acc;
+                        At(ref dx0, 5) = acc0;
+                        At(ref dx1, 5) = acc1;
+                        At(ref dx2, 5) = acc2;
+                        At(ref dx3, 5) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                    }
+                    {
+                        float acc0 = At(ref dx0, 4);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + 4);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, 4) = acc0;
+                    }
+                    {
+                        float acc0 = At(ref dx0, 5);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + 5);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, 5) = acc0;
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x6_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 6);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 6);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 12);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 18);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        float acc = At(ref dxRow, 4);
+                        float acc0 = At(ref dx0, 4);
+                        float acc1 = At(ref dx1, 4);
+                        float acc2 = At(ref dx2, 4);
+                        float acc3 = At(ref dx3, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 4), acc);
+                            float wn = At(ref w, n * 6 + 4);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, 4) = acc;
+                        At(ref dx0, 4) = acc0;
+                        At(ref dx1, 4) = acc1;
+                        At(ref dx2, 4) = acc2;
+                        At(ref dx3, 4) = acc3;
                     }
                     {
-                        float acc = At(ref dxRow, 5);
+                        float acc0 = At(ref dx0, 5);
+                        float acc1 = At(ref dx1, 5);
+                        float acc2 = At(ref dx2, 5);
+                        float acc3 = At(ref dx3, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + 5), acc);
+                            float wn = At(ref w, n * 6 + 5);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, 5) = acc;
+                        At(ref dx0, 5) = acc0;
+                        At(ref dx1, 5) = acc1;
+                        At(ref dx2, 5) = acc2;
+                        At(ref dx3, 5) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 4; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    }
+                    {
+                        float acc0 = At(ref dx0, 4);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + 4);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, 4) = acc0;
+                    }
+                    {
+                        float acc0 = At(ref dx0, 5);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + 5);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, 5) = acc0;
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x6_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 6);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 6);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 12);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 18);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc = At(ref dxRow, i);
+                        float acc0 = At(ref dx0, i);
+                        float acc1 = At(ref dx1, i);
+                        float acc2 = At(ref dx2, i);
+                        float acc3 = At(ref dx3, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 6 + i), acc);
+                            float wn = At(ref w, n * 6 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, i) = acc;
+                        At(ref dx0, i) = acc0;
+                        At(ref dx1, i) = acc1;
+                        At(ref dx2, i) = acc2;
+                        At(ref dx3, i) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 6);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 6; i++)
+                    {
+                        float acc0 = At(ref dx0, i);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 6 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, i) = acc0;
                     }
                 }
             }
@@ -998,117 +1602,239 @@ namespace Games.Input
 
             private static void AccumulateWeightGradient_60x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
+                    ref float dw1 = ref At(ref dw0, 20);
+                    ref float dw2 = ref At(ref dw0, 40);
+                    ref float dw3 = ref At(ref dw0, 60);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(16));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_60x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
+                    ref float dw1 = ref At(ref dw0, 20);
+                    ref float dw2 = ref At(ref dw0, 40);
+                    ref float dw3 = ref At(ref dw0, 60);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(16));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_60x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
+                    ref float dw1 = ref At(ref dw0, 20);
+                    ref float dw2 = ref At(ref dw0, 40);
+                    ref float dw3 = ref At(ref dw0, 60);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 60)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
             private static void AccumulateWeightGradient_60x20_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
             {
-                for (int n = 0; n < 60; n++)
+                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+                for (int n = 0; n < 60; n += 4)
                 {
-                    ref float dwRow = ref At(ref dw, n * 20);
+                    ref float dw0 = ref At(ref dw, n * 20);
+                    ref float dw1 = ref At(ref dw0, 20);
+                    ref float dw2 = ref At(ref dw0, 40);
+                    ref float dw3 = ref At(ref dw0, 60);
                     ref float dyColumn = ref At(ref dy, n);
-                    // One block of dW's row stays in a register while every row of x is added into it.
+                    // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = At(ref dwRow, i);
+                        float acc0 = At(ref dw0, i);
+                        float acc1 = At(ref dw1, i);
+                        float acc2 = At(ref dw2, i);
+                        float acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 60), At(ref x, c * 20 + i), acc);
+                            float xc = At(ref x, c * 20 + i);
+                            ref float dyc = ref At(ref dyColumn, c * 60);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                         }
-                        At(ref dwRow, i) = acc;
+                        At(ref dw0, i) = acc0;
+                        At(ref dw1, i) = acc1;
+                        At(ref dw2, i) = acc2;
+                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum = 0f;
+                    float biasSum0 = 0f;
+                    float biasSum1 = 0f;
+                    float biasSum2 = 0f;
+                    float biasSum3 = 0f;
                     for (int c = 0; c < count; c++)
                     {
-                        biasSum += At(ref dyColumn, c * 60);
+                        ref float dyc = ref At(ref dyColumn, c * 60);
+                        biasSum0 += dyc;
+                        biasSum1 += At(ref dyc, 1);
+                        biasSum2 += At(ref dyc, 2);
+                        biasSum3 += At(ref dyc, 3);
                     }
-                    At(ref db, n) += biasSum;
+                    At(ref db, n) += biasSum0;
+                    At(ref db, n + 1) += biasSum1;
+                    At(ref db, n + 2) += biasSum2;
+                    At(ref db, n + 3) += biasSum3;
                 }
             }
 
@@ -1136,92 +1862,266 @@ namespace Games.Input
 
             private static void AccumulateInputGradient_60x20_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 16; i += 16)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x20_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 16; i += 8)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x20_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i)), acc);
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 20; i += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        for (int n = 0; n < 60; n++)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x20_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                for (int c = 0; c < count; c++)
+                int c = 0;
+                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+                for (; c + 4 <= count; c += 4)
                 {
-                    ref float dyRow = ref At(ref dy, c * 60);
-                    ref float dxRow = ref At(ref dx, c * 20);
-                    // One block of dx's row stays in a register while every row of W is added into it.
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    ref float dy1 = ref At(ref dy0, 60);
+                    ref float dx1 = ref At(ref dx0, 20);
+                    ref float dy2 = ref At(ref dy0, 120);
+                    ref float dx2 = ref At(ref dx0, 40);
+                    ref float dy3 = ref At(ref dy0, 180);
+                    ref float dx3 = ref At(ref dx0, 60);
+                    // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc = At(ref dxRow, i);
+                        float acc0 = At(ref dx0, i);
+                        float acc1 = At(ref dx1, i);
+                        float acc2 = At(ref dx2, i);
+                        float acc3 = At(ref dx3, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 20 + i), acc);
+                            float wn = At(ref w, n * 20 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                         }
-                        At(ref dxRow, i) = acc;
+                        At(ref dx0, i) = acc0;
+                        At(ref dx1, i) = acc1;
+                        At(ref dx2, i) = acc2;
+                        At(ref dx3, i) = acc3;
+                    }
+                }
+                for (; c < count; c++)
+                {
+                    ref float dy0 = ref At(ref dy, c * 60);
+                    ref float dx0 = ref At(ref dx, c * 20);
+                    // A block of each dx row stays in a register while every row of W is added into it.
+                    for (int i = 0; i < 20; i++)
+                    {
+                        float acc0 = At(ref dx0, i);
+                        for (int n = 0; n < 60; n++)
+                        {
+                            float wn = At(ref w, n * 20 + i);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        }
+                        At(ref dx0, i) = acc0;
                     }
                 }
             }

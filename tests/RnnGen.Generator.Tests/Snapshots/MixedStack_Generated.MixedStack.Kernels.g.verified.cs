@@ -184,100 +184,200 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_8x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_8x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_8x8_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_8x8_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 8), At(ref x, c * 8 + i), acc);
+                        float xc = At(ref x, c * 8 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
@@ -305,75 +405,210 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_8x8_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(0));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
                 }
             }
         }
 
         private static void AccumulateInputGradient_8x8_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_8x8_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_8x8_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 8 + i), acc);
+                        float wn = At(ref w, n * 8 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 8; n++)
+                    {
+                        float wn = At(ref w, n * 8 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
@@ -558,109 +793,220 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_8x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(16));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(16));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_8x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_8x24_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 8)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_8x24_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 8; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 8), At(ref x, c * 24 + i), acc);
+                        float xc = At(ref x, c * 24 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 8);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 8);
+                    ref float dyc = ref At(ref dyColumn, c * 8);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
@@ -688,84 +1034,239 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_8x24_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(16));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(16));
                 }
             }
         }
 
         private static void AccumulateInputGradient_8x24_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 24; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_8x24_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 24; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 8; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_8x24_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 8);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 8);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 16);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 24);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 24 + i), acc);
+                        float wn = At(ref w, n * 24 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 8);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 24; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 8; n++)
+                    {
+                        float wn = At(ref w, n * 24 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
@@ -976,100 +1477,295 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_9x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 9; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 9);
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
+            }
+            for (int n = 8; n < 9; n++)
+            {
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
+                // A block of each dW row stays in a register while every row of x is added into it.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    for (int c = 0; c < count; c++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(0));
+                }
+                float biasSum0 = 0f;
+                for (int c = 0; c < count; c++)
+                {
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                }
+                At(ref db, n) += biasSum0;
             }
         }
 
         private static void AccumulateWeightGradient_9x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 9; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 9);
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
+            }
+            for (int n = 8; n < 9; n++)
+            {
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
+                // A block of each dW row stays in a register while every row of x is added into it.
+                for (int i = 0; i < 8; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    for (int c = 0; c < count; c++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                }
+                float biasSum0 = 0f;
+                for (int c = 0; c < count; c++)
+                {
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                }
+                At(ref db, n) += biasSum0;
             }
         }
 
         private static void AccumulateWeightGradient_9x8_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 9; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 9)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 9);
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
+            }
+            for (int n = 8; n < 9; n++)
+            {
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
+                // A block of each dW row stays in a register while every row of x is added into it.
+                for (int i = 0; i < 8; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    for (int c = 0; c < count; c++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                }
+                float biasSum0 = 0f;
+                for (int c = 0; c < count; c++)
+                {
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                }
+                At(ref db, n) += biasSum0;
             }
         }
 
         private static void AccumulateWeightGradient_9x8_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 9; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 8; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 8);
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dw1 = ref At(ref dw0, 8);
+                ref float dw2 = ref At(ref dw0, 16);
+                ref float dw3 = ref At(ref dw0, 24);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 9), At(ref x, c * 8 + i), acc);
+                        float xc = At(ref x, c * 8 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 9);
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
+            }
+            for (int n = 8; n < 9; n++)
+            {
+                ref float dw0 = ref At(ref dw, n * 8);
+                ref float dyColumn = ref At(ref dy, n);
+                // A block of each dW row stays in a register while every row of x is added into it.
+                for (int i = 0; i < 8; i++)
+                {
+                    float acc0 = At(ref dw0, i);
+                    for (int c = 0; c < count; c++)
+                    {
+                        float xc = At(ref x, c * 8 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 9);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                    }
+                    At(ref dw0, i) = acc0;
+                }
+                float biasSum0 = 0f;
+                for (int c = 0; c < count; c++)
+                {
+                    ref float dyc = ref At(ref dyColumn, c * 9);
+                    biasSum0 += dyc;
+                }
+                At(ref db, n) += biasSum0;
             }
         }
 
@@ -1097,75 +1793,210 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_9x8_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 9);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 9);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 18);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 27);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(0));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    for (int n = 0; n < 9; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
                 }
             }
         }
 
         private static void AccumulateInputGradient_9x8_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 9);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 9);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 18);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 27);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 9; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_9x8_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 9);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 9);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 18);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 27);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 9; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_9x8_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 9);
-                ref float dxRow = ref At(ref dx, c * 8);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                ref float dy1 = ref At(ref dy0, 9);
+                ref float dx1 = ref At(ref dx0, 8);
+                ref float dy2 = ref At(ref dy0, 18);
+                ref float dx2 = ref At(ref dx0, 16);
+                ref float dy3 = ref At(ref dy0, 27);
+                ref float dx3 = ref At(ref dx0, 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 9; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 8 + i), acc);
+                        float wn = At(ref w, n * 8 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 9);
+                ref float dx0 = ref At(ref dx, c * 8);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 9; n++)
+                    {
+                        float wn = At(ref w, n * 8 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
@@ -1350,173 +2181,372 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_72x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dwRow, 16);
+                    float acc0 = At(ref dw0, 16);
+                    float acc1 = At(ref dw1, 16);
+                    float acc2 = At(ref dw2, 16);
+                    float acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 16), acc);
+                        float xc = At(ref x, c * 19 + 16);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 16) = acc;
+                    At(ref dw0, 16) = acc0;
+                    At(ref dw1, 16) = acc1;
+                    At(ref dw2, 16) = acc2;
+                    At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 17);
+                    float acc0 = At(ref dw0, 17);
+                    float acc1 = At(ref dw1, 17);
+                    float acc2 = At(ref dw2, 17);
+                    float acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 17), acc);
+                        float xc = At(ref x, c * 19 + 17);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 17) = acc;
+                    At(ref dw0, 17) = acc0;
+                    At(ref dw1, 17) = acc1;
+                    At(ref dw2, 17) = acc2;
+                    At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 18);
+                    float acc0 = At(ref dw0, 18);
+                    float acc1 = At(ref dw1, 18);
+                    float acc2 = At(ref dw2, 18);
+                    float acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 18), acc);
+                        float xc = At(ref x, c * 19 + 18);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 18) = acc;
+                    At(ref dw0, 18) = acc0;
+                    At(ref dw1, 18) = acc1;
+                    At(ref dw2, 18) = acc2;
+                    At(ref dw3, 18) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_72x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dwRow, 16);
+                    float acc0 = At(ref dw0, 16);
+                    float acc1 = At(ref dw1, 16);
+                    float acc2 = At(ref dw2, 16);
+                    float acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 16), acc);
+                        float xc = At(ref x, c * 19 + 16);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 16) = acc;
+                    At(ref dw0, 16) = acc0;
+                    At(ref dw1, 16) = acc1;
+                    At(ref dw2, 16) = acc2;
+                    At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 17);
+                    float acc0 = At(ref dw0, 17);
+                    float acc1 = At(ref dw1, 17);
+                    float acc2 = At(ref dw2, 17);
+                    float acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 17), acc);
+                        float xc = At(ref x, c * 19 + 17);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 17) = acc;
+                    At(ref dw0, 17) = acc0;
+                    At(ref dw1, 17) = acc1;
+                    At(ref dw2, 17) = acc2;
+                    At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 18);
+                    float acc0 = At(ref dw0, 18);
+                    float acc1 = At(ref dw1, 18);
+                    float acc2 = At(ref dw2, 18);
+                    float acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 18), acc);
+                        float xc = At(ref x, c * 19 + 18);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 18) = acc;
+                    At(ref dw0, 18) = acc0;
+                    At(ref dw1, 18) = acc1;
+                    At(ref dw2, 18) = acc2;
+                    At(ref dw3, 18) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_72x19_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dwRow, 16);
+                    float acc0 = At(ref dw0, 16);
+                    float acc1 = At(ref dw1, 16);
+                    float acc2 = At(ref dw2, 16);
+                    float acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 16), acc);
+                        float xc = At(ref x, c * 19 + 16);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 16) = acc;
+                    At(ref dw0, 16) = acc0;
+                    At(ref dw1, 16) = acc1;
+                    At(ref dw2, 16) = acc2;
+                    At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 17);
+                    float acc0 = At(ref dw0, 17);
+                    float acc1 = At(ref dw1, 17);
+                    float acc2 = At(ref dw2, 17);
+                    float acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 17), acc);
+                        float xc = At(ref x, c * 19 + 17);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 17) = acc;
+                    At(ref dw0, 17) = acc0;
+                    At(ref dw1, 17) = acc1;
+                    At(ref dw2, 17) = acc2;
+                    At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 18);
+                    float acc0 = At(ref dw0, 18);
+                    float acc1 = At(ref dw1, 18);
+                    float acc2 = At(ref dw2, 18);
+                    float acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + 18), acc);
+                        float xc = At(ref x, c * 19 + 18);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 18) = acc;
+                    At(ref dw0, 18) = acc0;
+                    At(ref dw1, 18) = acc1;
+                    At(ref dw2, 18) = acc2;
+                    At(ref dw3, 18) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_72x19_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 19 + i), acc);
+                        float xc = At(ref x, c * 19 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
@@ -1544,148 +2574,455 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_72x19_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dxRow, 16);
+                    float acc0 = At(ref dx0, 16);
+                    float acc1 = At(ref dx1, 16);
+                    float acc2 = At(ref dx2, 16);
+                    float acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 16) = acc;
+                    At(ref dx0, 16) = acc0;
+                    At(ref dx1, 16) = acc1;
+                    At(ref dx2, 16) = acc2;
+                    At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 17);
+                    float acc0 = At(ref dx0, 17);
+                    float acc1 = At(ref dx1, 17);
+                    float acc2 = At(ref dx2, 17);
+                    float acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 17) = acc;
+                    At(ref dx0, 17) = acc0;
+                    At(ref dx1, 17) = acc1;
+                    At(ref dx2, 17) = acc2;
+                    At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 18);
+                    float acc0 = At(ref dx0, 18);
+                    float acc1 = At(ref dx1, 18);
+                    float acc2 = At(ref dx2, 18);
+                    float acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 18) = acc;
+                    At(ref dx0, 18) = acc0;
+                    At(ref dx1, 18) = acc1;
+                    At(ref dx2, 18) = acc2;
+                    At(ref dx3, 18) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    float acc0 = At(ref dx0, 16);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 16) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 17);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 17) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 18);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 18) = acc0;
                 }
             }
         }
 
         private static void AccumulateInputGradient_72x19_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dxRow, 16);
+                    float acc0 = At(ref dx0, 16);
+                    float acc1 = At(ref dx1, 16);
+                    float acc2 = At(ref dx2, 16);
+                    float acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 16) = acc;
+                    At(ref dx0, 16) = acc0;
+                    At(ref dx1, 16) = acc1;
+                    At(ref dx2, 16) = acc2;
+                    At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 17);
+                    float acc0 = At(ref dx0, 17);
+                    float acc1 = At(ref dx1, 17);
+                    float acc2 = At(ref dx2, 17);
+                    float acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 17) = acc;
+                    At(ref dx0, 17) = acc0;
+                    At(ref dx1, 17) = acc1;
+                    At(ref dx2, 17) = acc2;
+                    At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 18);
+                    float acc0 = At(ref dx0, 18);
+                    float acc1 = At(ref dx1, 18);
+                    float acc2 = At(ref dx2, 18);
+                    float acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 18) = acc;
+                    At(ref dx0, 18) = acc0;
+                    At(ref dx1, 18) = acc1;
+                    At(ref dx2, 18) = acc2;
+                    At(ref dx3, 18) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    float acc0 = At(ref dx0, 16);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 16) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 17);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 17) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 18);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 18) = acc0;
                 }
             }
         }
 
         private static void AccumulateInputGradient_72x19_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dxRow, 16);
+                    float acc0 = At(ref dx0, 16);
+                    float acc1 = At(ref dx1, 16);
+                    float acc2 = At(ref dx2, 16);
+                    float acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 16) = acc;
+                    At(ref dx0, 16) = acc0;
+                    At(ref dx1, 16) = acc1;
+                    At(ref dx2, 16) = acc2;
+                    At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 17);
+                    float acc0 = At(ref dx0, 17);
+                    float acc1 = At(ref dx1, 17);
+                    float acc2 = At(ref dx2, 17);
+                    float acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 17) = acc;
+                    At(ref dx0, 17) = acc0;
+                    At(ref dx1, 17) = acc1;
+                    At(ref dx2, 17) = acc2;
+                    At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 18);
+                    float acc0 = At(ref dx0, 18);
+                    float acc1 = At(ref dx1, 18);
+                    float acc2 = At(ref dx2, 18);
+                    float acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 18) = acc;
+                    At(ref dx0, 18) = acc0;
+                    At(ref dx1, 18) = acc1;
+                    At(ref dx2, 18) = acc2;
+                    At(ref dx3, 18) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    float acc0 = At(ref dx0, 16);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 16) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 17);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 17) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 18);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 18) = acc0;
                 }
             }
         }
 
         private static void AccumulateInputGradient_72x19_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + i), acc);
+                        float wn = At(ref w, n * 19 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 19; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 19 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
@@ -1870,109 +3207,220 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_72x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(16));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(16));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_72x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_72x24_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 72)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_72x24_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 72; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 72; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 24);
+                ref float dw0 = ref At(ref dw, n * 24);
+                ref float dw1 = ref At(ref dw0, 24);
+                ref float dw2 = ref At(ref dw0, 48);
+                ref float dw3 = ref At(ref dw0, 72);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 72), At(ref x, c * 24 + i), acc);
+                        float xc = At(ref x, c * 24 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 72);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 72);
+                    ref float dyc = ref At(ref dyColumn, c * 72);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
@@ -2000,84 +3448,239 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_72x24_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(16));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(16));
                 }
             }
         }
 
         private static void AccumulateInputGradient_72x24_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 24; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_72x24_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 24; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 72; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_72x24_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 72);
-                ref float dxRow = ref At(ref dx, c * 24);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                ref float dy1 = ref At(ref dy0, 72);
+                ref float dx1 = ref At(ref dx0, 24);
+                ref float dy2 = ref At(ref dy0, 144);
+                ref float dx2 = ref At(ref dx0, 48);
+                ref float dy3 = ref At(ref dy0, 216);
+                ref float dx3 = ref At(ref dx0, 72);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 24 + i), acc);
+                        float wn = At(ref w, n * 24 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 72);
+                ref float dx0 = ref At(ref dx, c * 24);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 24; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 72; n++)
+                    {
+                        float wn = At(ref w, n * 24 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
@@ -2250,116 +3853,238 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_76x12_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dw0 = ref At(ref dw, n * 12);
+                ref float dw1 = ref At(ref dw0, 12);
+                ref float dw2 = ref At(ref dw0, 24);
+                ref float dw3 = ref At(ref dw0, 36);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + 0)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + 0));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(8));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(8));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_76x12_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dw0 = ref At(ref dw, n * 12);
+                ref float dw1 = ref At(ref dw0, 12);
+                ref float dw2 = ref At(ref dw0, 24);
+                ref float dw3 = ref At(ref dw0, 36);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(8));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(8));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_76x12_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dw0 = ref At(ref dw, n * 12);
+                ref float dw1 = ref At(ref dw0, 12);
+                ref float dw2 = ref At(ref dw0, 24);
+                ref float dw3 = ref At(ref dw0, 36);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_76x12_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 12);
+                ref float dw0 = ref At(ref dw, n * 12);
+                ref float dw1 = ref At(ref dw0, 12);
+                ref float dw2 = ref At(ref dw0, 24);
+                ref float dw3 = ref At(ref dw0, 36);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 12 + i), acc);
+                        float xc = At(ref x, c * 12 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
@@ -2387,91 +4112,264 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_76x12_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 12);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 12);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 24);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 36);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(0));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(8));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(8));
                 }
             }
         }
 
         private static void AccumulateInputGradient_76x12_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 12);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 12);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 24);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 36);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(8));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 8; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(8));
                 }
             }
         }
 
         private static void AccumulateInputGradient_76x12_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 12);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 12);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 24);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 36);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 12; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
             }
         }
 
         private static void AccumulateInputGradient_76x12_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 12);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 12);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 24);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 36);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 12 + i), acc);
+                        float wn = At(ref w, n * 12 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 12);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 12; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 12 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
@@ -2656,173 +4554,372 @@ partial class MixedStack
 
         private static void AccumulateWeightGradient_76x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dwRow, 16);
+                    float acc0 = At(ref dw0, 16);
+                    float acc1 = At(ref dw1, 16);
+                    float acc2 = At(ref dw2, 16);
+                    float acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 16), acc);
+                        float xc = At(ref x, c * 19 + 16);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 16) = acc;
+                    At(ref dw0, 16) = acc0;
+                    At(ref dw1, 16) = acc1;
+                    At(ref dw2, 16) = acc2;
+                    At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 17);
+                    float acc0 = At(ref dw0, 17);
+                    float acc1 = At(ref dw1, 17);
+                    float acc2 = At(ref dw2, 17);
+                    float acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 17), acc);
+                        float xc = At(ref x, c * 19 + 17);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 17) = acc;
+                    At(ref dw0, 17) = acc0;
+                    At(ref dw1, 17) = acc1;
+                    At(ref dw2, 17) = acc2;
+                    At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 18);
+                    float acc0 = At(ref dw0, 18);
+                    float acc1 = At(ref dw1, 18);
+                    float acc2 = At(ref dw2, 18);
+                    float acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 18), acc);
+                        float xc = At(ref x, c * 19 + 18);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 18) = acc;
+                    At(ref dw0, 18) = acc0;
+                    At(ref dw1, 18) = acc1;
+                    At(ref dw2, 18) = acc2;
+                    At(ref dw3, 18) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_76x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dwRow, 16);
+                    float acc0 = At(ref dw0, 16);
+                    float acc1 = At(ref dw1, 16);
+                    float acc2 = At(ref dw2, 16);
+                    float acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 16), acc);
+                        float xc = At(ref x, c * 19 + 16);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 16) = acc;
+                    At(ref dw0, 16) = acc0;
+                    At(ref dw1, 16) = acc1;
+                    At(ref dw2, 16) = acc2;
+                    At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 17);
+                    float acc0 = At(ref dw0, 17);
+                    float acc1 = At(ref dw1, 17);
+                    float acc2 = At(ref dw2, 17);
+                    float acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 17), acc);
+                        float xc = At(ref x, c * 19 + 17);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 17) = acc;
+                    At(ref dw0, 17) = acc0;
+                    At(ref dw1, 17) = acc1;
+                    At(ref dw2, 17) = acc2;
+                    At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 18);
+                    float acc0 = At(ref dw0, 18);
+                    float acc1 = At(ref dw1, 18);
+                    float acc2 = At(ref dw2, 18);
+                    float acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 18), acc);
+                        float xc = At(ref x, c * 19 + 18);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 18) = acc;
+                    At(ref dw0, 18) = acc0;
+                    At(ref dw1, 18) = acc1;
+                    At(ref dw2, 18) = acc2;
+                    At(ref dw3, 18) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_76x19_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyColumn, c * 76)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dwRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dwRow, 16);
+                    float acc0 = At(ref dw0, 16);
+                    float acc1 = At(ref dw1, 16);
+                    float acc2 = At(ref dw2, 16);
+                    float acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 16), acc);
+                        float xc = At(ref x, c * 19 + 16);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 16) = acc;
+                    At(ref dw0, 16) = acc0;
+                    At(ref dw1, 16) = acc1;
+                    At(ref dw2, 16) = acc2;
+                    At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 17);
+                    float acc0 = At(ref dw0, 17);
+                    float acc1 = At(ref dw1, 17);
+                    float acc2 = At(ref dw2, 17);
+                    float acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 17), acc);
+                        float xc = At(ref x, c * 19 + 17);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 17) = acc;
+                    At(ref dw0, 17) = acc0;
+                    At(ref dw1, 17) = acc1;
+                    At(ref dw2, 17) = acc2;
+                    At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dwRow, 18);
+                    float acc0 = At(ref dw0, 18);
+                    float acc1 = At(ref dw1, 18);
+                    float acc2 = At(ref dw2, 18);
+                    float acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + 18), acc);
+                        float xc = At(ref x, c * 19 + 18);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, 18) = acc;
+                    At(ref dw0, 18) = acc0;
+                    At(ref dw1, 18) = acc1;
+                    At(ref dw2, 18) = acc2;
+                    At(ref dw3, 18) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
         private static void AccumulateWeightGradient_76x19_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
         {
-            for (int n = 0; n < 76; n++)
+            // 4 rows of dW at a time: each load of x feeds 4 accumulators.
+            for (int n = 0; n < 76; n += 4)
             {
-                ref float dwRow = ref At(ref dw, n * 19);
+                ref float dw0 = ref At(ref dw, n * 19);
+                ref float dw1 = ref At(ref dw0, 19);
+                ref float dw2 = ref At(ref dw0, 38);
+                ref float dw3 = ref At(ref dw0, 57);
                 ref float dyColumn = ref At(ref dy, n);
-                // One block of dW's row stays in a register while every row of x is added into it.
+                // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = At(ref dwRow, i);
+                    float acc0 = At(ref dw0, i);
+                    float acc1 = At(ref dw1, i);
+                    float acc2 = At(ref dw2, i);
+                    float acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyColumn, c * 76), At(ref x, c * 19 + i), acc);
+                        float xc = At(ref x, c * 19 + i);
+                        ref float dyc = ref At(ref dyColumn, c * 76);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
                     }
-                    At(ref dwRow, i) = acc;
+                    At(ref dw0, i) = acc0;
+                    At(ref dw1, i) = acc1;
+                    At(ref dw2, i) = acc2;
+                    At(ref dw3, i) = acc3;
                 }
-                float biasSum = 0f;
+                float biasSum0 = 0f;
+                float biasSum1 = 0f;
+                float biasSum2 = 0f;
+                float biasSum3 = 0f;
                 for (int c = 0; c < count; c++)
                 {
-                    biasSum += At(ref dyColumn, c * 76);
+                    ref float dyc = ref At(ref dyColumn, c * 76);
+                    biasSum0 += dyc;
+                    biasSum1 += At(ref dyc, 1);
+                    biasSum2 += At(ref dyc, 2);
+                    biasSum3 += At(ref dyc, 3);
                 }
-                At(ref db, n) += biasSum;
+                At(ref db, n) += biasSum0;
+                At(ref db, n + 1) += biasSum1;
+                At(ref db, n + 2) += biasSum2;
+                At(ref db, n + 3) += biasSum3;
             }
         }
 
@@ -2850,148 +4947,455 @@ partial class MixedStack
 
         private static void AccumulateInputGradient_76x19_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dxRow, 16);
+                    float acc0 = At(ref dx0, 16);
+                    float acc1 = At(ref dx1, 16);
+                    float acc2 = At(ref dx2, 16);
+                    float acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 16) = acc;
+                    At(ref dx0, 16) = acc0;
+                    At(ref dx1, 16) = acc1;
+                    At(ref dx2, 16) = acc2;
+                    At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 17);
+                    float acc0 = At(ref dx0, 17);
+                    float acc1 = At(ref dx1, 17);
+                    float acc2 = At(ref dx2, 17);
+                    float acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 17) = acc;
+                    At(ref dx0, 17) = acc0;
+                    At(ref dx1, 17) = acc1;
+                    At(ref dx2, 17) = acc2;
+                    At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 18);
+                    float acc0 = At(ref dx0, 18);
+                    float acc1 = At(ref dx1, 18);
+                    float acc2 = At(ref dx2, 18);
+                    float acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 18) = acc;
+                    At(ref dx0, 18) = acc0;
+                    At(ref dx1, 18) = acc1;
+                    At(ref dx2, 18) = acc2;
+                    At(ref dx3, 18) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    float acc0 = At(ref dx0, 16);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 16) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 17);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 17) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 18);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 18) = acc0;
                 }
             }
         }
 
         private static void AccumulateInputGradient_76x19_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dxRow, 16);
+                    float acc0 = At(ref dx0, 16);
+                    float acc1 = At(ref dx1, 16);
+                    float acc2 = At(ref dx2, 16);
+                    float acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 16) = acc;
+                    At(ref dx0, 16) = acc0;
+                    At(ref dx1, 16) = acc1;
+                    At(ref dx2, 16) = acc2;
+                    At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 17);
+                    float acc0 = At(ref dx0, 17);
+                    float acc1 = At(ref dx1, 17);
+                    float acc2 = At(ref dx2, 17);
+                    float acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 17) = acc;
+                    At(ref dx0, 17) = acc0;
+                    At(ref dx1, 17) = acc1;
+                    At(ref dx2, 17) = acc2;
+                    At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 18);
+                    float acc0 = At(ref dx0, 18);
+                    float acc1 = At(ref dx1, 18);
+                    float acc2 = At(ref dx2, 18);
+                    float acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 18) = acc;
+                    At(ref dx0, 18) = acc0;
+                    At(ref dx1, 18) = acc1;
+                    At(ref dx2, 18) = acc2;
+                    At(ref dx3, 18) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    float acc0 = At(ref dx0, 16);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 16) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 17);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 17) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 18);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 18) = acc0;
                 }
             }
         }
 
         private static void AccumulateInputGradient_76x19_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyRow, n)), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i)), acc);
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc, ref dxRow, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc = At(ref dxRow, 16);
+                    float acc0 = At(ref dx0, 16);
+                    float acc1 = At(ref dx1, 16);
+                    float acc2 = At(ref dx2, 16);
+                    float acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 16), acc);
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 16) = acc;
+                    At(ref dx0, 16) = acc0;
+                    At(ref dx1, 16) = acc1;
+                    At(ref dx2, 16) = acc2;
+                    At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 17);
+                    float acc0 = At(ref dx0, 17);
+                    float acc1 = At(ref dx1, 17);
+                    float acc2 = At(ref dx2, 17);
+                    float acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 17), acc);
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 17) = acc;
+                    At(ref dx0, 17) = acc0;
+                    At(ref dx1, 17) = acc1;
+                    At(ref dx2, 17) = acc2;
+                    At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc = At(ref dxRow, 18);
+                    float acc0 = At(ref dx0, 18);
+                    float acc1 = At(ref dx1, 18);
+                    float acc2 = At(ref dx2, 18);
+                    float acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + 18), acc);
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, 18) = acc;
+                    At(ref dx0, 18) = acc0;
+                    At(ref dx1, 18) = acc1;
+                    At(ref dx2, 18) = acc2;
+                    At(ref dx3, 18) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 16; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    for (int n = 0; n < 76; n++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                }
+                {
+                    float acc0 = At(ref dx0, 16);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 16);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 16) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 17);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 17);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 17) = acc0;
+                }
+                {
+                    float acc0 = At(ref dx0, 18);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + 18);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, 18) = acc0;
                 }
             }
         }
 
         private static void AccumulateInputGradient_76x19_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
-            for (int c = 0; c < count; c++)
+            int c = 0;
+            // 4 rows of dx at a time: each load of W feeds 4 accumulators.
+            for (; c + 4 <= count; c += 4)
             {
-                ref float dyRow = ref At(ref dy, c * 76);
-                ref float dxRow = ref At(ref dx, c * 19);
-                // One block of dx's row stays in a register while every row of W is added into it.
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                ref float dy1 = ref At(ref dy0, 76);
+                ref float dx1 = ref At(ref dx0, 19);
+                ref float dy2 = ref At(ref dy0, 152);
+                ref float dx2 = ref At(ref dx0, 38);
+                ref float dy3 = ref At(ref dy0, 228);
+                ref float dx3 = ref At(ref dx0, 57);
+                // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc = At(ref dxRow, i);
+                    float acc0 = At(ref dx0, i);
+                    float acc1 = At(ref dx1, i);
+                    float acc2 = At(ref dx2, i);
+                    float acc3 = At(ref dx3, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyRow, n), At(ref w, n * 19 + i), acc);
+                        float wn = At(ref w, n * 19 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                        acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
+                        acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
+                        acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
                     }
-                    At(ref dxRow, i) = acc;
+                    At(ref dx0, i) = acc0;
+                    At(ref dx1, i) = acc1;
+                    At(ref dx2, i) = acc2;
+                    At(ref dx3, i) = acc3;
+                }
+            }
+            for (; c < count; c++)
+            {
+                ref float dy0 = ref At(ref dy, c * 76);
+                ref float dx0 = ref At(ref dx, c * 19);
+                // A block of each dx row stays in a register while every row of W is added into it.
+                for (int i = 0; i < 19; i++)
+                {
+                    float acc0 = At(ref dx0, i);
+                    for (int n = 0; n < 76; n++)
+                    {
+                        float wn = At(ref w, n * 19 + i);
+                        acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                    }
+                    At(ref dx0, i) = acc0;
                 }
             }
         }
