@@ -21,7 +21,7 @@ public sealed partial class RnnModelGenerator
         {
             var diagnostics = new List<DiagnosticInfo>();
             var type = (INamedTypeSymbol)context.TargetSymbol;
-            var declaration = (ClassDeclarationSyntax)context.TargetNode;
+            var declaration = (TypeDeclarationSyntax)context.TargetNode;
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
 
             void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
@@ -34,7 +34,7 @@ public sealed partial class RnnModelGenerator
 
             // The class itself: partial, top level, not generic, not static.
             bool isPartial = type.DeclaringSyntaxReferences.All(r =>
-                r.GetSyntax(cancellationToken) is ClassDeclarationSyntax c &&
+                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax c &&
                 c.Modifiers.Any(m => m.Text == "partial"));
             if (!isPartial)
             {
@@ -49,9 +49,13 @@ public sealed partial class RnnModelGenerator
             {
                 Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "generic classes are not supported");
             }
-            else if (type.Name is "State" or "Kernels" or "Layout")
+            else if (type.IsRecord)
             {
-                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, $"the generated model contains a nested type named '{type.Name}'; give the model another name");
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "records are not supported; declare a partial class");
+            }
+            else if (IsGeneratedMemberName(type.Name))
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, $"the generated model has a member named '{type.Name}', and a member cannot share its class's name; give the model another name");
             }
             else if (type.IsStatic)
             {
@@ -294,11 +298,20 @@ public sealed partial class RnnModelGenerator
             var largest = ModelPlan.Create(model).BufferSizes().OrderByDescending(b => b.Floats).First();
             if (largest.Floats > int.MaxValue)
             {
-                Report(DiagnosticDescriptors.ModelTooLarge, null, type.Name, largest.Floats, largest.What);
+                Report(DiagnosticDescriptors.ModelTooLarge, null, type.Name, largest.Floats.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), largest.What);
             }
 
             return diagnostics.Count > 0 ? Fail() : new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
         }
+
+        /// <summary>Names of the generated members and nested types, which the model class cannot have.</summary>
+        private static bool IsGeneratedMemberName(string name) =>
+            name is "State" or "Kernels" or "Layout" or "SequenceLength" or "BatchSize" or "InputSize" or "OutputSize"
+                or "ParameterCount" or "Parameters" or "AccumulateGradients" or "ZeroGradients" or "ResetParameters"
+                or "Forward" or "TrainStep" or "Evaluate" or "NewState" or "Step" or "Save" or "Load" or "Dispose"
+                or "ThrowIfDisposed" or "ValidateInputs" or "ValidateTargets" or "RunForward" or "RunBackward" or "ComputeLoss"
+            || ((name.StartsWith("ForwardLayer", StringComparison.Ordinal) || name.StartsWith("BackwardLayer", StringComparison.Ordinal))
+                && name.TrimStart("ForwardBackwardLayer".ToCharArray()).All(char.IsDigit));
 
         private static bool IsValidName(string name)
         {

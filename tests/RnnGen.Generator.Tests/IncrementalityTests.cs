@@ -21,9 +21,10 @@ public sealed class IncrementalityTests
     ];
 
     [Theory]
-    [InlineData("// a comment at the end\n")]
-    [InlineData("/* a comment */")]
-    public void CommentOnlyEdit_LeavesEveryStepCached(string comment)
+    [InlineData("// a comment at the end\n", false)]
+    [InlineData("/* a comment */", false)]
+    [InlineData("// a comment before the class, which moves every span after it\n", true)]
+    public void CommentOnlyEdit_LeavesEveryStepCached(string comment, bool beforeClass)
     {
         var compilation = GeneratorHarness.Compilation(SnapshotTests.CharLstm);
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
@@ -31,8 +32,9 @@ public sealed class IncrementalityTests
         AssertNoRoslynObjects(first);
 
         var tree = compilation.SyntaxTrees.Single();
+        int at = beforeClass ? SnapshotTests.CharLstm.IndexOf("[RnnModel", System.StringComparison.Ordinal) : tree.Length;
         var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().WithChanges(
-            new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(tree.Length, 0), comment))));
+            new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(at, 0), comment))));
         driver = driver.RunGenerators(edited);
         var second = driver.GetRunResult().Results.Single();
 
@@ -77,14 +79,30 @@ public sealed class IncrementalityTests
         }
     }
 
-    private static void AssertNotRoslyn(object? value)
+    /// <summary>Walks the value, its collection elements and its public properties (pipeline models are records).</summary>
+    private static void AssertNotRoslyn(object? value, int depth = 0)
     {
         Assert.False(value is Compilation or ISymbol or SyntaxNode or Location or SyntaxTree, $"pipeline output holds {value?.GetType()}");
-        if (value is IEnumerable items and not string)
+        if (value is null or string || value.GetType().IsPrimitive || value.GetType().IsEnum || depth > 8)
+        {
+            return;
+        }
+
+        if (value is IEnumerable items)
         {
             foreach (object? item in items)
             {
-                AssertNotRoslyn(item);
+                AssertNotRoslyn(item, depth + 1);
+            }
+
+            return;
+        }
+
+        foreach (var property in value.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length == 0)
+            {
+                AssertNotRoslyn(property.GetValue(value), depth + 1);
             }
         }
     }

@@ -104,9 +104,9 @@ namespace RnnGen.Runtime.Tests
                     sink += v128.GetElement(0) + v256.GetElement(1) + v512.GetElement(2);
                 }
 
-                sink += Losses.SoftmaxCrossEntropy(data, 3, gradient, 0.5f);
-                sink += Losses.SoftmaxCrossEntropy(data, 5);
-                sink += Losses.SquaredError(data, target, gradient, 0.5f);
+                sink += (float)Losses.SoftmaxCrossEntropy(data, 3, gradient, 0.5f);
+                sink += (float)Losses.SoftmaxCrossEntropy(data, 5);
+                sink += (float)Losses.SquaredError(data, target, gradient, 0.5f);
             }));
             Assert.True(float.IsFinite(sink));
         }

@@ -23,7 +23,7 @@ namespace RnnGen.Runtime.Tests
 
             double expectedLoss = -Math.Log(Math.Exp(Logits[target]) / denominator);
             var gradient = new float[Logits.Length];
-            float loss = Losses.SoftmaxCrossEntropy(Logits, target, gradient, 0.25f);
+            double loss = Losses.SoftmaxCrossEntropy(Logits, target, gradient, 0.25f);
 
             // The result is a float rounded from a double computation: within one float rounding.
             Assert.True(Math.Abs(loss - expectedLoss) <= 6e-8 * Math.Abs(expectedLoss), $"{loss} vs {expectedLoss}");
@@ -62,17 +62,17 @@ namespace RnnGen.Runtime.Tests
         {
             float[] logits = { 1000f, 0f, -1000f, 999f };
             var gradient = new float[4];
-            float best = Losses.SoftmaxCrossEntropy(logits, 0, gradient, 1f);
+            double best = Losses.SoftmaxCrossEntropy(logits, 0, gradient, 1f);
             Assert.Equal(Math.Log(1 + Math.Exp(-1)), best, 1e-7);
             Assert.All(gradient, g => Assert.True(float.IsFinite(g)));
             Assert.Equal(-1 + (1 / (1 + Math.Exp(-1))), gradient[0], 1e-7);
             Assert.Equal(0f, gradient[2]);
 
-            float worst = Losses.SoftmaxCrossEntropy(logits, 2, gradient, 1f);
+            double worst = Losses.SoftmaxCrossEntropy(logits, 2, gradient, 1f);
             Assert.Equal(2000 + Math.Log(1 + Math.Exp(-1)), worst, 1.3e-4);
             Assert.Equal(-1f, gradient[2]);
 
-            Assert.Equal(0f, Losses.SoftmaxCrossEntropy(new[] { 3.5f }, 0));
+            Assert.Equal(0.0, Losses.SoftmaxCrossEntropy(new[] { 3.5f }, 0));
         }
 
         [Fact]
@@ -94,7 +94,7 @@ namespace RnnGen.Runtime.Tests
             float[] prediction = { 0.5f, -1.25f, 2f, 0f, 3.5f };
             float[] target = { 0f, -1f, 2.5f, 1f, 3.5f };
             var gradient = new float[5];
-            float loss = Losses.SquaredError(prediction, target, gradient, 0.1f);
+            double loss = Losses.SquaredError(prediction, target, gradient, 0.1f);
             double expected = 0;
             for (int i = 0; i < 5; i++)
             {

@@ -74,7 +74,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ModelTooLarge = Error(
         "RNNG013",
         "Model too large",
-        "'{0}' needs {1:N0} floats of {2} memory, more than the 2^31 − 1 a single buffer can hold; reduce the sizes");
+        "'{0}' needs {1} floats of {2} memory, more than the 2^31 − 1 a single buffer can hold; reduce the sizes");
 
     public static readonly DiagnosticDescriptor InvalidEnumValue = Error(
         "RNNG014",

@@ -136,6 +136,21 @@ internal static class ModelEmitter
 
     private static string P(ParameterPlan p) => "Layout." + p.Identifier;
 
+    /// <summary>
+    /// Keeps the owners of native buffers reachable until the kernels that write through refs
+    /// into those buffers have returned: a ref into native memory does not keep its
+    /// AlignedBuffer alive, and its finalizer would free the memory.
+    /// </summary>
+    private static void KeepAlive(IndentedWriter w, params string[] owners)
+    {
+        w.Line();
+        w.Line("// Native memory was used above through refs and spans, which do not keep its owners alive.");
+        foreach (string owner in owners)
+        {
+            w.Line($"global::System.GC.KeepAlive({owner});");
+        }
+    }
+
     private static string U(string origin, string offset) => Code.RefAt(origin, offset, "Kernels.At");
 
     private static void EmitConstantsAndFields(IndentedWriter w, ModelPlan plan)
@@ -190,10 +205,26 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         using (w.Open($"public {spec.ClassName}(int seed = 0)"))
         {
-            w.Line($"_parameters = new {Rt}AlignedBuffer(Layout.ParameterLength);");
-            w.Line($"_gradients = new {Rt}AlignedBuffer(Layout.ParameterLength);");
-            w.Line($"_activations = new {Rt}AlignedBuffer(Layout.ActivationLength);");
-            w.Line($"_stepScratch = new {Rt}AlignedBuffer(Layout.StepScratchLength);");
+            w.Line("// Allocated one by one; if one fails (out of memory) the ones before it are freed at once.");
+            w.Line("try");
+            using (w.Scope())
+            {
+                w.Line($"_parameters = new {Rt}AlignedBuffer(Layout.ParameterLength);");
+                w.Line($"_gradients = new {Rt}AlignedBuffer(Layout.ParameterLength);");
+                w.Line($"_activations = new {Rt}AlignedBuffer(Layout.ActivationLength);");
+                w.Line($"_stepScratch = new {Rt}AlignedBuffer(Layout.StepScratchLength);");
+            }
+
+            w.Line("catch");
+            using (w.Scope())
+            {
+                w.Line("_parameters?.Dispose();");
+                w.Line("_gradients?.Dispose();");
+                w.Line("_activations?.Dispose();");
+                w.Line("throw;");
+            }
+
+            w.Line();
             w.Line("_parameterList = new[]");
             w.Line("{");
             foreach (var p in plan.ParameterList)
@@ -286,6 +317,8 @@ internal static class ModelEmitter
                     w.Line("y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));");
                 }
             }
+
+            KeepAlive(w, "this");
         }
 
         w.Line();
@@ -316,6 +349,7 @@ internal static class ModelEmitter
             }
 
             w.Line("RunBackward(inputs);");
+            KeepAlive(w, "this");
             w.Line("return loss;");
         }
 
@@ -336,7 +370,9 @@ internal static class ModelEmitter
             w.Line("ValidateInputs(inputs);");
             w.Line("ValidateTargets(targets);");
             w.Line("RunForward(inputs);");
-            w.Line("return ComputeLoss(targets);");
+            w.Line("double loss = ComputeLoss(targets);");
+            KeepAlive(w, "this");
+            w.Line("return loss;");
         }
 
         w.Line();
@@ -548,6 +584,7 @@ internal static class ModelEmitter
             w.Line();
             w.Line("// output = h·W_denseᵀ + b_dense");
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("s", "Layout." + top.StateH.Name)}, {U("p", P(plan.DenseWeight))}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
+            KeepAlive(w, "state", "this");
         }
 
         w.Line();
@@ -627,6 +664,7 @@ internal static class ModelEmitter
 
                 w.Line("target.ThrowIfDisposed();");
                 w.Line("Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());");
+                KeepAlive(w, "target", "this");
             }
 
             w.Line();

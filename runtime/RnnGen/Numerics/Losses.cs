@@ -22,11 +22,11 @@ namespace RnnGen.Numerics
         /// <param name="gradient">Receives the scaled gradient; must have the same length as
         /// <paramref name="logits"/> and must not overlap it.</param>
         /// <param name="scale">The factor applied to the gradient (not to the returned loss).</param>
-        /// <returns>The unscaled loss, computed with a numerically stable log-sum-exp.</returns>
+        /// <returns>The unscaled loss, computed in double precision with a numerically stable log-sum-exp.</returns>
         /// <exception cref="ArgumentException"><paramref name="logits"/> is empty, or
         /// <paramref name="gradient"/> has a different length or overlaps <paramref name="logits"/>.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not a valid class index.</exception>
-        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int target, Span<float> gradient, float scale)
+        public static double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int target, Span<float> gradient, float scale)
         {
             ValidateLogits(logits, target);
             if (gradient.Length != logits.Length)
@@ -53,16 +53,16 @@ namespace RnnGen.Numerics
                 gradient[i] = (float)(scale * (i == target ? probability - 1.0 : probability));
             }
 
-            return (float)(logSumExp - logits[target]);
+            return logSumExp - logits[target];
         }
 
         /// <summary>Computes the softmax cross-entropy <c>-log(softmax(logits)[target])</c> without a gradient.</summary>
         /// <param name="logits">The unnormalised log-probabilities of the classes. Must not be empty.</param>
         /// <param name="target">The index of the correct class.</param>
-        /// <returns>The loss, computed with a numerically stable log-sum-exp.</returns>
+        /// <returns>The loss, computed in double precision with a numerically stable log-sum-exp.</returns>
         /// <exception cref="ArgumentException"><paramref name="logits"/> is empty.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not a valid class index.</exception>
-        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int target)
+        public static double SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int target)
         {
             ValidateLogits(logits, target);
             double max = Max(logits);
@@ -72,7 +72,7 @@ namespace RnnGen.Numerics
                 sum += Math.Exp(logits[i] - max);
             }
 
-            return (float)(max + Math.Log(sum) - logits[target]);
+            return max + Math.Log(sum) - logits[target];
         }
 
         /// <summary>
@@ -84,10 +84,10 @@ namespace RnnGen.Numerics
         /// <param name="gradient">Receives the scaled gradient; must have the same length as
         /// <paramref name="prediction"/> and must not overlap either input.</param>
         /// <param name="scale">The factor applied to the gradient (not to the returned loss).</param>
-        /// <returns>The unscaled sum of squared differences.</returns>
+        /// <returns>The unscaled sum of squared differences, accumulated in double precision.</returns>
         /// <exception cref="ArgumentException">The lengths differ, or <paramref name="gradient"/>
         /// overlaps an input.</exception>
-        public static float SquaredError(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale)
+        public static double SquaredError(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, Span<float> gradient, float scale)
         {
             if (target.Length != prediction.Length)
             {
@@ -113,7 +113,7 @@ namespace RnnGen.Numerics
                 gradient[i] = twiceScale * difference;
             }
 
-            return (float)sum;
+            return sum;
         }
 
         private static void ValidateLogits(ReadOnlySpan<float> logits, int target)

@@ -94,7 +94,7 @@ namespace RnnGen.Optimizers
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(accumulator);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gradient = g[v] + (p[v] * weightDecay);
+                    Vector<float> gradient = (weightDecay == 0f ? g[v] : g[v] + (p[v] * weightDecay));
                     Vector<float> sum = s[v] + (gradient * gradient);
                     s[v] = sum;
                     p[v] += (gradient * negativeRate) / (Vector.SquareRoot(sum) + new Vector<float>(epsilon));
@@ -105,7 +105,7 @@ namespace RnnGen.Optimizers
 
             for (; i < values.Length; i++)
             {
-                float gradient = gradients[i] + (values[i] * weightDecay);
+                float gradient = (weightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * weightDecay));
                 float sum = accumulator[i] + (gradient * gradient);
                 accumulator[i] = sum;
                 values[i] += (gradient * negativeRate) / (MathF.Sqrt(sum) + epsilon);

@@ -130,7 +130,7 @@ namespace RnnGen.Optimizers
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(secondMoment);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gradient = g[v] + (p[v] * c.WeightDecay);
+                    Vector<float> gradient = (c.WeightDecay == 0f ? g[v] : g[v] + (p[v] * c.WeightDecay));
                     Vector<float> mean = m[v];
                     mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
                     m[v] = mean;
@@ -145,7 +145,7 @@ namespace RnnGen.Optimizers
 
             for (; i < values.Length; i++)
             {
-                float gradient = gradients[i] + (values[i] * c.WeightDecay);
+                float gradient = (c.WeightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * c.WeightDecay));
                 float mean = firstMoment[i];
                 mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
                 firstMoment[i] = mean;

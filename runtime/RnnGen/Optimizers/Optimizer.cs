@@ -134,14 +134,24 @@ namespace RnnGen.Optimizers
         }
 
         /// <summary>
-        /// Checks that the optimizer has not been disposed, increments <see cref="StepCount"/> and
-        /// returns its new value. Every implementation of <see cref="Step"/> calls it first.
+        /// Checks that the optimizer and every parameter are usable, then increments
+        /// <see cref="StepCount"/> and returns its new value. Every implementation of
+        /// <see cref="Step"/> calls it first, so a failed step changes nothing.
         /// </summary>
         /// <returns>The 1-based number of the step being taken.</returns>
         /// <exception cref="ObjectDisposedException">The optimizer has been disposed.</exception>
         protected int BeginStep()
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Touch every parameter first: if a model behind the list has been disposed this throws
+            // here, before any parameter, any optimizer state or the step count has changed.
+            for (int i = 0; i < Parameters.Count; i++)
+            {
+                _ = Parameters[i].Value;
+                _ = Parameters[i].Gradient;
+            }
+
             return ++StepCount;
         }
 

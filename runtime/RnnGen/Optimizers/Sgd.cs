@@ -110,7 +110,7 @@ namespace RnnGen.Optimizers
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gradient = g[v] + (p[v] * weightDecay);
+                    Vector<float> gradient = (weightDecay == 0f ? g[v] : g[v] + (p[v] * weightDecay));
                     p[v] += gradient * negativeRate;
                 }
 
@@ -119,7 +119,7 @@ namespace RnnGen.Optimizers
 
             for (; i < values.Length; i++)
             {
-                float gradient = gradients[i] + (values[i] * weightDecay);
+                float gradient = (weightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * weightDecay));
                 values[i] += gradient * negativeRate;
             }
         }
@@ -134,7 +134,7 @@ namespace RnnGen.Optimizers
                 Span<Vector<float>> b = MemoryMarshal.Cast<float, Vector<float>>(buffer);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gradient = g[v] + (p[v] * weightDecay);
+                    Vector<float> gradient = (weightDecay == 0f ? g[v] : g[v] + (p[v] * weightDecay));
                     Vector<float> velocity = first ? gradient : (b[v] * momentum) + gradient;
                     b[v] = velocity;
                     Vector<float> direction = nesterov ? gradient + (velocity * momentum) : velocity;
@@ -146,7 +146,7 @@ namespace RnnGen.Optimizers
 
             for (; i < values.Length; i++)
             {
-                float gradient = gradients[i] + (values[i] * weightDecay);
+                float gradient = (weightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * weightDecay));
                 float velocity = first ? gradient : (buffer[i] * momentum) + gradient;
                 buffer[i] = velocity;
                 float direction = nesterov ? gradient + (velocity * momentum) : velocity;

@@ -50,10 +50,22 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public CharLstm(int seed = 0)
         {
-            _parameters = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
-            _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
-            _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
-            _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+            // Allocated one by one; if one fails (out of memory) the ones before it are freed at once.
+            try
+            {
+                _parameters = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
+                _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
+                _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
+                _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+            }
+            catch
+            {
+                _parameters?.Dispose();
+                _gradients?.Dispose();
+                _activations?.Dispose();
+                throw;
+            }
+
             _parameterList = new[]
             {
                 new global::RnnGen.Parameter("embedding.weight", new[] { 65, 32 }, _parameters, _gradients, Layout.embedding_weight),
@@ -139,6 +151,9 @@ namespace Samples
                     y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));
                 }
             }
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
         }
 
         /// <summary>
@@ -162,6 +177,9 @@ namespace Samples
                 _gradients.Clear();
             }
             RunBackward(inputs);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
             return loss;
         }
 
@@ -179,7 +197,11 @@ namespace Samples
             ValidateInputs(inputs);
             ValidateTargets(targets);
             RunForward(inputs);
-            return ComputeLoss(targets);
+            double loss = ComputeLoss(targets);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
+            return loss;
         }
 
         /// <summary>
@@ -310,6 +332,10 @@ namespace Samples
 
             // output = h·W_denseᵀ + b_dense
             Kernels.Linear_65x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
         }
 
         /// <summary>
@@ -373,6 +399,10 @@ namespace Samples
                 }
                 target.ThrowIfDisposed();
                 Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
+
+                // Native memory was used above through refs and spans, which do not keep its owners alive.
+                global::System.GC.KeepAlive(target);
+                global::System.GC.KeepAlive(this);
             }
 
             /// <summary>Frees the state's native memory.</summary>

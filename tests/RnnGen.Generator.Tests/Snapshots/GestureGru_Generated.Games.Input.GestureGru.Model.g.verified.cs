@@ -50,10 +50,22 @@ namespace Games.Input
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public GestureGru(int seed = 0)
         {
-            _parameters = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
-            _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
-            _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
-            _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+            // Allocated one by one; if one fails (out of memory) the ones before it are freed at once.
+            try
+            {
+                _parameters = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
+                _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
+                _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
+                _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+            }
+            catch
+            {
+                _parameters?.Dispose();
+                _gradients?.Dispose();
+                _activations?.Dispose();
+                throw;
+            }
+
             _parameterList = new[]
             {
                 new global::RnnGen.Parameter("gru.weight_ih_l0", new[] { 60, 6 }, _parameters, _gradients, Layout.gru_weight_ih_l0),
@@ -129,6 +141,9 @@ namespace Games.Input
                     y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));
                 }
             }
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
         }
 
         /// <summary>
@@ -152,6 +167,9 @@ namespace Games.Input
                 _gradients.Clear();
             }
             RunBackward(inputs);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
             return loss;
         }
 
@@ -169,7 +187,11 @@ namespace Games.Input
             ValidateInputs(inputs);
             ValidateTargets(targets);
             RunForward(inputs);
-            return ComputeLoss(targets);
+            double loss = ComputeLoss(targets);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
+            return loss;
         }
 
         /// <summary>
@@ -281,6 +303,10 @@ namespace Games.Input
 
             // output = h·W_denseᵀ + b_dense
             Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
         }
 
         /// <summary>
@@ -342,6 +368,10 @@ namespace Games.Input
                 }
                 target.ThrowIfDisposed();
                 Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
+
+                // Native memory was used above through refs and spans, which do not keep its owners alive.
+                global::System.GC.KeepAlive(target);
+                global::System.GC.KeepAlive(this);
             }
 
             /// <summary>Frees the state's native memory.</summary>

@@ -48,10 +48,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public MixedStack(int seed = 0)
     {
-        _parameters = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
-        _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
-        _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
-        _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+        // Allocated one by one; if one fails (out of memory) the ones before it are freed at once.
+        try
+        {
+            _parameters = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
+            _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
+            _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
+            _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+        }
+        catch
+        {
+            _parameters?.Dispose();
+            _gradients?.Dispose();
+            _activations?.Dispose();
+            throw;
+        }
+
         _parameterList = new[]
         {
             new global::RnnGen.Parameter("embedding.weight", new[] { 9, 12 }, _parameters, _gradients, Layout.embedding_weight),
@@ -145,6 +157,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));
             }
         }
+
+        // Native memory was used above through refs and spans, which do not keep its owners alive.
+        global::System.GC.KeepAlive(this);
     }
 
     /// <summary>
@@ -168,6 +183,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             _gradients.Clear();
         }
         RunBackward(inputs);
+
+        // Native memory was used above through refs and spans, which do not keep its owners alive.
+        global::System.GC.KeepAlive(this);
         return loss;
     }
 
@@ -185,7 +203,11 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ValidateInputs(inputs);
         ValidateTargets(targets);
         RunForward(inputs);
-        return ComputeLoss(targets);
+        double loss = ComputeLoss(targets);
+
+        // Native memory was used above through refs and spans, which do not keep its owners alive.
+        global::System.GC.KeepAlive(this);
+        return loss;
     }
 
     /// <summary>
@@ -321,6 +343,10 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
         // output = h·W_denseᵀ + b_dense
         Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+
+        // Native memory was used above through refs and spans, which do not keep its owners alive.
+        global::System.GC.KeepAlive(state);
+        global::System.GC.KeepAlive(this);
     }
 
     /// <summary>
@@ -386,6 +412,10 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             }
             target.ThrowIfDisposed();
             Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(target);
+            global::System.GC.KeepAlive(this);
         }
 
         /// <summary>Frees the state's native memory.</summary>
