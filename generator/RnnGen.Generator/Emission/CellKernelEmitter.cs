@@ -94,25 +94,9 @@ internal static class CellKernelEmitter
                     w.Line($"ref float {p}Row = {Code.RefAt(p, "b * " + Code.Int(stride))};");
                 }
 
-                var (mainEnd, tail) = tier.Split(h);
-                Action<VectorTier, string> body = isForward
+                Code.OverBlocks(w, tier, h, "j", isForward
                     ? (t, j) => EmitForwardBody(w, t, j, kind, activation, h)
-                    : (t, j) => EmitBackwardBody(w, t, j, kind, activation, h);
-                if (mainEnd > 0)
-                {
-                    using (w.Open(Code.VectorLoop("j", mainEnd, tier)))
-                    {
-                        body(tier, "j");
-                    }
-                }
-
-                foreach (var (t, offset) in tail)
-                {
-                    using (w.Scope())
-                    {
-                        body(t, Code.Int(offset));
-                    }
-                }
+                    : (t, j) => EmitBackwardBody(w, t, j, kind, activation, h));
             }
         }
 

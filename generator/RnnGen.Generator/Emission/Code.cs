@@ -39,6 +39,32 @@ internal static class Code
         return constant == 0 ? index : Int(constant) + " + " + index;
     }
 
+    /// <summary>
+    /// Emits <paramref name="body"/> over [0, length): a loop over whole vectors of
+    /// <paramref name="tier"/> with index <paramref name="variable"/>, then one scope per tail piece
+    /// of a narrower tier at its constant offset. The body receives the tier and the index
+    /// expression (the variable, or the offset as a literal).
+    /// </summary>
+    public static void OverBlocks(IndentedWriter w, VectorTier tier, int length, string variable, System.Action<VectorTier, string> body)
+    {
+        var (mainEnd, tail) = tier.Split(length);
+        if (mainEnd > 0)
+        {
+            using (w.Open(VectorLoop(variable, mainEnd, tier)))
+            {
+                body(tier, variable);
+            }
+        }
+
+        foreach (var (narrower, offset) in tail)
+        {
+            using (w.Scope())
+            {
+                body(narrower, Int(offset));
+            }
+        }
+    }
+
     /// <summary>The loop header over whole vectors of a tier: "for (int j = 0; j &lt; 96; j += 16)".</summary>
     public static string VectorLoop(string variable, int end, VectorTier tier) =>
         tier.IsScalar

@@ -24,17 +24,6 @@ internal sealed class IndentedWriter
         return this;
     }
 
-    /// <summary>Writes every line of a multi-line string at the current indentation.</summary>
-    public IndentedWriter Lines(string text)
-    {
-        foreach (string line in text.Split('\n'))
-        {
-            Line(line.TrimEnd('\r'));
-        }
-
-        return this;
-    }
-
     /// <summary>Writes <paramref name="header"/> then "{", indents, and closes with "}" when disposed.</summary>
     public Block Open(string header)
     {

@@ -198,7 +198,6 @@ internal static class MatrixKernelEmitter
     /// <summary>dW[n + r, :] += Σ_c dy[c, n + r]·x[c, :] and db[n + r] += Σ_c dy[c, n + r] for r &lt; rows.</summary>
     private static void EmitWeightGradientRows(IndentedWriter w, VectorTier tier, int rows, int n, int k)
     {
-        var (mainEnd, tail) = tier.Split(k);
         w.Line($"ref float dw0 = {Code.RefAt("dw", "n * " + Code.Int(k))};");
         for (int r = 1; r < rows; r++)
         {
@@ -207,21 +206,7 @@ internal static class MatrixKernelEmitter
 
         w.Line("ref float dyColumn = ref At(ref dy, n);");
         w.Line("// A block of each dW row stays in a register while every row of x is added into it.");
-        if (mainEnd > 0)
-        {
-            using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
-            {
-                EmitWeightGradientBlock(w, tier, "i", rows, n, k);
-            }
-        }
-
-        foreach (var (t, offset) in tail)
-        {
-            using (w.Scope())
-            {
-                EmitWeightGradientBlock(w, t, Code.Int(offset), rows, n, k);
-            }
-        }
+        Code.OverBlocks(w, tier, k, "i", (t, i) => EmitWeightGradientBlock(w, t, i, rows, n, k));
 
         for (int r = 0; r < rows; r++)
         {
@@ -291,7 +276,6 @@ internal static class MatrixKernelEmitter
     /// <summary>dx[c + r, :] += Σ_n dy[c + r, n]·W[n, :] for r &lt; rows.</summary>
     private static void EmitInputGradientRows(IndentedWriter w, VectorTier tier, int rows, int n, int k)
     {
-        var (mainEnd, tail) = tier.Split(k);
         w.Line($"ref float dy0 = {Code.RefAt("dy", "c * " + Code.Int(n))};");
         w.Line($"ref float dx0 = {Code.RefAt("dx", "c * " + Code.Int(k))};");
         for (int r = 1; r < rows; r++)
@@ -301,21 +285,7 @@ internal static class MatrixKernelEmitter
         }
 
         w.Line("// A block of each dx row stays in a register while every row of W is added into it.");
-        if (mainEnd > 0)
-        {
-            using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
-            {
-                EmitInputGradientBlock(w, tier, "i", rows, n, k);
-            }
-        }
-
-        foreach (var (t, offset) in tail)
-        {
-            using (w.Scope())
-            {
-                EmitInputGradientBlock(w, t, Code.Int(offset), rows, n, k);
-            }
-        }
+        Code.OverBlocks(w, tier, k, "i", (t, i) => EmitInputGradientBlock(w, t, i, rows, n, k));
     }
 
     private static void EmitInputGradientBlock(IndentedWriter w, VectorTier tier, string i, int rows, int n, int k)

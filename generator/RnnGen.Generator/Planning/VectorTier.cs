@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace RnnGen.Generator.Planning;
 
@@ -96,6 +95,4 @@ internal sealed class VectorTier
 
         return (mainEnd, tail);
     }
-
-    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
