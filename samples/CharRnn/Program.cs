@@ -175,15 +175,14 @@ public static class Program
         using CharLstm.State state = model.NewState();
         var logits = new float[CharLstm.OutputSize];
         var text = new StringBuilder(prime);
-        int token = 0;
         foreach (char c in prime)
         {
-            model.Step(state, token = vocabulary.Encode(c), logits);
+            model.Step(state, vocabulary.Encode(c), logits);
         }
 
         for (int i = 0; i < length; i++)
         {
-            token = Sampling.Sample(logits, temperature, random);
+            int token = Sampling.Sample(logits, temperature, random);
             text.Append(vocabulary.Decode(token));
             model.Step(state, token, logits);
         }
