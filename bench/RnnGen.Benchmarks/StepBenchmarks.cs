@@ -1,0 +1,53 @@
+using System;
+using BenchmarkDotNet.Attributes;
+
+namespace RnnGen.Benchmarks;
+
+/// <summary>Streaming inference: one <c>Step</c> of one stream at batch 1, as a game calls it every frame.</summary>
+[MemoryDiagnoser]
+public class StepBenchmarks : IDisposable
+{
+    private readonly Lstm64x128 _lstm = new(seed: 1);
+    private readonly Gru64x128 _gru = new(seed: 1);
+    private readonly Lstm1x40 _small = new(seed: 1);
+    private readonly Lstm64x128.State _lstmState;
+    private readonly Gru64x128.State _gruState;
+    private readonly Lstm1x40.State _smallState;
+    private readonly float[] _input64 = new float[64];
+    private readonly float[] _input1 = [0.25f];
+    private readonly float[] _output64 = new float[64];
+    private readonly float[] _output1 = new float[1];
+
+    public StepBenchmarks()
+    {
+        var random = new RandomSource(7);
+        for (int i = 0; i < _input64.Length; i++)
+        {
+            _input64[i] = random.NextGaussian();
+        }
+
+        _lstmState = _lstm.NewState();
+        _gruState = _gru.NewState();
+        _smallState = _small.NewState();
+    }
+
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64")]
+    public void LstmStep() => _lstm.Step(_lstmState, _input64, _output64);
+
+    [Benchmark(Description = "Step GRU 64→128 + Dense 64")]
+    public void GruStep() => _gru.Step(_gruState, _input64, _output64);
+
+    [Benchmark(Description = "Step LSTM 1→40 + Dense 1")]
+    public void SmallLstmStep() => _small.Step(_smallState, _input1, _output1);
+
+    public void Dispose()
+    {
+        _lstmState.Dispose();
+        _gruState.Dispose();
+        _smallState.Dispose();
+        _lstm.Dispose();
+        _gru.Dispose();
+        _small.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
