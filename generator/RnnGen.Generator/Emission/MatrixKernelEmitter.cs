@@ -134,12 +134,12 @@ internal static class MatrixKernelEmitter
         {
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"{tier.Type} acc{r} = {tier.Zero};");
+                w.Line($"var acc{r} = {tier.Zero};");
             }
 
             using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
             {
-                w.Line($"{tier.Type} xi = {tier.Load("xRow", "i")};");
+                w.Line($"var xi = {tier.Load("xRow", "i")};");
                 for (int r = 0; r < rows; r++)
                 {
                     w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({tier.Load("w" + r, "i")}, xi, acc{r});");
@@ -232,12 +232,12 @@ internal static class MatrixKernelEmitter
     {
         for (int r = 0; r < rows; r++)
         {
-            w.Line($"{tier.Type} acc{r} = {tier.Load("dw" + r, i)};");
+            w.Line($"var acc{r} = {tier.Load("dw" + r, i)};");
         }
 
         using (w.Open("for (int c = 0; c < count; c++)"))
         {
-            w.Line($"{tier.Type} xc = {tier.Load("x", $"c * {Code.Int(k)} + {i}")};");
+            w.Line($"var xc = {tier.Load("x", $"c * {Code.Int(k)} + {i}")};");
             w.Line($"ref float dyc = ref At(ref dyColumn, c * {Code.Int(n)});");
             for (int r = 0; r < rows; r++)
             {
@@ -292,12 +292,12 @@ internal static class MatrixKernelEmitter
     {
         for (int r = 0; r < rows; r++)
         {
-            w.Line($"{tier.Type} acc{r} = {tier.Load("dx" + r, i)};");
+            w.Line($"var acc{r} = {tier.Load("dx" + r, i)};");
         }
 
         using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
         {
-            w.Line($"{tier.Type} wn = {tier.Load("w", $"n * {Code.Int(k)} + {i}")};");
+            w.Line($"var wn = {tier.Load("w", $"n * {Code.Int(k)} + {i}")};");
             for (int r = 0; r < rows; r++)
             {
                 w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({tier.Broadcast($"At(ref dy{r}, n)")}, wn, acc{r});");

@@ -55,13 +55,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 128; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -75,10 +75,10 @@ namespace Samples
                     for (int n = 64; n < 65; n++)
                     {
                         ref float w0 = ref At(ref w, n * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 128; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
@@ -99,13 +99,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 128; i += 8)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -119,10 +119,10 @@ namespace Samples
                     for (int n = 64; n < 65; n++)
                     {
                         ref float w0 = ref At(ref w, n * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 128; i += 8)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
@@ -143,13 +143,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 128; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -163,10 +163,10 @@ namespace Samples
                     for (int n = 64; n < 65; n++)
                     {
                         ref float w0 = ref At(ref w, n * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 128; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
@@ -187,13 +187,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        float acc0 = 0f;
-                        float acc1 = 0f;
-                        float acc2 = 0f;
-                        float acc3 = 0f;
+                        var acc0 = 0f;
+                        var acc1 = 0f;
+                        var acc2 = 0f;
+                        var acc3 = 0f;
                         for (int i = 0; i < 128; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -207,10 +207,10 @@ namespace Samples
                     for (int n = 64; n < 65; n++)
                     {
                         ref float w0 = ref At(ref w, n * 128);
-                        float acc0 = 0f;
+                        var acc0 = 0f;
                         for (int i = 0; i < 128; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + acc0;
@@ -253,13 +253,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -295,10 +295,10 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         }
@@ -327,13 +327,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -369,10 +369,10 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         }
@@ -401,13 +401,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -443,10 +443,10 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
@@ -475,13 +475,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dw0, i);
-                        float acc1 = At(ref dw1, i);
-                        float acc2 = At(ref dw2, i);
-                        float acc3 = At(ref dw3, i);
+                        var acc0 = At(ref dw0, i);
+                        var acc1 = At(ref dw1, i);
+                        var acc2 = At(ref dw2, i);
+                        var acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 128 + i);
+                            var xc = At(ref x, c * 128 + i);
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -517,10 +517,10 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dw0, i);
+                        var acc0 = At(ref dw0, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 128 + i);
+                            var xc = At(ref x, c * 128 + i);
                             ref float dyc = ref At(ref dyColumn, c * 65);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         }
@@ -575,13 +575,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -600,10 +600,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -628,13 +628,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -653,10 +653,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -681,13 +681,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -706,10 +706,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 65; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -734,13 +734,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dx0, i);
-                        float acc1 = At(ref dx1, i);
-                        float acc2 = At(ref dx2, i);
-                        float acc3 = At(ref dx3, i);
+                        var acc0 = At(ref dx0, i);
+                        var acc1 = At(ref dx1, i);
+                        var acc2 = At(ref dx2, i);
+                        var acc3 = At(ref dx3, i);
                         for (int n = 0; n < 65; n++)
                         {
-                            float wn = At(ref w, n * 128 + i);
+                            var wn = At(ref w, n * 128 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -759,10 +759,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dx0, i);
+                        var acc0 = At(ref dx0, i);
                         for (int n = 0; n < 65; n++)
                         {
-                            float wn = At(ref w, n * 128 + i);
+                            var wn = At(ref w, n * 128 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, i) = acc0;
@@ -807,13 +807,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 32);
                         ref float w2 = ref At(ref w0, 64);
                         ref float w3 = ref At(ref w0, 96);
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 32; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -840,13 +840,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 32);
                         ref float w2 = ref At(ref w0, 64);
                         ref float w3 = ref At(ref w0, 96);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 32; i += 8)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -873,13 +873,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 32);
                         ref float w2 = ref At(ref w0, 64);
                         ref float w3 = ref At(ref w0, 96);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 32; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -906,13 +906,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 32);
                         ref float w2 = ref At(ref w0, 64);
                         ref float w3 = ref At(ref w0, 96);
-                        float acc0 = 0f;
-                        float acc1 = 0f;
-                        float acc2 = 0f;
-                        float acc3 = 0f;
+                        var acc0 = 0f;
+                        var acc1 = 0f;
+                        var acc2 = 0f;
+                        var acc3 = 0f;
                         for (int i = 0; i < 32; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -961,13 +961,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i));
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -1011,13 +1011,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i));
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -1061,13 +1061,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i));
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -1111,13 +1111,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc0 = At(ref dw0, i);
-                        float acc1 = At(ref dw1, i);
-                        float acc2 = At(ref dw2, i);
-                        float acc3 = At(ref dw3, i);
+                        var acc0 = At(ref dw0, i);
+                        var acc1 = At(ref dw1, i);
+                        var acc2 = At(ref dw2, i);
+                        var acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 32 + i);
+                            var xc = At(ref x, c * 32 + i);
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -1187,13 +1187,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -1212,10 +1212,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1240,13 +1240,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1265,10 +1265,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1293,13 +1293,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1318,10 +1318,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1346,13 +1346,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc0 = At(ref dx0, i);
-                        float acc1 = At(ref dx1, i);
-                        float acc2 = At(ref dx2, i);
-                        float acc3 = At(ref dx3, i);
+                        var acc0 = At(ref dx0, i);
+                        var acc1 = At(ref dx1, i);
+                        var acc2 = At(ref dx2, i);
+                        var acc3 = At(ref dx3, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            float wn = At(ref w, n * 32 + i);
+                            var wn = At(ref w, n * 32 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1371,10 +1371,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 32; i++)
                     {
-                        float acc0 = At(ref dx0, i);
+                        var acc0 = At(ref dx0, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            float wn = At(ref w, n * 32 + i);
+                            var wn = At(ref w, n * 32 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, i) = acc0;
@@ -1419,13 +1419,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 128; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1452,13 +1452,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 128; i += 8)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1485,13 +1485,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 128; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1518,13 +1518,13 @@ namespace Samples
                         ref float w1 = ref At(ref w0, 128);
                         ref float w2 = ref At(ref w0, 256);
                         ref float w3 = ref At(ref w0, 384);
-                        float acc0 = 0f;
-                        float acc1 = 0f;
-                        float acc2 = 0f;
-                        float acc3 = 0f;
+                        var acc0 = 0f;
+                        var acc1 = 0f;
+                        var acc2 = 0f;
+                        var acc3 = 0f;
                         for (int i = 0; i < 128; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -1573,13 +1573,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -1623,13 +1623,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -1673,13 +1673,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -1723,13 +1723,13 @@ namespace Samples
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dw0, i);
-                        float acc1 = At(ref dw1, i);
-                        float acc2 = At(ref dw2, i);
-                        float acc3 = At(ref dw3, i);
+                        var acc0 = At(ref dw0, i);
+                        var acc1 = At(ref dw1, i);
+                        var acc2 = At(ref dw2, i);
+                        var acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 128 + i);
+                            var xc = At(ref x, c * 128 + i);
                             ref float dyc = ref At(ref dyColumn, c * 512);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -1799,13 +1799,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -1824,10 +1824,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1852,13 +1852,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1877,10 +1877,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1905,13 +1905,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1930,10 +1930,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 512; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1958,13 +1958,13 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dx0, i);
-                        float acc1 = At(ref dx1, i);
-                        float acc2 = At(ref dx2, i);
-                        float acc3 = At(ref dx3, i);
+                        var acc0 = At(ref dx0, i);
+                        var acc1 = At(ref dx1, i);
+                        var acc2 = At(ref dx2, i);
+                        var acc3 = At(ref dx3, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            float wn = At(ref w, n * 128 + i);
+                            var wn = At(ref w, n * 128 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1983,10 +1983,10 @@ namespace Samples
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 128; i++)
                     {
-                        float acc0 = At(ref dx0, i);
+                        var acc0 = At(ref dx0, i);
                         for (int n = 0; n < 512; n++)
                         {
-                            float wn = At(ref w, n * 128 + i);
+                            var wn = At(ref w, n * 128 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, i) = acc0;

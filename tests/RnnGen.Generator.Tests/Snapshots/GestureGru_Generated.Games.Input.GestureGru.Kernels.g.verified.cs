@@ -51,10 +51,10 @@ namespace Games.Input
                     for (int n = 0; n < 3; n++)
                     {
                         ref float w0 = ref At(ref w, n * 20);
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
@@ -71,10 +71,10 @@ namespace Games.Input
                     for (int n = 0; n < 3; n++)
                     {
                         ref float w0 = ref At(ref w, n * 20);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 16; i += 8)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
@@ -91,10 +91,10 @@ namespace Games.Input
                     for (int n = 0; n < 3; n++)
                     {
                         ref float w0 = ref At(ref w, n * 20);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 20; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
@@ -111,10 +111,10 @@ namespace Games.Input
                     for (int n = 0; n < 3; n++)
                     {
                         ref float w0 = ref At(ref w, n * 20);
-                        float acc0 = 0f;
+                        var acc0 = 0f;
                         for (int i = 0; i < 20; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         }
                         At(ref yRow, n) = At(ref bias, n) + acc0;
@@ -153,20 +153,20 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
                             ref float dyc = ref At(ref dyColumn, c * 3);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
                             ref float dyc = ref At(ref dyColumn, c * 3);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
@@ -191,20 +191,20 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
                             ref float dyc = ref At(ref dyColumn, c * 3);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
                             ref float dyc = ref At(ref dyColumn, c * 3);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
@@ -229,10 +229,10 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
                             ref float dyc = ref At(ref dyColumn, c * 3);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         }
@@ -257,10 +257,10 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc0 = At(ref dw0, i);
+                        var acc0 = At(ref dw0, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 20 + i);
+                            var xc = At(ref x, c * 20 + i);
                             ref float dyc = ref At(ref dyColumn, c * 3);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         }
@@ -315,13 +315,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -333,13 +333,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -358,19 +358,19 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
@@ -395,13 +395,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -413,13 +413,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -438,19 +438,19 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
@@ -475,13 +475,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -500,10 +500,10 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 3; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -528,13 +528,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc0 = At(ref dx0, i);
-                        float acc1 = At(ref dx1, i);
-                        float acc2 = At(ref dx2, i);
-                        float acc3 = At(ref dx3, i);
+                        var acc0 = At(ref dx0, i);
+                        var acc1 = At(ref dx1, i);
+                        var acc2 = At(ref dx2, i);
+                        var acc3 = At(ref dx3, i);
                         for (int n = 0; n < 3; n++)
                         {
-                            float wn = At(ref w, n * 20 + i);
+                            var wn = At(ref w, n * 20 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -553,10 +553,10 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc0 = At(ref dx0, i);
+                        var acc0 = At(ref dx0, i);
                         for (int n = 0; n < 3; n++)
                         {
-                            float wn = At(ref w, n * 20 + i);
+                            var wn = At(ref w, n * 20 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, i) = acc0;
@@ -643,13 +643,13 @@ namespace Games.Input
                         ref float w1 = ref At(ref w0, 6);
                         ref float w2 = ref At(ref w0, 12);
                         ref float w3 = ref At(ref w0, 18);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 4; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -676,13 +676,13 @@ namespace Games.Input
                         ref float w1 = ref At(ref w0, 6);
                         ref float w2 = ref At(ref w0, 12);
                         ref float w3 = ref At(ref w0, 18);
-                        float acc0 = 0f;
-                        float acc1 = 0f;
-                        float acc2 = 0f;
-                        float acc3 = 0f;
+                        var acc0 = 0f;
+                        var acc1 = 0f;
+                        var acc2 = 0f;
+                        var acc3 = 0f;
                         for (int i = 0; i < 6; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -730,13 +730,13 @@ namespace Games.Input
                     ref float dyColumn = ref At(ref dy, n);
                     // A block of each dW row stays in a register while every row of x is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -749,13 +749,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                     }
                     {
-                        float acc0 = At(ref dw0, 4);
-                        float acc1 = At(ref dw1, 4);
-                        float acc2 = At(ref dw2, 4);
-                        float acc3 = At(ref dw3, 4);
+                        var acc0 = At(ref dw0, 4);
+                        var acc1 = At(ref dw1, 4);
+                        var acc2 = At(ref dw2, 4);
+                        var acc3 = At(ref dw3, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + 4);
+                            var xc = At(ref x, c * 6 + 4);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -768,13 +768,13 @@ namespace Games.Input
                         At(ref dw3, 4) = acc3;
                     }
                     {
-                        float acc0 = At(ref dw0, 5);
-                        float acc1 = At(ref dw1, 5);
-                        float acc2 = At(ref dw2, 5);
-                        float acc3 = At(ref dw3, 5);
+                        var acc0 = At(ref dw0, 5);
+                        var acc1 = At(ref dw1, 5);
+                        var acc2 = At(ref dw2, 5);
+                        var acc3 = At(ref dw3, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + 5);
+                            var xc = At(ref x, c * 6 + 5);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -817,13 +817,13 @@ namespace Games.Input
                     ref float dyColumn = ref At(ref dy, n);
                     // A block of each dW row stays in a register while every row of x is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -836,13 +836,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                     }
                     {
-                        float acc0 = At(ref dw0, 4);
-                        float acc1 = At(ref dw1, 4);
-                        float acc2 = At(ref dw2, 4);
-                        float acc3 = At(ref dw3, 4);
+                        var acc0 = At(ref dw0, 4);
+                        var acc1 = At(ref dw1, 4);
+                        var acc2 = At(ref dw2, 4);
+                        var acc3 = At(ref dw3, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + 4);
+                            var xc = At(ref x, c * 6 + 4);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -855,13 +855,13 @@ namespace Games.Input
                         At(ref dw3, 4) = acc3;
                     }
                     {
-                        float acc0 = At(ref dw0, 5);
-                        float acc1 = At(ref dw1, 5);
-                        float acc2 = At(ref dw2, 5);
-                        float acc3 = At(ref dw3, 5);
+                        var acc0 = At(ref dw0, 5);
+                        var acc1 = At(ref dw1, 5);
+                        var acc2 = At(ref dw2, 5);
+                        var acc3 = At(ref dw3, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + 5);
+                            var xc = At(ref x, c * 6 + 5);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -905,13 +905,13 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -924,13 +924,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        float acc0 = At(ref dw0, 4);
-                        float acc1 = At(ref dw1, 4);
-                        float acc2 = At(ref dw2, 4);
-                        float acc3 = At(ref dw3, 4);
+                        var acc0 = At(ref dw0, 4);
+                        var acc1 = At(ref dw1, 4);
+                        var acc2 = At(ref dw2, 4);
+                        var acc3 = At(ref dw3, 4);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + 4);
+                            var xc = At(ref x, c * 6 + 4);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -943,13 +943,13 @@ namespace Games.Input
                         At(ref dw3, 4) = acc3;
                     }
                     {
-                        float acc0 = At(ref dw0, 5);
-                        float acc1 = At(ref dw1, 5);
-                        float acc2 = At(ref dw2, 5);
-                        float acc3 = At(ref dw3, 5);
+                        var acc0 = At(ref dw0, 5);
+                        var acc1 = At(ref dw1, 5);
+                        var acc2 = At(ref dw2, 5);
+                        var acc3 = At(ref dw3, 5);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + 5);
+                            var xc = At(ref x, c * 6 + 5);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -993,13 +993,13 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc0 = At(ref dw0, i);
-                        float acc1 = At(ref dw1, i);
-                        float acc2 = At(ref dw2, i);
-                        float acc3 = At(ref dw3, i);
+                        var acc0 = At(ref dw0, i);
+                        var acc1 = At(ref dw1, i);
+                        var acc2 = At(ref dw2, i);
+                        var acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 6 + i);
+                            var xc = At(ref x, c * 6 + i);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -1068,13 +1068,13 @@ namespace Games.Input
                     ref float dx3 = ref At(ref dx0, 18);
                     // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1086,13 +1086,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(0));
                     }
                     {
-                        float acc0 = At(ref dx0, 4);
-                        float acc1 = At(ref dx1, 4);
-                        float acc2 = At(ref dx2, 4);
-                        float acc3 = At(ref dx3, 4);
+                        var acc0 = At(ref dx0, 4);
+                        var acc1 = At(ref dx1, 4);
+                        var acc2 = At(ref dx2, 4);
+                        var acc3 = At(ref dx3, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 4);
+                            var wn = At(ref w, n * 6 + 4);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1104,13 +1104,13 @@ namespace Games.Input
                         At(ref dx3, 4) = acc3;
                     }
                     {
-                        float acc0 = At(ref dx0, 5);
-                        float acc1 = At(ref dx1, 5);
-                        float acc2 = At(ref dx2, 5);
-                        float acc3 = At(ref dx3, 5);
+                        var acc0 = At(ref dx0, 5);
+                        var acc1 = At(ref dx1, 5);
+                        var acc2 = At(ref dx2, 5);
+                        var acc3 = At(ref dx3, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 5);
+                            var wn = At(ref w, n * 6 + 5);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1128,28 +1128,28 @@ namespace Games.Input
                     ref float dx0 = ref At(ref dx, c * 6);
                     // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
                     }
                     {
-                        float acc0 = At(ref dx0, 4);
+                        var acc0 = At(ref dx0, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 4);
+                            var wn = At(ref w, n * 6 + 4);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, 4) = acc0;
                     }
                     {
-                        float acc0 = At(ref dx0, 5);
+                        var acc0 = At(ref dx0, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 5);
+                            var wn = At(ref w, n * 6 + 5);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, 5) = acc0;
@@ -1173,13 +1173,13 @@ namespace Games.Input
                     ref float dx3 = ref At(ref dx0, 18);
                     // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1191,13 +1191,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(0));
                     }
                     {
-                        float acc0 = At(ref dx0, 4);
-                        float acc1 = At(ref dx1, 4);
-                        float acc2 = At(ref dx2, 4);
-                        float acc3 = At(ref dx3, 4);
+                        var acc0 = At(ref dx0, 4);
+                        var acc1 = At(ref dx1, 4);
+                        var acc2 = At(ref dx2, 4);
+                        var acc3 = At(ref dx3, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 4);
+                            var wn = At(ref w, n * 6 + 4);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1209,13 +1209,13 @@ namespace Games.Input
                         At(ref dx3, 4) = acc3;
                     }
                     {
-                        float acc0 = At(ref dx0, 5);
-                        float acc1 = At(ref dx1, 5);
-                        float acc2 = At(ref dx2, 5);
-                        float acc3 = At(ref dx3, 5);
+                        var acc0 = At(ref dx0, 5);
+                        var acc1 = At(ref dx1, 5);
+                        var acc2 = At(ref dx2, 5);
+                        var acc3 = At(ref dx3, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 5);
+                            var wn = At(ref w, n * 6 + 5);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1233,28 +1233,28 @@ namespace Games.Input
                     ref float dx0 = ref At(ref dx, c * 6);
                     // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
                     }
                     {
-                        float acc0 = At(ref dx0, 4);
+                        var acc0 = At(ref dx0, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 4);
+                            var wn = At(ref w, n * 6 + 4);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, 4) = acc0;
                     }
                     {
-                        float acc0 = At(ref dx0, 5);
+                        var acc0 = At(ref dx0, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 5);
+                            var wn = At(ref w, n * 6 + 5);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, 5) = acc0;
@@ -1279,13 +1279,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1297,13 +1297,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        float acc0 = At(ref dx0, 4);
-                        float acc1 = At(ref dx1, 4);
-                        float acc2 = At(ref dx2, 4);
-                        float acc3 = At(ref dx3, 4);
+                        var acc0 = At(ref dx0, 4);
+                        var acc1 = At(ref dx1, 4);
+                        var acc2 = At(ref dx2, 4);
+                        var acc3 = At(ref dx3, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 4);
+                            var wn = At(ref w, n * 6 + 4);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1315,13 +1315,13 @@ namespace Games.Input
                         At(ref dx3, 4) = acc3;
                     }
                     {
-                        float acc0 = At(ref dx0, 5);
-                        float acc1 = At(ref dx1, 5);
-                        float acc2 = At(ref dx2, 5);
-                        float acc3 = At(ref dx3, 5);
+                        var acc0 = At(ref dx0, 5);
+                        var acc1 = At(ref dx1, 5);
+                        var acc2 = At(ref dx2, 5);
+                        var acc3 = At(ref dx3, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 5);
+                            var wn = At(ref w, n * 6 + 5);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1340,28 +1340,28 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 4; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                     {
-                        float acc0 = At(ref dx0, 4);
+                        var acc0 = At(ref dx0, 4);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 4);
+                            var wn = At(ref w, n * 6 + 4);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, 4) = acc0;
                     }
                     {
-                        float acc0 = At(ref dx0, 5);
+                        var acc0 = At(ref dx0, 5);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + 5);
+                            var wn = At(ref w, n * 6 + 5);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, 5) = acc0;
@@ -1386,13 +1386,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc0 = At(ref dx0, i);
-                        float acc1 = At(ref dx1, i);
-                        float acc2 = At(ref dx2, i);
-                        float acc3 = At(ref dx3, i);
+                        var acc0 = At(ref dx0, i);
+                        var acc1 = At(ref dx1, i);
+                        var acc2 = At(ref dx2, i);
+                        var acc3 = At(ref dx3, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + i);
+                            var wn = At(ref w, n * 6 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1411,10 +1411,10 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 6; i++)
                     {
-                        float acc0 = At(ref dx0, i);
+                        var acc0 = At(ref dx0, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 6 + i);
+                            var wn = At(ref w, n * 6 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, i) = acc0;
@@ -1459,13 +1459,13 @@ namespace Games.Input
                         ref float w1 = ref At(ref w0, 20);
                         ref float w2 = ref At(ref w0, 40);
                         ref float w3 = ref At(ref w0, 60);
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                         for (int i = 0; i < 16; i += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1492,13 +1492,13 @@ namespace Games.Input
                         ref float w1 = ref At(ref w0, 20);
                         ref float w2 = ref At(ref w0, 40);
                         ref float w3 = ref At(ref w0, 60);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int i = 0; i < 16; i += 8)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1525,13 +1525,13 @@ namespace Games.Input
                         ref float w1 = ref At(ref w0, 20);
                         ref float w2 = ref At(ref w0, 40);
                         ref float w3 = ref At(ref w0, 60);
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int i = 0; i < 20; i += 4)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1558,13 +1558,13 @@ namespace Games.Input
                         ref float w1 = ref At(ref w0, 20);
                         ref float w2 = ref At(ref w0, 40);
                         ref float w3 = ref At(ref w0, 60);
-                        float acc0 = 0f;
-                        float acc1 = 0f;
-                        float acc2 = 0f;
-                        float acc3 = 0f;
+                        var acc0 = 0f;
+                        var acc1 = 0f;
+                        var acc2 = 0f;
+                        var acc3 = 0f;
                         for (int i = 0; i < 20; i++)
                         {
-                            float xi = At(ref xRow, i);
+                            var xi = At(ref xRow, i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -1613,13 +1613,13 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -1632,13 +1632,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -1682,13 +1682,13 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -1701,13 +1701,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -1751,13 +1751,13 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                         for (int c = 0; c < count; c++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
+                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -1801,13 +1801,13 @@ namespace Games.Input
                     // A block of each dW row stays in a register while every row of x is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc0 = At(ref dw0, i);
-                        float acc1 = At(ref dw1, i);
-                        float acc2 = At(ref dw2, i);
-                        float acc3 = At(ref dw3, i);
+                        var acc0 = At(ref dw0, i);
+                        var acc1 = At(ref dw1, i);
+                        var acc2 = At(ref dw2, i);
+                        var acc3 = At(ref dw3, i);
                         for (int c = 0; c < count; c++)
                         {
-                            float xc = At(ref x, c * 20 + i);
+                            var xc = At(ref x, c * 20 + i);
                             ref float dyc = ref At(ref dyColumn, c * 60);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -1877,13 +1877,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -1895,13 +1895,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1920,19 +1920,19 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
@@ -1957,13 +1957,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1975,13 +1975,13 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -2000,19 +2000,19 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
@@ -2037,13 +2037,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -2062,10 +2062,10 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                         for (int n = 0; n < 60; n++)
                         {
-                            global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
+                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -2090,13 +2090,13 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc0 = At(ref dx0, i);
-                        float acc1 = At(ref dx1, i);
-                        float acc2 = At(ref dx2, i);
-                        float acc3 = At(ref dx3, i);
+                        var acc0 = At(ref dx0, i);
+                        var acc1 = At(ref dx1, i);
+                        var acc2 = At(ref dx2, i);
+                        var acc3 = At(ref dx3, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 20 + i);
+                            var wn = At(ref w, n * 20 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2115,10 +2115,10 @@ namespace Games.Input
                     // A block of each dx row stays in a register while every row of W is added into it.
                     for (int i = 0; i < 20; i++)
                     {
-                        float acc0 = At(ref dx0, i);
+                        var acc0 = At(ref dx0, i);
                         for (int n = 0; n < 60; n++)
                         {
-                            float wn = At(ref w, n * 20 + i);
+                            var wn = At(ref w, n * 20 + i);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         }
                         At(ref dx0, i) = acc0;

@@ -74,13 +74,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 8);
                     ref float w2 = ref At(ref w0, 16);
                     ref float w3 = ref At(ref w0, 24);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 8; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -107,13 +107,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 8);
                     ref float w2 = ref At(ref w0, 16);
                     ref float w3 = ref At(ref w0, 24);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 8; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -140,13 +140,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 8);
                     ref float w2 = ref At(ref w0, 16);
                     ref float w3 = ref At(ref w0, 24);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 8; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -194,13 +194,13 @@ partial class MixedStack
                 ref float dyColumn = ref At(ref dy, n);
                 // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -244,13 +244,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -294,13 +294,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -344,13 +344,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 8 + i);
+                        var xc = At(ref x, c * 8 + i);
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -419,13 +419,13 @@ partial class MixedStack
                 ref float dx3 = ref At(ref dx0, 24);
                 // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -443,10 +443,10 @@ partial class MixedStack
                 ref float dx0 = ref At(ref dx, c * 8);
                 // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
@@ -471,13 +471,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -496,10 +496,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -524,13 +524,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -549,10 +549,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -577,13 +577,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        float wn = At(ref w, n * 8 + i);
+                        var wn = At(ref w, n * 8 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -602,10 +602,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        float wn = At(ref w, n * 8 + i);
+                        var wn = At(ref w, n * 8 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
@@ -650,13 +650,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -683,13 +683,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 24; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -716,13 +716,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 24; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -749,13 +749,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 24; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -804,13 +804,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -823,13 +823,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(16));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(16));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(16));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(16));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(16));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -873,13 +873,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -923,13 +923,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i));
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -973,13 +973,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 24 + i);
+                        var xc = At(ref x, c * 24 + i);
                         ref float dyc = ref At(ref dyColumn, c * 8);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -1049,13 +1049,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -1067,13 +1067,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(16));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(16));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(16));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(16));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1092,19 +1092,19 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(16));
@@ -1129,13 +1129,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1154,10 +1154,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1182,13 +1182,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1207,10 +1207,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 8; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1235,13 +1235,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        float wn = At(ref w, n * 24 + i);
+                        var wn = At(ref w, n * 24 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1260,10 +1260,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 8; n++)
                     {
-                        float wn = At(ref w, n * 24 + i);
+                        var wn = At(ref w, n * 24 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
@@ -1334,13 +1334,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 8);
                     ref float w2 = ref At(ref w0, 16);
                     ref float w3 = ref At(ref w0, 24);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 8; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1354,10 +1354,10 @@ partial class MixedStack
                 for (int n = 8; n < 9; n++)
                 {
                     ref float w0 = ref At(ref w, n * 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 8; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                     }
                     At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
@@ -1378,13 +1378,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 8);
                     ref float w2 = ref At(ref w0, 16);
                     ref float w3 = ref At(ref w0, 24);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 8; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -1398,10 +1398,10 @@ partial class MixedStack
                 for (int n = 8; n < 9; n++)
                 {
                     ref float w0 = ref At(ref w, n * 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 8; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                     }
                     At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
@@ -1422,13 +1422,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 8);
                     ref float w2 = ref At(ref w0, 16);
                     ref float w3 = ref At(ref w0, 24);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 8; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -1442,10 +1442,10 @@ partial class MixedStack
                 for (int n = 8; n < 9; n++)
                 {
                     ref float w0 = ref At(ref w, n * 8);
-                    float acc0 = 0f;
+                    var acc0 = 0f;
                     for (int i = 0; i < 8; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                     }
                     At(ref yRow, n) = At(ref bias, n) + acc0;
@@ -1487,13 +1487,13 @@ partial class MixedStack
                 ref float dyColumn = ref At(ref dy, n);
                 // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -1528,10 +1528,10 @@ partial class MixedStack
                 ref float dyColumn = ref At(ref dy, n);
                 // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + 0));
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                     }
@@ -1560,13 +1560,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -1602,10 +1602,10 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 8 + i));
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                     }
@@ -1634,13 +1634,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -1676,10 +1676,10 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 8 + i));
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                     }
@@ -1708,13 +1708,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 8 + i);
+                        var xc = At(ref x, c * 8 + i);
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -1750,10 +1750,10 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dw0, i);
+                    var acc0 = At(ref dw0, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 8 + i);
+                        var xc = At(ref x, c * 8 + i);
                         ref float dyc = ref At(ref dyColumn, c * 9);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                     }
@@ -1807,13 +1807,13 @@ partial class MixedStack
                 ref float dx3 = ref At(ref dx0, 24);
                 // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
                     for (int n = 0; n < 9; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1831,10 +1831,10 @@ partial class MixedStack
                 ref float dx0 = ref At(ref dx, c * 8);
                 // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
                     for (int n = 0; n < 9; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + 0));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
@@ -1859,13 +1859,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -1884,10 +1884,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1912,13 +1912,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -1937,10 +1937,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 9; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 8 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -1965,13 +1965,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 9; n++)
                     {
-                        float wn = At(ref w, n * 8 + i);
+                        var wn = At(ref w, n * 8 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -1990,10 +1990,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 9; n++)
                     {
-                        float wn = At(ref w, n * 8 + i);
+                        var wn = At(ref w, n * 8 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
@@ -2038,13 +2038,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -2071,13 +2071,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -2104,13 +2104,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 16; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -2137,13 +2137,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 19; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -2192,13 +2192,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -2211,13 +2211,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dw0, 16);
-                    float acc1 = At(ref dw1, 16);
-                    float acc2 = At(ref dw2, 16);
-                    float acc3 = At(ref dw3, 16);
+                    var acc0 = At(ref dw0, 16);
+                    var acc1 = At(ref dw1, 16);
+                    var acc2 = At(ref dw2, 16);
+                    var acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 16);
+                        var xc = At(ref x, c * 19 + 16);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2230,13 +2230,13 @@ partial class MixedStack
                     At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 17);
-                    float acc1 = At(ref dw1, 17);
-                    float acc2 = At(ref dw2, 17);
-                    float acc3 = At(ref dw3, 17);
+                    var acc0 = At(ref dw0, 17);
+                    var acc1 = At(ref dw1, 17);
+                    var acc2 = At(ref dw2, 17);
+                    var acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 17);
+                        var xc = At(ref x, c * 19 + 17);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2249,13 +2249,13 @@ partial class MixedStack
                     At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 18);
-                    float acc1 = At(ref dw1, 18);
-                    float acc2 = At(ref dw2, 18);
-                    float acc3 = At(ref dw3, 18);
+                    var acc0 = At(ref dw0, 18);
+                    var acc1 = At(ref dw1, 18);
+                    var acc2 = At(ref dw2, 18);
+                    var acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 18);
+                        var xc = At(ref x, c * 19 + 18);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2299,13 +2299,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -2318,13 +2318,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dw0, 16);
-                    float acc1 = At(ref dw1, 16);
-                    float acc2 = At(ref dw2, 16);
-                    float acc3 = At(ref dw3, 16);
+                    var acc0 = At(ref dw0, 16);
+                    var acc1 = At(ref dw1, 16);
+                    var acc2 = At(ref dw2, 16);
+                    var acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 16);
+                        var xc = At(ref x, c * 19 + 16);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2337,13 +2337,13 @@ partial class MixedStack
                     At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 17);
-                    float acc1 = At(ref dw1, 17);
-                    float acc2 = At(ref dw2, 17);
-                    float acc3 = At(ref dw3, 17);
+                    var acc0 = At(ref dw0, 17);
+                    var acc1 = At(ref dw1, 17);
+                    var acc2 = At(ref dw2, 17);
+                    var acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 17);
+                        var xc = At(ref x, c * 19 + 17);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2356,13 +2356,13 @@ partial class MixedStack
                     At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 18);
-                    float acc1 = At(ref dw1, 18);
-                    float acc2 = At(ref dw2, 18);
-                    float acc3 = At(ref dw3, 18);
+                    var acc0 = At(ref dw0, 18);
+                    var acc1 = At(ref dw1, 18);
+                    var acc2 = At(ref dw2, 18);
+                    var acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 18);
+                        var xc = At(ref x, c * 19 + 18);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2406,13 +2406,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -2425,13 +2425,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dw0, 16);
-                    float acc1 = At(ref dw1, 16);
-                    float acc2 = At(ref dw2, 16);
-                    float acc3 = At(ref dw3, 16);
+                    var acc0 = At(ref dw0, 16);
+                    var acc1 = At(ref dw1, 16);
+                    var acc2 = At(ref dw2, 16);
+                    var acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 16);
+                        var xc = At(ref x, c * 19 + 16);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2444,13 +2444,13 @@ partial class MixedStack
                     At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 17);
-                    float acc1 = At(ref dw1, 17);
-                    float acc2 = At(ref dw2, 17);
-                    float acc3 = At(ref dw3, 17);
+                    var acc0 = At(ref dw0, 17);
+                    var acc1 = At(ref dw1, 17);
+                    var acc2 = At(ref dw2, 17);
+                    var acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 17);
+                        var xc = At(ref x, c * 19 + 17);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2463,13 +2463,13 @@ partial class MixedStack
                     At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 18);
-                    float acc1 = At(ref dw1, 18);
-                    float acc2 = At(ref dw2, 18);
-                    float acc3 = At(ref dw3, 18);
+                    var acc0 = At(ref dw0, 18);
+                    var acc1 = At(ref dw1, 18);
+                    var acc2 = At(ref dw2, 18);
+                    var acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 18);
+                        var xc = At(ref x, c * 19 + 18);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2513,13 +2513,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + i);
+                        var xc = At(ref x, c * 19 + i);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -2589,13 +2589,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -2607,13 +2607,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
-                    float acc1 = At(ref dx1, 16);
-                    float acc2 = At(ref dx2, 16);
-                    float acc3 = At(ref dx3, 16);
+                    var acc0 = At(ref dx0, 16);
+                    var acc1 = At(ref dx1, 16);
+                    var acc2 = At(ref dx2, 16);
+                    var acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2625,13 +2625,13 @@ partial class MixedStack
                     At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
-                    float acc1 = At(ref dx1, 17);
-                    float acc2 = At(ref dx2, 17);
-                    float acc3 = At(ref dx3, 17);
+                    var acc0 = At(ref dx0, 17);
+                    var acc1 = At(ref dx1, 17);
+                    var acc2 = At(ref dx2, 17);
+                    var acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2643,13 +2643,13 @@ partial class MixedStack
                     At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
-                    float acc1 = At(ref dx1, 18);
-                    float acc2 = At(ref dx2, 18);
-                    float acc3 = At(ref dx3, 18);
+                    var acc0 = At(ref dx0, 18);
+                    var acc1 = At(ref dx1, 18);
+                    var acc2 = At(ref dx2, 18);
+                    var acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2668,37 +2668,37 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
+                    var acc0 = At(ref dx0, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 16) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
+                    var acc0 = At(ref dx0, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 17) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
+                    var acc0 = At(ref dx0, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 18) = acc0;
@@ -2723,13 +2723,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -2741,13 +2741,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
-                    float acc1 = At(ref dx1, 16);
-                    float acc2 = At(ref dx2, 16);
-                    float acc3 = At(ref dx3, 16);
+                    var acc0 = At(ref dx0, 16);
+                    var acc1 = At(ref dx1, 16);
+                    var acc2 = At(ref dx2, 16);
+                    var acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2759,13 +2759,13 @@ partial class MixedStack
                     At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
-                    float acc1 = At(ref dx1, 17);
-                    float acc2 = At(ref dx2, 17);
-                    float acc3 = At(ref dx3, 17);
+                    var acc0 = At(ref dx0, 17);
+                    var acc1 = At(ref dx1, 17);
+                    var acc2 = At(ref dx2, 17);
+                    var acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2777,13 +2777,13 @@ partial class MixedStack
                     At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
-                    float acc1 = At(ref dx1, 18);
-                    float acc2 = At(ref dx2, 18);
-                    float acc3 = At(ref dx3, 18);
+                    var acc0 = At(ref dx0, 18);
+                    var acc1 = At(ref dx1, 18);
+                    var acc2 = At(ref dx2, 18);
+                    var acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2802,37 +2802,37 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
+                    var acc0 = At(ref dx0, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 16) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
+                    var acc0 = At(ref dx0, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 17) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
+                    var acc0 = At(ref dx0, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 18) = acc0;
@@ -2857,13 +2857,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -2875,13 +2875,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
-                    float acc1 = At(ref dx1, 16);
-                    float acc2 = At(ref dx2, 16);
-                    float acc3 = At(ref dx3, 16);
+                    var acc0 = At(ref dx0, 16);
+                    var acc1 = At(ref dx1, 16);
+                    var acc2 = At(ref dx2, 16);
+                    var acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2893,13 +2893,13 @@ partial class MixedStack
                     At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
-                    float acc1 = At(ref dx1, 17);
-                    float acc2 = At(ref dx2, 17);
-                    float acc3 = At(ref dx3, 17);
+                    var acc0 = At(ref dx0, 17);
+                    var acc1 = At(ref dx1, 17);
+                    var acc2 = At(ref dx2, 17);
+                    var acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2911,13 +2911,13 @@ partial class MixedStack
                     At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
-                    float acc1 = At(ref dx1, 18);
-                    float acc2 = At(ref dx2, 18);
-                    float acc3 = At(ref dx3, 18);
+                    var acc0 = At(ref dx0, 18);
+                    var acc1 = At(ref dx1, 18);
+                    var acc2 = At(ref dx2, 18);
+                    var acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -2936,37 +2936,37 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
+                    var acc0 = At(ref dx0, 16);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 16) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
+                    var acc0 = At(ref dx0, 17);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 17) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
+                    var acc0 = At(ref dx0, 18);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 18) = acc0;
@@ -2991,13 +2991,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + i);
+                        var wn = At(ref w, n * 19 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -3016,10 +3016,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 19 + i);
+                        var wn = At(ref w, n * 19 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
@@ -3064,13 +3064,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -3097,13 +3097,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 24; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -3130,13 +3130,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 24; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -3163,13 +3163,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 24);
                     ref float w2 = ref At(ref w0, 48);
                     ref float w3 = ref At(ref w0, 72);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 24; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -3218,13 +3218,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 24 + i));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -3237,13 +3237,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(16));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(16));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(16));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(16));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(16));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + 16));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -3287,13 +3287,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 24 + i));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -3337,13 +3337,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 24 + i));
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -3387,13 +3387,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 24 + i);
+                        var xc = At(ref x, c * 24 + i);
                         ref float dyc = ref At(ref dyColumn, c * 72);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -3463,13 +3463,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -3481,13 +3481,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(16));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(16));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(16));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(16));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -3506,19 +3506,19 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(16));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + 16));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(16));
@@ -3543,13 +3543,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -3568,10 +3568,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -3596,13 +3596,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -3621,10 +3621,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 72; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 24 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -3649,13 +3649,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 24 + i);
+                        var wn = At(ref w, n * 24 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -3674,10 +3674,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 24; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 72; n++)
                     {
-                        float wn = At(ref w, n * 24 + i);
+                        var wn = At(ref w, n * 24 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
@@ -3743,13 +3743,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 12);
                     ref float w2 = ref At(ref w0, 24);
                     ref float w3 = ref At(ref w0, 36);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 8; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -3776,13 +3776,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 12);
                     ref float w2 = ref At(ref w0, 24);
                     ref float w3 = ref At(ref w0, 36);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 12; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -3809,13 +3809,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 12);
                     ref float w2 = ref At(ref w0, 24);
                     ref float w3 = ref At(ref w0, 36);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 12; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -3863,13 +3863,13 @@ partial class MixedStack
                 ref float dyColumn = ref At(ref dy, n);
                 // A block of each dW row stays in a register while every row of x is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(0));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(0));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(0));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(0));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + 0));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + 0));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -3882,13 +3882,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(8));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(8));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(8));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(8));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(8));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -3932,13 +3932,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 12 + i));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -3951,13 +3951,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(8));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(8));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(8));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(8));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(8));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + 8));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -4001,13 +4001,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 12 + i));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -4051,13 +4051,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 12 + i);
+                        var xc = At(ref x, c * 12 + i);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4126,13 +4126,13 @@ partial class MixedStack
                 ref float dx3 = ref At(ref dx0, 36);
                 // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(0));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(0));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(0));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -4144,13 +4144,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(0));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(8));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(8));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(8));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -4168,19 +4168,19 @@ partial class MixedStack
                 ref float dx0 = ref At(ref dx, c * 12);
                 // A block of each dx row stays in a register while every row of W is added into it.
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(0));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + 0));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(0));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(8));
@@ -4205,13 +4205,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -4223,13 +4223,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(8));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(8));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(8));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -4248,19 +4248,19 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 8; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 12 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(8));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + 8));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(8));
@@ -4285,13 +4285,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -4310,10 +4310,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 12 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
@@ -4338,13 +4338,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 12 + i);
+                        var wn = At(ref w, n * 12 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -4363,10 +4363,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 12; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 12 + i);
+                        var wn = At(ref w, n * 12 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
@@ -4411,13 +4411,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (int i = 0; i < 16; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -4444,13 +4444,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (int i = 0; i < 16; i += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -4477,13 +4477,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (int i = 0; i < 16; i += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
+                        var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
@@ -4510,13 +4510,13 @@ partial class MixedStack
                     ref float w1 = ref At(ref w0, 19);
                     ref float w2 = ref At(ref w0, 38);
                     ref float w3 = ref At(ref w0, 57);
-                    float acc0 = 0f;
-                    float acc1 = 0f;
-                    float acc2 = 0f;
-                    float acc3 = 0f;
+                    var acc0 = 0f;
+                    var acc1 = 0f;
+                    var acc2 = 0f;
+                    var acc3 = 0f;
                     for (int i = 0; i < 19; i++)
                     {
-                        float xi = At(ref xRow, i);
+                        var xi = At(ref xRow, i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
@@ -4565,13 +4565,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 19 + i));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
@@ -4584,13 +4584,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dw0, 16);
-                    float acc1 = At(ref dw1, 16);
-                    float acc2 = At(ref dw2, 16);
-                    float acc3 = At(ref dw3, 16);
+                    var acc0 = At(ref dw0, 16);
+                    var acc1 = At(ref dw1, 16);
+                    var acc2 = At(ref dw2, 16);
+                    var acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 16);
+                        var xc = At(ref x, c * 19 + 16);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4603,13 +4603,13 @@ partial class MixedStack
                     At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 17);
-                    float acc1 = At(ref dw1, 17);
-                    float acc2 = At(ref dw2, 17);
-                    float acc3 = At(ref dw3, 17);
+                    var acc0 = At(ref dw0, 17);
+                    var acc1 = At(ref dw1, 17);
+                    var acc2 = At(ref dw2, 17);
+                    var acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 17);
+                        var xc = At(ref x, c * 19 + 17);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4622,13 +4622,13 @@ partial class MixedStack
                     At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 18);
-                    float acc1 = At(ref dw1, 18);
-                    float acc2 = At(ref dw2, 18);
-                    float acc3 = At(ref dw3, 18);
+                    var acc0 = At(ref dw0, 18);
+                    var acc1 = At(ref dw1, 18);
+                    var acc2 = At(ref dw2, 18);
+                    var acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 18);
+                        var xc = At(ref x, c * 19 + 18);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4672,13 +4672,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 19 + i));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
@@ -4691,13 +4691,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dw0, 16);
-                    float acc1 = At(ref dw1, 16);
-                    float acc2 = At(ref dw2, 16);
-                    float acc3 = At(ref dw3, 16);
+                    var acc0 = At(ref dw0, 16);
+                    var acc1 = At(ref dw1, 16);
+                    var acc2 = At(ref dw2, 16);
+                    var acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 16);
+                        var xc = At(ref x, c * 19 + 16);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4710,13 +4710,13 @@ partial class MixedStack
                     At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 17);
-                    float acc1 = At(ref dw1, 17);
-                    float acc2 = At(ref dw2, 17);
-                    float acc3 = At(ref dw3, 17);
+                    var acc0 = At(ref dw0, 17);
+                    var acc1 = At(ref dw1, 17);
+                    var acc2 = At(ref dw2, 17);
+                    var acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 17);
+                        var xc = At(ref x, c * 19 + 17);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4729,13 +4729,13 @@ partial class MixedStack
                     At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 18);
-                    float acc1 = At(ref dw1, 18);
-                    float acc2 = At(ref dw2, 18);
-                    float acc3 = At(ref dw3, 18);
+                    var acc0 = At(ref dw0, 18);
+                    var acc1 = At(ref dw1, 18);
+                    var acc2 = At(ref dw2, 18);
+                    var acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 18);
+                        var xc = At(ref x, c * 19 + 18);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4779,13 +4779,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
                     for (int c = 0; c < count; c++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i));
+                        var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 19 + i));
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
@@ -4798,13 +4798,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dw0, 16);
-                    float acc1 = At(ref dw1, 16);
-                    float acc2 = At(ref dw2, 16);
-                    float acc3 = At(ref dw3, 16);
+                    var acc0 = At(ref dw0, 16);
+                    var acc1 = At(ref dw1, 16);
+                    var acc2 = At(ref dw2, 16);
+                    var acc3 = At(ref dw3, 16);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 16);
+                        var xc = At(ref x, c * 19 + 16);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4817,13 +4817,13 @@ partial class MixedStack
                     At(ref dw3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 17);
-                    float acc1 = At(ref dw1, 17);
-                    float acc2 = At(ref dw2, 17);
-                    float acc3 = At(ref dw3, 17);
+                    var acc0 = At(ref dw0, 17);
+                    var acc1 = At(ref dw1, 17);
+                    var acc2 = At(ref dw2, 17);
+                    var acc3 = At(ref dw3, 17);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 17);
+                        var xc = At(ref x, c * 19 + 17);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4836,13 +4836,13 @@ partial class MixedStack
                     At(ref dw3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dw0, 18);
-                    float acc1 = At(ref dw1, 18);
-                    float acc2 = At(ref dw2, 18);
-                    float acc3 = At(ref dw3, 18);
+                    var acc0 = At(ref dw0, 18);
+                    var acc1 = At(ref dw1, 18);
+                    var acc2 = At(ref dw2, 18);
+                    var acc3 = At(ref dw3, 18);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + 18);
+                        var xc = At(ref x, c * 19 + 18);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4886,13 +4886,13 @@ partial class MixedStack
                 // A block of each dW row stays in a register while every row of x is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc0 = At(ref dw0, i);
-                    float acc1 = At(ref dw1, i);
-                    float acc2 = At(ref dw2, i);
-                    float acc3 = At(ref dw3, i);
+                    var acc0 = At(ref dw0, i);
+                    var acc1 = At(ref dw1, i);
+                    var acc2 = At(ref dw2, i);
+                    var acc3 = At(ref dw3, i);
                     for (int c = 0; c < count; c++)
                     {
-                        float xc = At(ref x, c * 19 + i);
+                        var xc = At(ref x, c * 19 + i);
                         ref float dyc = ref At(ref dyColumn, c * 76);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
@@ -4962,13 +4962,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector512<float> acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
@@ -4980,13 +4980,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
-                    float acc1 = At(ref dx1, 16);
-                    float acc2 = At(ref dx2, 16);
-                    float acc3 = At(ref dx3, 16);
+                    var acc0 = At(ref dx0, 16);
+                    var acc1 = At(ref dx1, 16);
+                    var acc2 = At(ref dx2, 16);
+                    var acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -4998,13 +4998,13 @@ partial class MixedStack
                     At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
-                    float acc1 = At(ref dx1, 17);
-                    float acc2 = At(ref dx2, 17);
-                    float acc3 = At(ref dx3, 17);
+                    var acc0 = At(ref dx0, 17);
+                    var acc1 = At(ref dx1, 17);
+                    var acc2 = At(ref dx2, 17);
+                    var acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5016,13 +5016,13 @@ partial class MixedStack
                     At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
-                    float acc1 = At(ref dx1, 18);
-                    float acc2 = At(ref dx2, 18);
-                    float acc3 = At(ref dx3, 18);
+                    var acc0 = At(ref dx0, 18);
+                    var acc1 = At(ref dx1, 18);
+                    var acc2 = At(ref dx2, 18);
+                    var acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5041,37 +5041,37 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
+                    var acc0 = At(ref dx0, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 16) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
+                    var acc0 = At(ref dx0, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 17) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
+                    var acc0 = At(ref dx0, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 18) = acc0;
@@ -5096,13 +5096,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector256<float> acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
@@ -5114,13 +5114,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
-                    float acc1 = At(ref dx1, 16);
-                    float acc2 = At(ref dx2, 16);
-                    float acc3 = At(ref dx3, 16);
+                    var acc0 = At(ref dx0, 16);
+                    var acc1 = At(ref dx1, 16);
+                    var acc2 = At(ref dx2, 16);
+                    var acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5132,13 +5132,13 @@ partial class MixedStack
                     At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
-                    float acc1 = At(ref dx1, 17);
-                    float acc2 = At(ref dx2, 17);
-                    float acc3 = At(ref dx3, 17);
+                    var acc0 = At(ref dx0, 17);
+                    var acc1 = At(ref dx1, 17);
+                    var acc2 = At(ref dx2, 17);
+                    var acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5150,13 +5150,13 @@ partial class MixedStack
                     At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
-                    float acc1 = At(ref dx1, 18);
-                    float acc2 = At(ref dx2, 18);
-                    float acc3 = At(ref dx3, 18);
+                    var acc0 = At(ref dx0, 18);
+                    var acc1 = At(ref dx1, 18);
+                    var acc2 = At(ref dx2, 18);
+                    var acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5175,37 +5175,37 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 8)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
+                    var acc0 = At(ref dx0, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 16) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
+                    var acc0 = At(ref dx0, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 17) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
+                    var acc0 = At(ref dx0, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 18) = acc0;
@@ -5230,13 +5230,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                    global::System.Runtime.Intrinsics.Vector128<float> acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
+                    var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
+                    var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
@@ -5248,13 +5248,13 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
-                    float acc1 = At(ref dx1, 16);
-                    float acc2 = At(ref dx2, 16);
-                    float acc3 = At(ref dx3, 16);
+                    var acc0 = At(ref dx0, 16);
+                    var acc1 = At(ref dx1, 16);
+                    var acc2 = At(ref dx2, 16);
+                    var acc3 = At(ref dx3, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5266,13 +5266,13 @@ partial class MixedStack
                     At(ref dx3, 16) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
-                    float acc1 = At(ref dx1, 17);
-                    float acc2 = At(ref dx2, 17);
-                    float acc3 = At(ref dx3, 17);
+                    var acc0 = At(ref dx0, 17);
+                    var acc1 = At(ref dx1, 17);
+                    var acc2 = At(ref dx2, 17);
+                    var acc3 = At(ref dx3, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5284,13 +5284,13 @@ partial class MixedStack
                     At(ref dx3, 17) = acc3;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
-                    float acc1 = At(ref dx1, 18);
-                    float acc2 = At(ref dx2, 18);
-                    float acc3 = At(ref dx3, 18);
+                    var acc0 = At(ref dx0, 18);
+                    var acc1 = At(ref dx1, 18);
+                    var acc2 = At(ref dx2, 18);
+                    var acc3 = At(ref dx3, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5309,37 +5309,37 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 16; i += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
+                    var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
                     for (int n = 0; n < 76; n++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
+                        var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 19 + i));
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                 }
                 {
-                    float acc0 = At(ref dx0, 16);
+                    var acc0 = At(ref dx0, 16);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 16);
+                        var wn = At(ref w, n * 19 + 16);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 16) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 17);
+                    var acc0 = At(ref dx0, 17);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 17);
+                        var wn = At(ref w, n * 19 + 17);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 17) = acc0;
                 }
                 {
-                    float acc0 = At(ref dx0, 18);
+                    var acc0 = At(ref dx0, 18);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + 18);
+                        var wn = At(ref w, n * 19 + 18);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, 18) = acc0;
@@ -5364,13 +5364,13 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc0 = At(ref dx0, i);
-                    float acc1 = At(ref dx1, i);
-                    float acc2 = At(ref dx2, i);
-                    float acc3 = At(ref dx3, i);
+                    var acc0 = At(ref dx0, i);
+                    var acc1 = At(ref dx1, i);
+                    var acc2 = At(ref dx2, i);
+                    var acc3 = At(ref dx3, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + i);
+                        var wn = At(ref w, n * 19 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                         acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
                         acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
@@ -5389,10 +5389,10 @@ partial class MixedStack
                 // A block of each dx row stays in a register while every row of W is added into it.
                 for (int i = 0; i < 19; i++)
                 {
-                    float acc0 = At(ref dx0, i);
+                    var acc0 = At(ref dx0, i);
                     for (int n = 0; n < 76; n++)
                     {
-                        float wn = At(ref w, n * 19 + i);
+                        var wn = At(ref w, n * 19 + i);
                         acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
                     }
                     At(ref dx0, i) = acc0;
