@@ -2,8 +2,20 @@ using BenchmarkDotNet.Running;
 
 namespace RnnGen.Benchmarks;
 
-/// <summary>Runs the benchmarks BenchmarkDotNet's command line selects (for example <c>--filter '*Step*'</c>).</summary>
+/// <summary>
+/// Runs the benchmarks BenchmarkDotNet's command line selects (for example <c>--filter '*Step*'</c>),
+/// or, with <c>table</c> as the first argument, the quick median table of <see cref="Table"/>.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "table")
+        {
+            return Table.Run(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -85,6 +85,20 @@ namespace RnnGen.Runtime.Tests
         }
 
         [Fact]
+        public void VersionStartsAtZeroAndOnlyMarkModifiedAdvancesIt()
+        {
+            using var buffer = new AlignedBuffer(4);
+            Assert.Equal(0, buffer.Version);
+            buffer.AsSpan().Fill(1f);
+            buffer.Reference = 2f;
+            buffer.Clear();
+            Assert.Equal(0, buffer.Version);
+            buffer.MarkModified();
+            buffer.MarkModified();
+            Assert.Equal(2, buffer.Version);
+        }
+
+        [Fact]
         public void ClearZeroesEverything()
         {
             using var buffer = new AlignedBuffer(33);

@@ -29,6 +29,25 @@ namespace RnnGen.Runtime.Tests
         }
 
         [Fact]
+        public void ValueMarksTheValueBufferModifiedButGradientDoesNot()
+        {
+            using var values = new AlignedBuffer(8);
+            using var gradients = new AlignedBuffer(8);
+            var parameter = new Parameter("dense.bias", new[] { 4 }, values, gradients, 2);
+            long before = values.Version;
+
+            parameter.Gradient.Fill(1f);
+            Assert.Equal(before, values.Version);
+            Assert.Equal(0, gradients.Version);
+
+            parameter.Value[0] = 3f;
+            long after = values.Version;
+            Assert.True(after > before);
+            _ = parameter.Value;
+            Assert.True(values.Version > after);
+        }
+
+        [Fact]
         public void ScalarShapeHasOneElement()
         {
             using var values = new AlignedBuffer(2);

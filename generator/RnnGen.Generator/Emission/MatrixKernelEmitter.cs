@@ -1,25 +1,55 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using RnnGen.Generator.Planning;
 
 namespace RnnGen.Generator.Emission;
 
 /// <summary>
-/// Emits the three matrix products a layer with an N × K weight matrix W (PyTorch layout: row n
-/// holds the K weights of output n, contiguous) needs, each specialised for its constant N and K
-/// and emitted once per SIMD tier:
+/// Emits the matrix products a layer with an N × K weight matrix W (PyTorch layout: row n holds the
+/// K weights of output n) needs, specialised for its constant N and K and emitted once per SIMD tier:
 /// <list type="bullet">
-/// <item><c>Linear</c>: Y = X·Wᵀ + b, the forward projection (dot products along K);</item>
+/// <item><c>Pack</c>: copies Wᵀ into panels of <see cref="PanelWidth"/> columns, the layout
+/// <c>Linear</c> reads (the PyTorch-layout W stays the parameter users see);</item>
+/// <item><c>Linear</c>: Y = X·Wᵀ + b, the forward projection;</item>
 /// <item><c>AccumulateWeightGradient</c>: dW += dYᵀ·X and db += Σ dY (backward, weights);</item>
 /// <item><c>AccumulateInputGradient</c>: dX += dY·W (backward, inputs).</item>
 /// </list>
-/// All three stream along K, the contiguous dimension of both W and the activation rows, so the
-/// user-visible PyTorch layout is also the layout the kernels read.
 /// </summary>
+/// <remarks>
+/// <para>
+/// All three products are one register-blocked kernel, C (+)= A·B with B read a row of vectors at a
+/// time: a tile of <c>RowBlock</c> rows of C × <c>TileVectors</c> vectors stays in registers while
+/// the reduction runs, each element of A is broadcast once per tile row and each vector of B feeds
+/// every row of the tile. There is no horizontal sum anywhere. For Linear, B = Wᵀ (packed); for the
+/// input gradient, B = W itself (row-major, rows are the reduction); for the weight gradient,
+/// A = dYᵀ (read with a stride) and B = X.
+/// </para>
+/// <para>
+/// Every element of C is a chain of fused multiply–adds over the reduction in order, starting from
+/// its bias or previous value, whatever the row count or tile shape. So a streaming step (one row)
+/// computes bit for bit what the same row of a batched forward pass computes.
+/// </para>
+/// <para>
+/// A tile's slice of B is read once per row block; panels (packed Wᵀ) and reduction chunks (W and X)
+/// keep that slice small enough to stay in the L1 cache while every row block of C passes over it.
+/// </para>
+/// </remarks>
 internal static class MatrixKernelEmitter
 {
-    /// <summary>Rows of W processed together, so each load of X feeds several accumulators.</summary>
-    private const int RowBlock = 4;
+    /// <summary>Columns of Wᵀ per packed panel: 32 floats, two 512-bit vectors.</summary>
+    public const int PanelWidth = 32;
+
+    /// <summary>Reduction rows per chunk when B is read in place (W or X): 128 rows × one 128-byte tile.</summary>
+    private const int ReductionChunk = 128;
+
+    /// <summary>Column tiles a single-row tile spans, so even one row keeps eight accumulators busy.</summary>
+    private const int SingleRowTiles = 4;
+
+    /// <summary>Tail pieces (narrower vectors and scalars) per tile.</summary>
+    private const int TailPiecesPerTile = 4;
+
+    public static string PackName(int n, int k) => $"Pack_{n}x{k}";
 
     public static string LinearName(int n, int k) => $"Linear_{n}x{k}";
 
@@ -27,27 +57,54 @@ internal static class MatrixKernelEmitter
 
     public static string InputGradientName(int n, int k) => $"AccumulateInputGradient_{n}x{k}";
 
+    /// <summary>Rows of C per register tile.</summary>
+    private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : 4;
+
+    /// <summary>Vectors per row of a register tile.</summary>
+    private static int TileVectors(VectorTier tier) => tier.IsScalar ? 4 : 2;
+
     public static void Emit(IndentedWriter w, int n, int k)
     {
-        EmitDispatcher(w, LinearName(n, k), "ref float x, ref float w, ref float bias, ref float y, int count", "ref x, ref w, ref bias, ref y, count",
-            $"y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [{n}, {k}] (row-major, PyTorch layout).");
+        EmitPack(w, n, k);
+
+        EmitDispatcher(w, LinearName(n, k), "ref float x, ref float packed, ref float bias, ref float y, int count", "ref x, ref packed, ref bias, ref y, count",
+            $"y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}).");
         foreach (var tier in VectorTier.All)
         {
-            EmitLinear(w, tier, n, k);
+            EmitGemm(w, tier, new Gemm(
+                $"{LinearName(n, k)}_{tier.Name}(ref float x, ref float packed, ref float bias, ref float y, int count)",
+                $"y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of {PanelWidth} columns.",
+                Rows: "count", Columns: n, Reduction: Code.Int(k), Chunk: 0,
+                A: "x", ARowStride: k, AReductionStride: 1,
+                B: "packed", BPackedRows: k, BStride: 0,
+                C: "y", Bias: "bias"));
         }
 
-        EmitDispatcher(w, WeightGradientName(n, k), "ref float dy, ref float x, ref float dw, ref float db, int count", "ref dy, ref x, ref dw, ref db, count",
-            $"dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [{n}, {k}].");
+        EmitDispatcher(w, WeightGradientName(n, k), "ref float dy, ref float x, ref float dw, ref float db, int count, int rows", "ref dy, ref x, ref dw, ref db, count, rows",
+            $"dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [{n}, {k}] (pass dy, dW and db offset to a later row to do a later share).");
         foreach (var tier in VectorTier.All)
         {
-            EmitWeightGradient(w, tier, n, k);
+            EmitGemm(w, tier, new Gemm(
+                $"{WeightGradientName(n, k)}_{tier.Name}(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)",
+                "dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.",
+                Rows: "rows", Columns: k, Reduction: "count", Chunk: ReductionChunk,
+                A: "dy", ARowStride: 1, AReductionStride: n,
+                B: "x", BPackedRows: 0, BStride: k,
+                C: "dw", Bias: null,
+                Epilogue: () => EmitBiasGradient(w, tier, n)));
         }
 
         EmitDispatcher(w, InputGradientName(n, k), "ref float dy, ref float w, ref float dx, int count", "ref dy, ref w, ref dx, count",
             $"dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [{n}, {k}].");
         foreach (var tier in VectorTier.All)
         {
-            EmitInputGradient(w, tier, n, k);
+            EmitGemm(w, tier, new Gemm(
+                $"{InputGradientName(n, k)}_{tier.Name}(ref float dy, ref float w, ref float dx, int count)",
+                "dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.",
+                Rows: "count", Columns: k, Reduction: Code.Int(n), Chunk: n > ReductionChunk ? ReductionChunk : 0,
+                A: "dy", ARowStride: n, AReductionStride: 1,
+                B: "w", BPackedRows: 0, BStride: k,
+                C: "dx", Bias: null));
         }
     }
 
@@ -88,225 +145,374 @@ internal static class MatrixKernelEmitter
         w.Line();
     }
 
-    private static void EmitLinear(IndentedWriter w, VectorTier tier, int n, int k)
+    /// <summary>
+    /// Pack: Wᵀ in panels of <see cref="PanelWidth"/> columns. Panel p holds columns
+    /// [32p, 32p + width) of Wᵀ (rows of W) as K rows of width floats, so the slice of Wᵀ a register
+    /// tile reads is one contiguous block; the last panel is narrower when N is not a multiple of 32.
+    /// </summary>
+    private static void EmitPack(IndentedWriter w, int n, int k)
     {
-        var (mainEnd, tail) = tier.Split(k);
-        int blockedRows = n - (n % RowBlock);
-        w.Line($"private static void {LinearName(n, k)}_{tier.Name}(ref float x, ref float w, ref float bias, ref float y, int count)");
+        int fullEnd = n - (n % PanelWidth);
+        w.Line($"/// <summary>Copies W [{n}, {k}] into its transpose Wᵀ [{k}, {n}], stored as panels of {PanelWidth} columns: element (k, j) of panel p is at p·{PanelWidth}·{k} + k·width + j.</summary>");
+        using (w.Open($"public static void {PackName(n, k)}(ref float w, ref float packed)"))
+        {
+            if (fullEnd > 0)
+            {
+                using (w.Open($"for (int p = 0; p < {Code.Int(fullEnd)}; p += {PanelWidth})"))
+                {
+                    EmitPackPanel(w, k, PanelWidth, "p");
+                }
+            }
+
+            if (fullEnd < n)
+            {
+                using (w.Scope())
+                {
+                    w.Line($"const int p = {Code.Int(fullEnd)};");
+                    EmitPackPanel(w, k, n - fullEnd, "p");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    private static void EmitPackPanel(IndentedWriter w, int k, int width, string p)
+    {
+        w.Line($"ref float panel = ref At(ref packed, {p} * {Code.Int(k)});");
+        using (w.Open($"for (int j = 0; j < {Code.Int(width)}; j++)"))
+        {
+            w.Line($"ref float row = ref At(ref w, ({p} + j) * {Code.Int(k)});");
+            using (w.Open($"for (int k = 0; k < {Code.Int(k)}; k++)"))
+            {
+                w.Line($"At(ref panel, k * {Code.Int(width)} + j) = At(ref row, k);");
+            }
+        }
+    }
+
+    /// <summary>
+    /// One product C (+)= A·B: C is [Rows, Columns] row-major; A(m, r) = A[m·ARowStride + r·AReductionStride];
+    /// B(r, j) is either packed Wᵀ (BPackedRows = its row count) or row-major with row stride BStride.
+    /// C starts from Bias (broadcast down the rows) or from its own values.
+    /// </summary>
+    private sealed record Gemm(
+        string Signature, string Comment,
+        string Rows, int Columns, string Reduction, int Chunk,
+        string A, int ARowStride, int AReductionStride,
+        string B, int BPackedRows, int BStride,
+        string C, string? Bias,
+        Action? Epilogue = null);
+
+    /// <summary>
+    /// A contiguous range of C's columns whose B slice has one row stride. Within a segment, B's rows
+    /// are contiguous over runs of <paramref name="Run"/> columns from Start (a panel of packed Wᵀ).
+    /// </summary>
+    private sealed record Segment(int Start, int End, int BRowStride, int Run, Func<string, string> BOffset);
+
+    /// <summary>One vector (or scalar) of a tile row: its tier, which B row reference it loads from and at which column, and its column in C.</summary>
+    private sealed record Piece(VectorTier Tier, string BRow, string BColumn, string CColumn);
+
+    private static IReadOnlyList<Segment> Segments(Gemm g)
+    {
+        if (g.BPackedRows == 0)
+        {
+            return [new Segment(0, g.Columns, g.BStride, g.Columns, j => j)];
+        }
+
+        int rows = g.BPackedRows;
+        int fullEnd = g.Columns - (g.Columns % PanelWidth);
+        var segments = new List<Segment>();
+        if (fullEnd > 0)
+        {
+            // Column j of a full panel: panel base (j − j mod 32)·K, then j mod 32 within the row.
+            segments.Add(new Segment(0, fullEnd, PanelWidth, PanelWidth,
+                j => int.TryParse(j, out int c)
+                    ? Code.Int(((long)(c - (c % PanelWidth)) * rows) + (c % PanelWidth))
+                    : $"(({j}) & ~{PanelWidth - 1}) * {Code.Int(rows)} + (({j}) & {PanelWidth - 1})"));
+        }
+
+        if (fullEnd < g.Columns)
+        {
+            segments.Add(new Segment(fullEnd, g.Columns, g.Columns - fullEnd, g.Columns - fullEnd,
+                j => int.TryParse(j, out int c) ? Code.Int(((long)fullEnd * rows) + (c - fullEnd)) : $"{Code.Int((long)fullEnd * rows)} + ({j}) - {Code.Int(fullEnd)}"));
+        }
+
+        return segments;
+    }
+
+    private static void EmitGemm(IndentedWriter w, VectorTier tier, Gemm g)
+    {
+        int rowBlock = RowBlock(tier);
+        int tileWidth = TileVectors(tier) * tier.Width;
+        var segments = Segments(g);
+        w.Line($"private static void {g.Signature}");
         using (w.Scope())
         {
+            w.Line($"// {g.Comment}");
+            string r0 = "0";
+            string r1 = g.Reduction;
+            IDisposable? chunk = null;
+            if (g.Chunk > 0)
+            {
+                w.Line($"// The reduction runs in chunks of {g.Chunk} rows so that the slice of B a tile reads stays in L1 while every row block passes over it.");
+                chunk = w.Open($"for (int r0 = 0; r0 < {g.Reduction}; r0 += {Code.Int(g.Chunk)})");
+                w.Line($"int r1 = global::System.Math.Min(r0 + {Code.Int(g.Chunk)}, {g.Reduction});");
+                r0 = "r0";
+                r1 = "r1";
+            }
+
+            bool constantRows = int.TryParse(g.Rows, out int rowCount);
+            string blockedRows;
+            if (rowBlock == 1)
+            {
+                blockedRows = "0";
+            }
+            else if (constantRows)
+            {
+                blockedRows = Code.Int(rowCount - (rowCount % rowBlock));
+            }
+            else
+            {
+                w.Line($"int blockedRows = {g.Rows} - ({g.Rows} % {rowBlock});");
+                blockedRows = "blockedRows";
+            }
+
+            if (rowBlock > 1 && !(constantRows && rowCount < rowBlock))
+            {
+                w.Line($"// Tiles of {rowBlock} rows × {tileWidth} columns; each B slice is reused by every row block.");
+                foreach (var segment in segments)
+                {
+                    EmitColumns(w, tier, g.B, segment, tileWidth, 1, pieces =>
+                    {
+                        using (w.Open($"for (int m = 0; m < {blockedRows}; m += {rowBlock})"))
+                        {
+                            EmitTile(w, g, rowBlock, pieces, segment.BRowStride, r0, r1);
+                        }
+                    });
+                }
+            }
+
+            if (rowBlock == 1 || !constantRows || rowCount % rowBlock != 0)
+            {
+                w.Line(rowBlock == 1
+                    ? "// One row at a time, several column tiles at once."
+                    : $"// The remaining rows (fewer than {rowBlock}) one at a time, {SingleRowTiles} column tiles at once.");
+                using (w.Open($"for (int m = {blockedRows}; m < {g.Rows}; m++)"))
+                {
+                    foreach (var segment in segments)
+                    {
+                        EmitColumns(w, tier, g.B, segment, tileWidth, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, segment.BRowStride, r0, r1));
+                    }
+                }
+            }
+
+            chunk?.Dispose();
+            g.Epilogue?.Invoke();
+        }
+
+        w.Line();
+    }
+
+    /// <summary>
+    /// Covers a segment's columns with tiles: a loop over groups of <paramref name="tilesPerGroup"/>
+    /// whole tiles, the whole tiles left over, then the narrower tail pieces at constant offsets.
+    /// </summary>
+    private static void EmitColumns(IndentedWriter w, VectorTier tier, string b, Segment segment, int tileWidth, int tilesPerGroup, Action<IReadOnlyList<Piece>> body)
+    {
+        int length = segment.End - segment.Start;
+        int wholeEnd = segment.Start + (length - (length % tileWidth));
+        int groupWidth = tileWidth * tilesPerGroup;
+        int groupedEnd = segment.Start + ((wholeEnd - segment.Start) / groupWidth * groupWidth);
+        if (groupedEnd > segment.Start)
+        {
+            using (w.Open($"for (int j = {Code.Int(segment.Start)}; j < {Code.Int(groupedEnd)}; j += {Code.Int(groupWidth)})"))
+            {
+                var pieces = new List<Piece>();
+                for (int t = 0; t < tilesPerGroup; t++)
+                {
+                    string tileStart = t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
+                    string bTile = "b" + Code.Int(t);
+                    w.Line($"ref float {bTile} = ref At(ref {b}, {segment.BOffset(tileStart)});");
+                    for (int v = 0; v < tileWidth; v += tier.Width)
+                    {
+                        pieces.Add(new Piece(tier, bTile, Code.Int(v), Code.Offset(v, tileStart)));
+                    }
+                }
+
+                body(pieces);
+            }
+        }
+
+        // Whole tiles that do not fill a group, then the tail (narrower than a tile): constant columns.
+        var constantPieces = new List<(VectorTier Tier, int Column)>();
+        for (int j = groupedEnd; j < wholeEnd; j += tier.Width)
+        {
+            constantPieces.Add((tier, j));
+        }
+
+        var (tailMain, tail) = tier.Split(segment.End - wholeEnd);
+        for (int v = 0; v < tailMain; v += tier.Width)
+        {
+            constantPieces.Add((tier, wholeEnd + v));
+        }
+
+        foreach (var (narrower, offset) in tail)
+        {
+            constantPieces.Add((narrower, wholeEnd + offset));
+        }
+
+        int perTile = Math.Max(TailPiecesPerTile, TileVectors(tier) * tilesPerGroup);
+        for (int start = 0; start < constantPieces.Count; start += perTile)
+        {
+            var group = constantPieces.Skip(start).Take(perTile).ToList();
+            using (w.Scope())
+            {
+                // One B reference per run of contiguous columns (per panel of packed Wᵀ).
+                var pieces = new List<Piece>();
+                var runs = new Dictionary<int, string>();
+                foreach (var (pieceTier, column) in group)
+                {
+                    int runStart = column - ((column - segment.Start) % segment.Run);
+                    if (!runs.TryGetValue(runStart, out string? bRef))
+                    {
+                        bRef = "b" + Code.Int(runs.Count);
+                        runs.Add(runStart, bRef);
+                        w.Line($"ref float {bRef} = ref At(ref {b}, {segment.BOffset(Code.Int(runStart))});");
+                    }
+
+                    pieces.Add(new Piece(pieceTier, bRef, Code.Int(column - runStart), Code.Int(column)));
+                }
+
+                body(pieces);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One register tile: <paramref name="rows"/> rows of C from row m, the columns of
+    /// <paramref name="pieces"/>. Loads (or sets to the bias) the accumulators, runs the reduction
+    /// over [r0, r1) with one broadcast of A per row and one load of B per piece, and stores.
+    /// </summary>
+    private static void EmitTile(IndentedWriter w, Gemm g, int rows, IReadOnlyList<Piece> pieces, int bRowStride, string r0, string r1)
+    {
+        w.Line(g.ARowStride == 1 ? $"ref float a0 = ref At(ref {g.A}, m);" : $"ref float a0 = ref At(ref {g.A}, m * {Code.Int(g.ARowStride)});");
+        w.Line($"ref float c0 = ref At(ref {g.C}, m * {Code.Int(g.Columns)});");
+        for (int i = 1; i < rows; i++)
+        {
+            w.Line($"ref float a{i} = ref At(ref a0, {Code.Int((long)i * g.ARowStride)});");
+            w.Line($"ref float c{i} = ref At(ref c0, {Code.Int((long)i * g.Columns)});");
+        }
+
+        for (int i = 0; i < rows; i++)
+        {
+            for (int p = 0; p < pieces.Count; p++)
+            {
+                var piece = pieces[p];
+                string init = g.Bias is null
+                    ? piece.Tier.Load("c" + i, piece.CColumn)
+                    : i == 0 ? piece.Tier.Load(g.Bias, piece.CColumn) : $"acc0_{p}";
+                w.Line($"var acc{i}_{p} = {init};");
+            }
+        }
+
+        var rowRefs = pieces.Select(p => p.BRow).Distinct().ToList();
+        var tiers = pieces.Select(p => p.Tier).Distinct().ToList();
+        using (w.Open($"for (int r = {r0}; r < {r1}; r++)"))
+        {
+            foreach (string bRow in rowRefs)
+            {
+                w.Line($"ref float {bRow}r = ref At(ref {bRow}, r * {Code.Int(bRowStride)});");
+            }
+
+            for (int p = 0; p < pieces.Count; p++)
+            {
+                w.Line($"var b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
+            }
+
+            string aIndex = g.AReductionStride == 1 ? "r" : $"r * {Code.Int(g.AReductionStride)}";
+            for (int i = 0; i < rows; i++)
+            {
+                w.Line($"float a{i}r = At(ref a{i}, {aIndex});");
+                foreach (var tier in tiers)
+                {
+                    if (!tier.IsScalar)
+                    {
+                        w.Line($"var a{i}_{tier.Width} = {tier.Broadcast($"a{i}r")};");
+                    }
+                }
+
+                for (int p = 0; p < pieces.Count; p++)
+                {
+                    string a = pieces[p].Tier.IsScalar ? $"a{i}r" : $"a{i}_{pieces[p].Tier.Width}";
+                    w.Line($"acc{i}_{p} = {Code.Simd}.MultiplyAdd({a}, b{p}_, acc{i}_{p});");
+                }
+            }
+        }
+
+        for (int i = 0; i < rows; i++)
+        {
+            for (int p = 0; p < pieces.Count; p++)
+            {
+                w.Line(pieces[p].Tier.Store($"acc{i}_{p}", "c" + i, pieces[p].CColumn));
+            }
+        }
+    }
+
+    /// <summary>
+    /// db[n] += Σ_c dy[c, n] for n &lt; rows: four vectors of columns at a time (four independent
+    /// sums in flight), then single vectors, then scalars. Each element is summed over c in order
+    /// whichever path takes it, so any split of the rows gives the same bits.
+    /// </summary>
+    private static void EmitBiasGradient(IndentedWriter w, VectorTier tier, int n)
+    {
+        w.Line("// db[n] += Σ_c dy[c, n], summed down the columns of dy.");
+        w.Line("int column = 0;");
+        if (!tier.IsScalar)
+        {
+            int width = tier.Width;
+            using (w.Open($"for (; column + {Code.Int(4 * width)} <= rows; column += {Code.Int(4 * width)})"))
+            {
+                for (int v = 0; v < 4; v++)
+                {
+                    w.Line($"var sum{v} = {tier.Load("db", Code.Offset((long)v * width, "column"))};");
+                }
+
+                using (w.Open("for (int c = 0; c < count; c++)"))
+                {
+                    w.Line($"ref float dyc = ref At(ref dy, c * {Code.Int(n)} + column);");
+                    for (int v = 0; v < 4; v++)
+                    {
+                        w.Line($"sum{v} += {tier.Load("dyc", Code.Int((long)v * width))};");
+                    }
+                }
+
+                for (int v = 0; v < 4; v++)
+                {
+                    w.Line(tier.Store($"sum{v}", "db", Code.Offset((long)v * width, "column")));
+                }
+            }
+
+            using (w.Open($"for (; column + {Code.Int(width)} <= rows; column += {Code.Int(width)})"))
+            {
+                w.Line($"var sum = {tier.Load("db", "column")};");
+                using (w.Open("for (int c = 0; c < count; c++)"))
+                {
+                    w.Line($"sum += {tier.Load("dy", $"c * {Code.Int(n)} + column")};");
+                }
+
+                w.Line(tier.Store("sum", "db", "column"));
+            }
+        }
+
+        using (w.Open("for (; column < rows; column++)"))
+        {
+            w.Line("float sum = At(ref db, column);");
             using (w.Open("for (int c = 0; c < count; c++)"))
             {
-                w.Line($"ref float xRow = {Code.RefAt("x", "c * " + Code.Int(k))};");
-                w.Line($"ref float yRow = {Code.RefAt("y", "c * " + Code.Int(n))};");
-                if (blockedRows > 0)
-                {
-                    w.Line($"// {RowBlock} rows of W at a time: each load of x feeds {RowBlock} accumulators.");
-                    using (w.Open($"for (int n = 0; n < {Code.Int(blockedRows)}; n += {RowBlock})"))
-                    {
-                        EmitDotRows(w, tier, RowBlock, k, mainEnd, tail);
-                    }
-                }
-
-                if (blockedRows < n)
-                {
-                    using (w.Open($"for (int n = {Code.Int(blockedRows)}; n < {Code.Int(n)}; n++)"))
-                    {
-                        EmitDotRows(w, tier, 1, k, mainEnd, tail);
-                    }
-                }
-            }
-        }
-
-        w.Line();
-    }
-
-    /// <summary>y[n + r] = bias[n + r] + W[n + r, :]·x for r &lt; rows.</summary>
-    private static void EmitDotRows(IndentedWriter w, VectorTier tier, int rows, int k, int mainEnd, IReadOnlyList<(VectorTier Tier, int Offset)> tail)
-    {
-        w.Line($"ref float w0 = {Code.RefAt("w", "n * " + Code.Int(k))};");
-        for (int r = 1; r < rows; r++)
-        {
-            w.Line($"ref float w{r} = {Code.RefAt("w0", Code.Int((long)r * k))};");
-        }
-
-        if (mainEnd > 0)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line($"var acc{r} = {tier.Zero};");
+                w.Line($"sum += At(ref dy, c * {Code.Int(n)} + column);");
             }
 
-            using (w.Open(Code.VectorLoop("i", mainEnd, tier)))
-            {
-                w.Line($"var xi = {tier.Load("xRow", "i")};");
-                for (int r = 0; r < rows; r++)
-                {
-                    w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({tier.Load("w" + r, "i")}, xi, acc{r});");
-                }
-            }
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            var terms = new List<string>();
-            if (mainEnd > 0)
-            {
-                terms.Add(tier.Sum("acc" + r));
-            }
-
-            foreach (var (t, offset) in tail)
-            {
-                string o = Code.Int(offset);
-                terms.Add(t.IsScalar
-                    ? $"{t.Load("w" + r, o)} * {t.Load("xRow", o)}"
-                    : t.Sum($"{t.Load("w" + r, o)} * {t.Load("xRow", o)}"));
-            }
-
-            string index = r == 0 ? "n" : "n + " + Code.Int(r);
-            w.Line($"At(ref yRow, {index}) = At(ref bias, {index}) + {string.Join(" + ", terms)};");
-        }
-    }
-
-    private static void EmitWeightGradient(IndentedWriter w, VectorTier tier, int n, int k)
-    {
-        int blockedRows = n - (n % RowBlock);
-        w.Line($"private static void {WeightGradientName(n, k)}_{tier.Name}(ref float dy, ref float x, ref float dw, ref float db, int count)");
-        using (w.Scope())
-        {
-            if (blockedRows > 0)
-            {
-                w.Line($"// {RowBlock} rows of dW at a time: each load of x feeds {RowBlock} accumulators.");
-                using (w.Open($"for (int n = 0; n < {Code.Int(blockedRows)}; n += {RowBlock})"))
-                {
-                    EmitWeightGradientRows(w, tier, RowBlock, n, k);
-                }
-            }
-
-            if (blockedRows < n)
-            {
-                using (w.Open($"for (int n = {Code.Int(blockedRows)}; n < {Code.Int(n)}; n++)"))
-                {
-                    EmitWeightGradientRows(w, tier, 1, n, k);
-                }
-            }
-        }
-
-        w.Line();
-    }
-
-    /// <summary>dW[n + r, :] += Σ_c dy[c, n + r]·x[c, :] and db[n + r] += Σ_c dy[c, n + r] for r &lt; rows.</summary>
-    private static void EmitWeightGradientRows(IndentedWriter w, VectorTier tier, int rows, int n, int k)
-    {
-        w.Line($"ref float dw0 = {Code.RefAt("dw", "n * " + Code.Int(k))};");
-        for (int r = 1; r < rows; r++)
-        {
-            w.Line($"ref float dw{r} = {Code.RefAt("dw0", Code.Int((long)r * k))};");
-        }
-
-        w.Line("ref float dyColumn = ref At(ref dy, n);");
-        w.Line("// A block of each dW row stays in a register while every row of x is added into it.");
-        Code.OverBlocks(w, tier, k, "i", (t, i) => EmitWeightGradientBlock(w, t, i, rows, n, k));
-
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line($"float biasSum{r} = 0f;");
-        }
-
-        using (w.Open("for (int c = 0; c < count; c++)"))
-        {
-            w.Line($"ref float dyc = ref At(ref dyColumn, c * {Code.Int(n)});");
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line(r == 0 ? "biasSum0 += dyc;" : $"biasSum{r} += At(ref dyc, {r});");
-            }
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line(r == 0 ? "At(ref db, n) += biasSum0;" : $"At(ref db, n + {r}) += biasSum{r};");
-        }
-    }
-
-    private static void EmitWeightGradientBlock(IndentedWriter w, VectorTier tier, string i, int rows, int n, int k)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line($"var acc{r} = {tier.Load("dw" + r, i)};");
-        }
-
-        using (w.Open("for (int c = 0; c < count; c++)"))
-        {
-            w.Line($"var xc = {tier.Load("x", $"c * {Code.Int(k)} + {i}")};");
-            w.Line($"ref float dyc = ref At(ref dyColumn, c * {Code.Int(n)});");
-            for (int r = 0; r < rows; r++)
-            {
-                string dyValue = tier.Broadcast(r == 0 ? "dyc" : $"At(ref dyc, {r})");
-                w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({dyValue}, xc, acc{r});");
-            }
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line(tier.Store("acc" + r, "dw" + r, i));
-        }
-    }
-
-    private static void EmitInputGradient(IndentedWriter w, VectorTier tier, int n, int k)
-    {
-        w.Line($"private static void {InputGradientName(n, k)}_{tier.Name}(ref float dy, ref float w, ref float dx, int count)");
-        using (w.Scope())
-        {
-            w.Line("int c = 0;");
-            w.Line($"// {RowBlock} rows of dx at a time: each load of W feeds {RowBlock} accumulators.");
-            using (w.Open($"for (; c + {RowBlock} <= count; c += {RowBlock})"))
-            {
-                EmitInputGradientRows(w, tier, RowBlock, n, k);
-            }
-
-            using (w.Open("for (; c < count; c++)"))
-            {
-                EmitInputGradientRows(w, tier, 1, n, k);
-            }
-        }
-
-        w.Line();
-    }
-
-    /// <summary>dx[c + r, :] += Σ_n dy[c + r, n]·W[n, :] for r &lt; rows.</summary>
-    private static void EmitInputGradientRows(IndentedWriter w, VectorTier tier, int rows, int n, int k)
-    {
-        w.Line($"ref float dy0 = {Code.RefAt("dy", "c * " + Code.Int(n))};");
-        w.Line($"ref float dx0 = {Code.RefAt("dx", "c * " + Code.Int(k))};");
-        for (int r = 1; r < rows; r++)
-        {
-            w.Line($"ref float dy{r} = {Code.RefAt("dy0", Code.Int((long)r * n))};");
-            w.Line($"ref float dx{r} = {Code.RefAt("dx0", Code.Int((long)r * k))};");
-        }
-
-        w.Line("// A block of each dx row stays in a register while every row of W is added into it.");
-        Code.OverBlocks(w, tier, k, "i", (t, i) => EmitInputGradientBlock(w, t, i, rows, n, k));
-    }
-
-    private static void EmitInputGradientBlock(IndentedWriter w, VectorTier tier, string i, int rows, int n, int k)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line($"var acc{r} = {tier.Load("dx" + r, i)};");
-        }
-
-        using (w.Open($"for (int n = 0; n < {Code.Int(n)}; n++)"))
-        {
-            w.Line($"var wn = {tier.Load("w", $"n * {Code.Int(k)} + {i}")};");
-            for (int r = 0; r < rows; r++)
-            {
-                w.Line($"acc{r} = {Code.Simd}.MultiplyAdd({tier.Broadcast($"At(ref dy{r}, n)")}, wn, acc{r});");
-            }
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            w.Line(tier.Store("acc" + r, "dx" + r, i));
+            w.Line("At(ref db, column) = sum;");
         }
     }
 }

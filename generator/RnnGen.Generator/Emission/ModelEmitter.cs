@@ -153,6 +153,22 @@ internal static class ModelEmitter
 
     private static string U(string origin, string offset) => Code.RefAt(origin, offset, "Kernels.At");
 
+    /// <summary>Runs the Forward or Backward body on the team, or directly on one thread.</summary>
+    private static void RunOnTeam(IndentedWriter w, string phase)
+    {
+        w.Line("if (_team is null)");
+        using (w.Scope())
+        {
+            w.Line($"{phase}Body(0);");
+        }
+
+        w.Line("else");
+        using (w.Scope())
+        {
+            w.Line($"_team.Run(_{char.ToLowerInvariant(phase[0])}{phase.Substring(1)}Body);");
+        }
+    }
+
     private static void EmitConstantsAndFields(IndentedWriter w, ModelPlan plan)
     {
         var spec = plan.Spec;
@@ -189,6 +205,20 @@ internal static class ModelEmitter
         w.Line($"private readonly {Rt}AlignedBuffer _gradients;");
         w.Line($"private readonly {Rt}AlignedBuffer _activations;");
         w.Line($"private readonly {Rt}AlignedBuffer _stepScratch;");
+        w.Line($"private readonly {Rt}AlignedBuffer _packed;");
+        w.Line("/// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>");
+        w.Line("private long _packedVersion = -1;");
+        w.Line("/// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>");
+        w.Line($"private {Rt}WorkerTeam? _team;");
+        w.Line("private readonly global::System.Action<int> _forwardBody;");
+        w.Line("private readonly global::System.Action<int> _backwardBody;");
+        bool ce = spec.Loss == LossKind.SoftmaxCrossEntropy;
+        w.Line("/// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>");
+        w.Line(ce ? "private readonly int[] _targets = new int[SequenceLength * BatchSize];" : "private readonly float[] _targets = new float[SequenceLength * BatchSize * OutputSize];");
+        w.Line("/// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>");
+        w.Line("private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];");
+        w.Line("/// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>");
+        w.Line("private bool _withLoss;");
         w.Line($"private readonly {Rt}Parameter[] _parameterList;");
         w.Line("private bool _disposed;");
         w.Line();
@@ -213,6 +243,7 @@ internal static class ModelEmitter
                 w.Line($"_gradients = new {Rt}AlignedBuffer(Layout.ParameterLength);");
                 w.Line($"_activations = new {Rt}AlignedBuffer(Layout.ActivationLength);");
                 w.Line($"_stepScratch = new {Rt}AlignedBuffer(Layout.StepScratchLength);");
+                w.Line($"_packed = new {Rt}AlignedBuffer(Layout.PackedLength);");
             }
 
             w.Line("catch");
@@ -221,10 +252,13 @@ internal static class ModelEmitter
                 w.Line("_parameters?.Dispose();");
                 w.Line("_gradients?.Dispose();");
                 w.Line("_activations?.Dispose();");
+                w.Line("_stepScratch?.Dispose();");
                 w.Line("throw;");
             }
 
             w.Line();
+            w.Line("_forwardBody = ForwardBody;");
+            w.Line("_backwardBody = BackwardBody;");
             w.Line("_parameterList = new[]");
             w.Line("{");
             foreach (var p in plan.ParameterList)
@@ -293,6 +327,39 @@ internal static class ModelEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Gets or sets how many threads <see cref=\"Forward\"/>, <see cref=\"TrainStep\"/> and <see cref=\"Evaluate\"/>");
+        w.Line("/// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each");
+        w.Line("/// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every");
+        w.Line("/// value. <see cref=\"Step\"/> always runs on the calling thread.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is outside 1 … 64.</exception>");
+        w.Line(GeneratedCode);
+        using (w.Open("public int Threads"))
+        {
+            w.Line("get => _team?.Count ?? 1;");
+            w.Line("set");
+            using (w.Scope())
+            {
+                w.Line("ThrowIfDisposed();");
+                w.Line("if (value < 1 || value > 64)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(value), value, \"Threads must be between 1 and 64.\");");
+                }
+
+                w.Line("if (value == Threads)");
+                using (w.Scope())
+                {
+                    w.Line("return;");
+                }
+
+                w.Line("_team?.Dispose();");
+                w.Line($"_team = value == 1 ? null : new {Rt}WorkerTeam(value);");
+            }
+        }
+
+        w.Line();
         w.Line("/// <summary>Runs the whole batch through the whole sequence.</summary>");
         w.Line($"/// <param name=\"inputs\">{inputDoc}</param>");
         w.Line("/// <param name=\"outputs\">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>");
@@ -340,8 +407,21 @@ internal static class ModelEmitter
             w.Line("ThrowIfDisposed();");
             w.Line("ValidateInputs(inputs);");
             w.Line("ValidateTargets(targets);");
-            w.Line("RunForward(inputs);");
-            w.Line("float loss = (float)ComputeLoss(targets);");
+            w.Line("targets.CopyTo(_targets);");
+            w.Line("_withLoss = true;");
+            w.Line("try");
+            using (w.Scope())
+            {
+                w.Line("RunForward(inputs);");
+            }
+
+            w.Line("finally");
+            using (w.Scope())
+            {
+                w.Line("_withLoss = false;");
+            }
+
+            w.Line("float loss = (float)SumLoss();");
             w.Line("if (!AccumulateGradients)");
             using (w.Scope())
             {
@@ -369,8 +449,21 @@ internal static class ModelEmitter
             w.Line("ThrowIfDisposed();");
             w.Line("ValidateInputs(inputs);");
             w.Line("ValidateTargets(targets);");
-            w.Line("RunForward(inputs);");
-            w.Line("double loss = ComputeLoss(targets);");
+            w.Line("targets.CopyTo(_targets);");
+            w.Line("_withLoss = true;");
+            w.Line("try");
+            using (w.Scope())
+            {
+                w.Line("RunForward(inputs);");
+            }
+
+            w.Line("finally");
+            using (w.Scope())
+            {
+                w.Line("_withLoss = false;");
+            }
+
+            w.Line("double loss = SumLoss();");
             KeepAlive(w, "this");
             w.Line("return loss;");
         }
@@ -419,6 +512,8 @@ internal static class ModelEmitter
             w.Line("_gradients.Dispose();");
             w.Line("_activations.Dispose();");
             w.Line("_stepScratch.Dispose();");
+            w.Line("_packed.Dispose();");
+            w.Line("_team?.Dispose();");
         }
 
         w.Line();
@@ -548,7 +643,9 @@ internal static class ModelEmitter
             }
 
             w.Line();
+            w.Line("EnsurePacked();");
             w.Line("ref float p = ref _parameters.Reference;");
+            w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float s = ref state.Buffer.Reference;");
             w.Line("ref float scratch = ref _stepScratch.Reference;");
             string x = tokens
@@ -561,8 +658,8 @@ internal static class ModelEmitter
                 w.Line();
                 w.Line($"// {stage.Title}: input and hidden projections, then the cell, updating the state in place");
                 string input = stage.Index == 0 ? "ref x" : U("s", "Layout." + plan.Stages[stage.Index - 1].StateH.Name);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.InputSize)}({input}, {U("p", P(stage.WeightIh))}, {U("p", P(stage.BiasIh))}, {U("scratch", "Layout.StepGates")}, 1);");
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.Hidden)}({U("s", "Layout." + stage.StateH.Name)}, {U("p", P(stage.WeightHh))}, {U("p", P(stage.BiasHh))}, {U("scratch", "Layout.StepHiddenProjection")}, 1);");
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {U("scratch", "Layout.StepGates")}, 1);");
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.Hidden)}({U("s", "Layout." + stage.StateH.Name)}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {U("scratch", "Layout.StepHiddenProjection")}, 1);");
                 string h = U("s", "Layout." + stage.StateH.Name);
                 string cell = CellKernelEmitter.ForwardName(stage.Kind, stage.Activation, stage.Hidden);
                 switch (stage.Kind)
@@ -583,7 +680,7 @@ internal static class ModelEmitter
             var top = plan.Stages[plan.Stages.Count - 1];
             w.Line();
             w.Line("// output = h·W_denseᵀ + b_dense");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("s", "Layout." + top.StateH.Name)}, {U("p", P(plan.DenseWeight))}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("s", "Layout." + top.StateH.Name)}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
             KeepAlive(w, "state", "this");
         }
 
@@ -697,6 +794,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>");
         using (w.Open($"private void RunForward({inputType} inputs)"))
         {
+            w.Line("EnsurePacked();");
             w.Line($"var x0 = _activations.AsSpan(Layout.X0, SequenceLength * {Code.Int(bf)});");
             if (spec.Input.IsEmbedding)
             {
@@ -724,17 +822,81 @@ internal static class ModelEmitter
             }
 
             w.Line();
+            RunOnTeam(w, "Forward");
+        }
+
+        w.Line();
+        var top = plan.Stages[plan.Stages.Count - 1];
+        w.Line("/// <summary>The forward pass proper, on every participant of the team (or on the caller alone).</summary>");
+        using (w.Open("private void ForwardBody(int worker)"))
+        {
+            w.Line("int workers = _team?.Count ?? 1;");
             foreach (var stage in plan.Stages)
             {
-                w.Line($"ForwardLayer{stage.Index}();");
+                w.Line($"ForwardLayer{stage.Index}(worker, workers);");
             }
 
-            var top = plan.Stages[plan.Stages.Count - 1];
             w.Line();
-            w.Line("// Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense");
+            w.Line("// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense");
             w.Line("ref float p = ref _parameters.Reference;");
+            w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("a", HRows(plan, top, "BatchSize"))}, {U("p", P(plan.DenseWeight))}, {U("p", P(plan.DenseBias))}, {U("a", "Layout.Y")}, SequenceLength * BatchSize);");
+            w.Line("int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
+            w.Line("int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("a", HRows(plan, top, "BatchSize") + $" + (r0 * {Code.Int(top.Hidden)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+            w.Line("if (_withLoss)");
+            using (w.Scope())
+            {
+                w.Line("// The loss of a row needs only that row's outputs: no barrier.");
+                w.Line("LossRows(r0, rows);");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The start of participant <paramref name=\"worker\"/>'s share of [0, length) when it is split into");
+        w.Line("/// <paramref name=\"workers\"/> contiguous shares at multiples of <paramref name=\"unit\"/>; worker = workers gives length.");
+        w.Line("/// </summary>");
+        using (w.Open("private static int ShareStart(int length, int worker, int workers, int unit)"))
+        {
+            w.Line("int units = (length + unit - 1) / unit;");
+            w.Line($"return {Sys}Math.Min(length, (int)((long)units * worker / workers) * unit);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>Waits for every participant of the team; nothing to wait for on one thread.</summary>");
+        using (w.Open("private void Barrier()"))
+        {
+            w.Line("_team?.Barrier();");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Repacks every weight matrix the forward products read (Wᵀ in panels, see Kernels.Pack_*) if the");
+        w.Line("/// parameters may have changed since the last pack: Parameter.Value, which optimizers, Load and");
+        w.Line("/// ResetParameters all go through, advances the parameter buffer's Version.");
+        w.Line("/// </summary>");
+        using (w.Open("private void EnsurePacked()"))
+        {
+            w.Line("long version = _parameters.Version;");
+            w.Line("if (version == _packedVersion)");
+            using (w.Scope())
+            {
+                w.Line("return;");
+            }
+
+            w.Line();
+            w.Line("ref float p = ref _parameters.Reference;");
+            w.Line("ref float q = ref _packed.Reference;");
+            foreach (var stage in plan.Stages)
+            {
+                w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.GateWidth, stage.InputSize)}({U("p", P(stage.WeightIh))}, {U("q", "Layout." + stage.PackedIh.Name)});");
+                w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.GateWidth, stage.Hidden)}({U("p", P(stage.WeightHh))}, {U("q", "Layout." + stage.PackedHh.Name)});");
+            }
+
+            var last = plan.Stages[plan.Stages.Count - 1];
+            w.Line($"Kernels.{MatrixKernelEmitter.PackName(plan.Outputs, last.Hidden)}({U("p", P(plan.DenseWeight))}, {U("q", "Layout." + plan.PackedDense.Name)});");
+            w.Line("_packedVersion = version;");
         }
 
         w.Line();
@@ -757,46 +919,60 @@ internal static class ModelEmitter
         string bh = $"BatchSize * {Code.Int(h)}";
         string bgh = $"BatchSize * {Code.Int(s.GateWidth)}";
         w.Line($"/// <summary>{s.Title}: forward through all time steps.</summary>");
-        using (w.Open($"private void ForwardLayer{s.Index}()"))
+        using (w.Open($"private void ForwardLayer{s.Index}(int worker, int workers)"))
         {
             w.Line("ref float p = ref _parameters.Reference;");
+            w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
             string projection = s.Kind == CellKind.Rnn ? HRows(plan, s, "BatchSize") : "Layout." + s.Gates!.Name;
             w.Line("// The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once" +
-                (s.Kind == CellKind.Rnn ? " (into h_t's own rows, which the cell then overwrites in place)." : "."));
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s))}, {U("p", P(s.WeightIh))}, {U("p", P(s.BiasIh))}, {U("a", projection)}, SequenceLength * BatchSize);");
+                (s.Kind == CellKind.Rnn ? " (into h_t's own rows, which the cell then overwrites in place)" : "") + ",");
+            w.Line("// each participant taking a share of the rows.");
+            w.Line("int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
+            w.Line("int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {U("q", "Layout." + s.PackedIh.Name)}, {U("p", P(s.BiasIh))}, {U("a", projection + $" + (r0 * {Code.Int(s.GateWidth)})")}, rows);");
+            w.Line("Barrier();");
+            w.Line();
+            w.Line("// The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.");
+            w.Line("int b0 = ShareStart(BatchSize, worker, workers, 1);");
+            w.Line("int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;");
+            string bOff(int width) => $" + (b0 * {Code.Int(width)})";
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
-                w.Line("// h_{t−1}·W_hhᵀ + b_hh for the B rows of step t");
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, h)}({U("a", $"Layout.{s.H.Name} + (t * {bh})")}, {U("p", P(s.WeightHh))}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection")}, BatchSize);");
+                w.Line("// h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t");
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, h)}({U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))}, {U("q", "Layout." + s.PackedHh.Name)}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))}, batch);");
                 string cell = "Kernels." + CellKernelEmitter.ForwardName(s.Kind, s.Activation, h);
-                string hNext = U("a", $"Layout.{s.H.Name} + ((t + 1) * {bh})");
+                string hNext = U("a", $"Layout.{s.H.Name} + ((t + 1) * {bh})" + bOff(h));
                 switch (s.Kind)
                 {
                     case CellKind.Lstm:
                         w.Line($"{cell}(");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})")},");
-                        w.Line($"    {U("a", "Layout.HiddenProjection")},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {bh})")},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + ((t + 1) * {bh})")},");
+                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
+                        w.Line($"    {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))},");
+                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {bh})" + bOff(h))},");
+                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + ((t + 1) * {bh})" + bOff(h))},");
                         w.Line($"    {hNext},");
-                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {bh})")},");
-                        w.Line("    BatchSize);");
+                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {bh})" + bOff(h))},");
+                        w.Line("    batch);");
                         break;
                     case CellKind.Gru:
                         w.Line($"{cell}(");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})")},");
-                        w.Line($"    {U("a", "Layout.HiddenProjection")},");
-                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {bh})")},");
+                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
+                        w.Line($"    {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))},");
+                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))},");
                         w.Line($"    {hNext},");
-                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {bh})")},");
-                        w.Line("    BatchSize);");
+                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {bh})" + bOff(h))},");
+                        w.Line("    batch);");
                         break;
                     default:
-                        w.Line($"{cell}({hNext}, {U("a", "Layout.HiddenProjection")}, {hNext}, BatchSize);");
+                        w.Line($"{cell}({hNext}, {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))}, {hNext}, batch);");
                         break;
                 }
             }
+
+            w.Line();
+            w.Line("// The layer above (or the dense head) reads every participant's rows.");
+            w.Line("Barrier();");
         }
 
         w.Line();
@@ -805,26 +981,40 @@ internal static class ModelEmitter
     private static void EmitLoss(IndentedWriter w, ModelPlan plan)
     {
         bool ce = plan.Spec.Loss == LossKind.SoftmaxCrossEntropy;
-        string targetType = ce ? $"{Sys}ReadOnlySpan<int>" : $"{Sys}ReadOnlySpan<float>";
         w.Line(ce
-            ? "/// <summary>Mean softmax cross-entropy over batch × time; writes d(loss)/d(Y) into DY.</summary>"
-            : "/// <summary>Mean squared error over every output element; writes d(loss)/d(Y) into DY.</summary>");
-        using (w.Open($"private double ComputeLoss({targetType} targets)"))
+            ? "/// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>"
+            : "/// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>");
+        using (w.Open("private void LossRows(int r0, int rows)"))
         {
             w.Line("var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
             w.Line("var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
             w.Line(ce
                 ? "const float scale = 1f / (SequenceLength * BatchSize);"
                 : "const float scale = 1f / (SequenceLength * BatchSize * OutputSize);");
+            using (w.Open("for (int r = r0; r < r0 + rows; r++)"))
+            {
+                w.Line("// Row r is step t of batch entry b; targets are batch-major [B, T].");
+                w.Line("int t = r / BatchSize;");
+                w.Line("int b = r - (t * BatchSize);");
+                w.Line("int row = r * OutputSize;");
+                w.Line(ce
+                    ? "_rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);"
+                    : "_rowLoss[r] = global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), new global::System.ReadOnlySpan<float>(_targets, ((b * SequenceLength) + t) * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);");
+            }
+        }
+
+        w.Line();
+        w.Line(ce
+            ? "/// <summary>The mean softmax cross-entropy over batch × time, summed batch entry by batch entry.</summary>"
+            : "/// <summary>The mean squared error over every output element, summed batch entry by batch entry.</summary>");
+        using (w.Open("private double SumLoss()"))
+        {
             w.Line("double total = 0;");
             using (w.Open("for (int b = 0; b < BatchSize; b++)"))
             {
                 using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
                 {
-                    w.Line("int row = ((t * BatchSize) + b) * OutputSize;");
-                    w.Line(ce
-                        ? "total += global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);"
-                        : "total += global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), targets.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);");
+                    w.Line("total += _rowLoss[(t * BatchSize) + b];");
                 }
             }
 
@@ -844,18 +1034,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>");
         using (w.Open($"private void RunBackward({inputType} inputs)"))
         {
-            w.Line("ref float p = ref _parameters.Reference;");
-            w.Line("ref float g = ref _gradients.Reference;");
-            w.Line("ref float a = ref _activations.Reference;");
-            w.Line("// Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer");
-            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, top.Hidden)}({U("a", "Layout.DY")}, {U("a", HRows(plan, top, "BatchSize"))}, {U("g", P(plan.DenseWeight))}, {U("g", P(plan.DenseBias))}, SequenceLength * BatchSize);");
-            w.Line($"_activations.AsSpan(Layout.{top.DH.Name}, SequenceLength * BatchSize * {Code.Int(top.Hidden)}).Clear();");
-            w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, top.Hidden)}({U("a", "Layout.DY")}, {U("p", P(plan.DenseWeight))}, {U("a", "Layout." + top.DH.Name)}, SequenceLength * BatchSize);");
-            w.Line();
-            for (int i = plan.Stages.Count - 1; i >= 0; i--)
-            {
-                w.Line($"BackwardLayer{i}();");
-            }
+            RunOnTeam(w, "Backward");
 
             if (spec.Input.IsEmbedding)
             {
@@ -884,6 +1063,35 @@ internal static class ModelEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>Backpropagation proper, on every participant of the team (or on the caller alone).</summary>");
+        using (w.Open("private void BackwardBody(int worker)"))
+        {
+            w.Line("int workers = _team?.Count ?? 1;");
+            w.Line("ref float p = ref _parameters.Reference;");
+            w.Line("ref float g = ref _gradients.Reference;");
+            w.Line("ref float a = ref _activations.Reference;");
+            w.Line("// Dense head: dW += DYᵀ·H and db += Σ DY, each participant taking a share of the rows of dW;");
+            w.Line("{");
+            w.Line("    int n0 = ShareStart(OutputSize, worker, workers, 16);");
+            w.Line("    int rows = ShareStart(OutputSize, worker + 1, workers, 16) - n0;");
+            w.Line($"    Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, top.Hidden)}({U("a", "Layout.DY + n0")}, {U("a", HRows(plan, top, "BatchSize"))}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(top.Hidden)})")}, {U("g", P(plan.DenseBias) + " + n0")}, SequenceLength * BatchSize, rows);");
+            w.Line("}");
+            w.Line("// and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.");
+            w.Line("{");
+            w.Line("    int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
+            w.Line("    int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+            w.Line($"    _activations.AsSpan(Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)}), rows * {Code.Int(top.Hidden)}).Clear();");
+            w.Line($"    Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, top.Hidden)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)})")}, rows);");
+            w.Line("}");
+            w.Line();
+            w.Line("Barrier();");
+            for (int i = plan.Stages.Count - 1; i >= 0; i--)
+            {
+                w.Line($"BackwardLayer{i}(worker, workers);");
+            }
+        }
+
+        w.Line();
         foreach (var stage in plan.Stages)
         {
             EmitBackwardStage(w, plan, stage);
@@ -897,68 +1105,84 @@ internal static class ModelEmitter
         string bgh = $"BatchSize * {Code.Int(s.GateWidth)}";
         string hiddenGradient = s.Kind == CellKind.Gru ? s.DGh!.Name : s.DA.Name;
         w.Line($"/// <summary>{s.Title}: backward through time, then the weight gradients of all steps at once.</summary>");
-        using (w.Open($"private void BackwardLayer{s.Index}()"))
+        using (w.Open($"private void BackwardLayer{s.Index}(int worker, int workers)"))
         {
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float g = ref _gradients.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            w.Line($"_activations.AsSpan(Layout.DHNext, {bh}).Clear();");
+            w.Line("// Back through time: each participant runs its own batch entries [b0, b0 + batch).");
+            w.Line("int b0 = ShareStart(BatchSize, worker, workers, 1);");
+            w.Line("int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;");
+            string bOff(int width) => $" + (b0 * {Code.Int(width)})";
+            w.Line($"_activations.AsSpan(Layout.DHNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).Clear();");
             if (s.Kind == CellKind.Lstm)
             {
-                w.Line($"_activations.AsSpan(Layout.DCNext, {bh}).Clear();");
+                w.Line($"_activations.AsSpan(Layout.DCNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).Clear();");
             }
 
             using (w.Open("for (int t = SequenceLength - 1; t >= 0; t--)"))
             {
                 string cell = "Kernels." + CellKernelEmitter.BackwardName(s.Kind, s.Activation, h);
-                string dH = U("a", $"Layout.{s.DH.Name} + (t * {bh})");
-                string dA = U("a", $"Layout.{s.DA.Name} + (t * {bgh})");
+                string dH = U("a", $"Layout.{s.DH.Name} + (t * {bh})" + bOff(h));
+                string dA = U("a", $"Layout.{s.DA.Name} + (t * {bgh})" + bOff(s.GateWidth));
                 switch (s.Kind)
                 {
                     case CellKind.Lstm:
                         w.Line($"{cell}(");
                         w.Line($"    {dH},");
-                        w.Line($"    {U("a", "Layout.DHNext")},");
-                        w.Line($"    {U("a", "Layout.DCNext")},");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})")},");
-                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {bh})")},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {bh})")},");
+                        w.Line($"    {U("a", "Layout.DHNext" + bOff(h))},");
+                        w.Line($"    {U("a", "Layout.DCNext" + bOff(h))},");
+                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
+                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {bh})" + bOff(h))},");
+                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {bh})" + bOff(h))},");
                         w.Line($"    {dA},");
-                        w.Line("    BatchSize);");
+                        w.Line("    batch);");
                         break;
                     case CellKind.Gru:
                         w.Line($"{cell}(");
                         w.Line($"    {dH},");
-                        w.Line($"    {U("a", "Layout.DHNext")},");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})")},");
-                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {bh})")},");
-                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {bh})")},");
+                        w.Line($"    {U("a", "Layout.DHNext" + bOff(h))},");
+                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
+                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {bh})" + bOff(h))},");
+                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))},");
                         w.Line($"    {dA},");
-                        w.Line($"    {U("a", $"Layout.{s.DGh!.Name} + (t * {bgh})")},");
-                        w.Line("    BatchSize);");
+                        w.Line($"    {U("a", $"Layout.{s.DGh!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
+                        w.Line("    batch);");
                         break;
                     default:
-                        w.Line($"{cell}({dH}, {U("a", "Layout.DHNext")}, {U("a", $"Layout.{s.H.Name} + ((t + 1) * {bh})")}, {dA}, BatchSize);");
+                        w.Line($"{cell}({dH}, {U("a", "Layout.DHNext" + bOff(h))}, {U("a", $"Layout.{s.H.Name} + ((t + 1) * {bh})" + bOff(h))}, {dA}, batch);");
                         break;
                 }
 
                 w.Line("// ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh");
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, h)}({U("a", $"Layout.{hiddenGradient} + (t * {bgh})")}, {U("p", P(s.WeightHh))}, {U("a", "Layout.DHNext")}, BatchSize);");
+                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, h)}({U("a", $"Layout.{hiddenGradient} + (t * {bgh})" + bOff(s.GateWidth))}, {U("p", P(s.WeightHh))}, {U("a", "Layout.DHNext" + bOff(h))}, batch);");
             }
 
             w.Line();
-            w.Line("// Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)");
-            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, s.InputSize)}({U("a", "Layout." + s.DA.Name)}, {U("a", StageInput(plan, s))}, {U("g", P(s.WeightIh))}, {U("g", P(s.BiasIh))}, SequenceLength * BatchSize);");
-            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, h)}({U("a", "Layout." + hiddenGradient)}, {U("a", "Layout." + s.H.Name)}, {U("g", P(s.WeightHh))}, {U("g", P(s.BiasHh))}, SequenceLength * BatchSize);");
+            w.Line("// The weight gradients reduce over every participant's rows.");
+            w.Line("Barrier();");
+            w.Line();
+            w.Line("// Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:");
+            w.Line("// dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)");
+            w.Line($"int n0 = ShareStart({Code.Int(s.GateWidth)}, worker, workers, 16);");
+            w.Line($"int gateRows = ShareStart({Code.Int(s.GateWidth)}, worker + 1, workers, 16) - n0;");
+            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + n0")}, {U("a", StageInput(plan, s))}, {U("g", P(s.WeightIh) + $" + (n0 * {Code.Int(s.InputSize)})")}, {U("g", P(s.BiasIh) + " + n0")}, SequenceLength * BatchSize, gateRows);");
+            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, h)}({U("a", $"Layout.{hiddenGradient} + n0")}, {U("a", "Layout." + s.H.Name)}, {U("g", P(s.WeightHh) + $" + (n0 * {Code.Int(h)})")}, {U("g", P(s.BiasHh) + " + n0")}, SequenceLength * BatchSize, gateRows);");
 
             string? below = s.Index > 0 ? plan.Stages[s.Index - 1].DH.Name : plan.DX0?.Name;
             if (below is not null)
             {
                 w.Line();
-                w.Line(s.Index > 0 ? "// ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs" : "// ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs");
-                w.Line($"_activations.AsSpan(Layout.{below}, SequenceLength * BatchSize * {Code.Int(s.InputSize)}).Clear();");
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, s.InputSize)}({U("a", "Layout." + s.DA.Name)}, {U("p", P(s.WeightIh))}, {U("a", "Layout." + below)}, SequenceLength * BatchSize);");
+                w.Line(s.Index > 0 ? "// ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each" : "// ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each");
+                w.Line("int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
+                w.Line("int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+                w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
+                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + (r0 * {Code.Int(s.GateWidth)})")}, {U("p", P(s.WeightIh))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
             }
+
+            w.Line();
+            w.Line("// The layer below reads every participant's rows of its output gradient.");
+            w.Line("Barrier();");
         }
 
         w.Line();
@@ -970,7 +1194,7 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         using (w.Open("private static class Layout"))
         {
-            foreach (var layout in new[] { plan.Parameters, plan.Activations, plan.StepScratch, plan.StateLayout })
+            foreach (var layout in new[] { plan.Parameters, plan.Activations, plan.StepScratch, plan.StateLayout, plan.Packed })
             {
                 w.Line($"// {layout.Description}");
                 foreach (var region in layout.Regions)
@@ -985,6 +1209,7 @@ internal static class ModelEmitter
             w.Line($"public const int ActivationLength = {Code.Int(plan.Activations.Length)};");
             w.Line($"public const int StepScratchLength = {Code.Int(plan.StepScratch.Length)};");
             w.Line($"public const int StateLength = {Code.Int(plan.StateLayout.Length)};");
+            w.Line($"public const int PackedLength = {Code.Int(plan.Packed.Length)};");
         }
     }
 }

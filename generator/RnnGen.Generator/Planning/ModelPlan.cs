@@ -24,6 +24,7 @@ internal sealed class ModelPlan
         Activations = new BufferLayout("activations cached by the forward pass and the backward pass's temporaries");
         StepScratch = new BufferLayout("scratch for one streaming step");
         StateLayout = new BufferLayout("the recurrent state of one stream");
+        Packed = new BufferLayout("the weight matrices transposed into the panels the forward kernels read");
     }
 
     public ModelSpec Spec { get; }
@@ -53,6 +54,12 @@ internal sealed class ModelPlan
     public BufferLayout StepScratch { get; }
 
     public BufferLayout StateLayout { get; }
+
+    /// <summary>Wᵀ of every weight matrix a forward product reads, in panels (see MatrixKernelEmitter.Pack).</summary>
+    public BufferLayout Packed { get; }
+
+    /// <summary>The packed transpose of the dense weight.</summary>
+    public BufferRegion PackedDense { get; private set; } = null!;
 
     /// <summary>[T, B, InputFeatures]: the first stage's input (gathered embeddings or transposed features).</summary>
     public BufferRegion X0 { get; private set; } = null!;
@@ -168,6 +175,8 @@ internal sealed class ModelPlan
                     stage.DGh = Activations.Add(p + "DGh", tb * gates * h, "[T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)");
                 }
 
+                stage.PackedIh = Packed.Add("Packed_" + wih.Identifier, (long)gates * h * inputSize, $"[{inputSize}, {gates * h}] in panels: W_ihᵀ");
+                stage.PackedHh = Packed.Add("Packed_" + whh.Identifier, (long)gates * h * h, $"[{h}, {gates * h}] in panels: W_hhᵀ");
                 stages.Add(stage);
                 MaxHidden = Math.Max(MaxHidden, h);
                 MaxGateWidth = Math.Max(MaxGateWidth, gates * h);
@@ -179,6 +188,7 @@ internal sealed class ModelPlan
         double denseBound = 1.0 / Math.Sqrt(last);
         DenseWeight = AddParameter(Spec.Dense.Name + ".weight", [Outputs, last], ParameterInit.Uniform, denseBound);
         DenseBias = AddParameter(Spec.Dense.Name + ".bias", [Outputs], ParameterInit.Uniform, denseBound);
+        PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, (long)Outputs * last, $"[{last}, {Outputs}] in panels: W_denseᵀ");
 
         Y = Activations.Add("Y", tb * Outputs, "[T, B, O]: dense output");
         DY = Activations.Add("DY", tb * Outputs, "[T, B, O]: d(loss)/d(output)");
@@ -295,6 +305,12 @@ internal sealed class StagePlan
     public BufferRegion? DGh { get; set; }
 
     public BufferRegion StateH { get; set; } = null!;
+
+    /// <summary>W_ihᵀ in panels.</summary>
+    public BufferRegion PackedIh { get; set; } = null!;
+
+    /// <summary>W_hhᵀ in panels.</summary>
+    public BufferRegion PackedHh { get; set; } = null!;
 
     public BufferRegion? StateC { get; set; }
 

@@ -65,6 +65,29 @@ namespace RnnGen
         public int Length { get; }
 
         /// <summary>
+        /// Gets a counter that <see cref="MarkModified"/> advances. Code that keeps data derived from
+        /// the contents (a generated model keeps its weights repacked into the layout its kernels
+        /// read) records the version it derived them from and derives them again when it changes.
+        /// </summary>
+        /// <remarks>
+        /// The buffer cannot see writes made through spans or references, so whoever writes must
+        /// call <see cref="MarkModified"/>. <see cref="Parameter.Value"/> does so each time it hands
+        /// out a span, which covers optimizers, weight-file loading and user code that writes
+        /// parameters through it.
+        /// </remarks>
+        public long Version { get; private set; }
+
+        /// <summary>
+        /// Records that the contents may have changed, by advancing <see cref="Version"/>. Call it
+        /// before (or after) writing through a span or reference and before the buffer is next read
+        /// by code that caches data derived from it.
+        /// </summary>
+        public void MarkModified()
+        {
+            Version++;
+        }
+
+        /// <summary>
         /// Gets a reference to element 0. Generated SIMD code reads and writes through it, for example
         /// <c>Vector512.LoadUnsafe(ref buffer.Reference, (nuint)offset)</c>; such accesses are not
         /// bounds-checked, so offsets must stay within <see cref="Length"/>.

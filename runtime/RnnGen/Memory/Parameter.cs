@@ -99,9 +99,23 @@ namespace RnnGen
         /// <summary>Gets the number of elements: the product of <see cref="Shape"/> (1 for a scalar).</summary>
         public int Length { get; }
 
-        /// <summary>Gets the parameter values.</summary>
+        /// <summary>Gets the parameter values, for reading or writing.</summary>
+        /// <remarks>
+        /// Each call marks the value buffer as modified (<see cref="AlignedBuffer.MarkModified"/>), so
+        /// a generated model repacks its weights before it next runs. Write through the span before
+        /// the next call into the model; a span kept across a model call and written afterwards is
+        /// not seen by the model until <see cref="Value"/> is called again.
+        /// </remarks>
         /// <exception cref="ObjectDisposedException">The value buffer has been disposed.</exception>
-        public Span<float> Value => _values.AsSpan(_offset, Length);
+        public Span<float> Value
+        {
+            get
+            {
+                Span<float> values = _values.AsSpan(_offset, Length);
+                _values.MarkModified();
+                return values;
+            }
+        }
 
         /// <summary>Gets the gradient of the loss with respect to the parameter values.</summary>
         /// <exception cref="ObjectDisposedException">The gradient buffer has been disposed.</exception>

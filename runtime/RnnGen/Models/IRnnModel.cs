@@ -27,6 +27,12 @@ public interface IRnnModel : IDisposable
     /// <summary>Whether a training step adds to the gradients instead of overwriting them.</summary>
     bool AccumulateGradients { get; set; }
 
+    /// <summary>
+    /// Gets or sets how many threads whole-batch work (forward, training, evaluation) uses, 1 to 64.
+    /// Results are bit-for-bit the same for every value.
+    /// </summary>
+    int Threads { get; set; }
+
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 

@@ -39,21 +39,25 @@ namespace RnnGen.Numerics
                 throw new ArgumentException("The gradient must not overlap the logits.", nameof(gradient));
             }
 
+            // One exponential per class: exp(logit − max) is kept in the gradient buffer (it lies in
+            // (0, 1], so float keeps its relative precision) and divided by the sum afterwards.
             double max = Max(logits);
             double sum = 0.0;
             for (int i = 0; i < logits.Length; i++)
             {
-                sum += Math.Exp(logits[i] - max);
+                double e = Math.Exp(logits[i] - max);
+                gradient[i] = (float)e;
+                sum += e;
             }
 
-            double logSumExp = max + Math.Log(sum);
+            double factor = scale / sum;
             for (int i = 0; i < logits.Length; i++)
             {
-                double probability = Math.Exp(logits[i] - logSumExp);
-                gradient[i] = (float)(scale * (i == target ? probability - 1.0 : probability));
+                gradient[i] = (float)(factor * gradient[i]);
             }
 
-            return logSumExp - logits[target];
+            gradient[target] -= scale;
+            return max + Math.Log(sum) - logits[target];
         }
 
         /// <summary>Computes the softmax cross-entropy <c>-log(softmax(logits)[target])</c> without a gradient.</summary>

@@ -20,519 +20,1228 @@ namespace Samples
 
             // ---- 65 × 128 weight matrix ----
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [65, 128] (row-major, PyTorch layout).</summary>
+            /// <summary>Copies W [65, 128] into its transpose Wᵀ [128, 65], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
+            public static void Pack_65x128(ref float w, ref float packed)
+            {
+                for (int p = 0; p < 64; p += 32)
+                {
+                    ref float panel = ref At(ref packed, p * 128);
+                    for (int j = 0; j < 32; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 128);
+                        for (int k = 0; k < 128; k++)
+                        {
+                            At(ref panel, k * 32 + j) = At(ref row, k);
+                        }
+                    }
+                }
+                {
+                    const int p = 64;
+                    ref float panel = ref At(ref packed, p * 128);
+                    for (int j = 0; j < 1; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 128);
+                        for (int k = 0; k < 128; k++)
+                        {
+                            At(ref panel, k * 1 + j) = At(ref row, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [65, 128] read from its packed transpose (see Pack_65x128).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_65x128(ref float x, ref float w, ref float bias, ref float y, int count)
+            public static void Linear_65x128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_65x128_Vector512(ref x, ref w, ref bias, ref y, count);
+                    Linear_65x128_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_65x128_Vector256(ref x, ref w, ref bias, ref y, count);
+                    Linear_65x128_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_65x128_Vector128(ref x, ref w, ref bias, ref y, count);
+                    Linear_65x128_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_65x128_Scalar(ref x, ref w, ref bias, ref y, count);
+                    Linear_65x128_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
-            private static void Linear_65x128_Vector512(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_65x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 64; j += 32)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 65);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 64; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 128; i += 16)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
-                    for (int n = 64; n < 65; n++)
+                }
+                {
+                    ref float b0 = ref At(ref packed, 8192);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 128; i += 16)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = At(ref bias, 64);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
+                        At(ref c0, 64) = acc0_0;
+                        At(ref c1, 64) = acc1_0;
+                        At(ref c2, 64) = acc2_0;
+                        At(ref c3, 64) = acc3_0;
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 4096);
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
                     }
                 }
             }
 
-            private static void Linear_65x128_Vector256(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_65x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 64; j += 16)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 65);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 64; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 128; i += 8)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
-                    for (int n = 64; n < 65; n++)
+                }
+                {
+                    ref float b0 = ref At(ref packed, 8192);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 128; i += 8)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = At(ref bias, 64);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
+                        At(ref c0, 64) = acc0_0;
+                        At(ref c1, 64) = acc1_0;
+                        At(ref c2, 64) = acc2_0;
+                        At(ref c3, 64) = acc3_0;
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 64; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
                     }
                 }
             }
 
-            private static void Linear_65x128_Vector128(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_65x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 64; j += 8)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 65);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 64; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 128; i += 4)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
-                    for (int n = 64; n < 65; n++)
+                }
+                {
+                    ref float b0 = ref At(ref packed, 8192);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 128; i += 4)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = At(ref bias, 64);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref c0, 64) = acc0_0;
+                        At(ref c1, 64) = acc1_0;
+                        At(ref c2, 64) = acc2_0;
+                        At(ref c3, 64) = acc3_0;
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 64; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
                     }
                 }
             }
 
-            private static void Linear_65x128_Scalar(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_65x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 65);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 64; n += 4)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = 0f;
-                        var acc1 = 0f;
-                        var acc2 = 0f;
-                        var acc3 = 0f;
-                        for (int i = 0; i < 128; i++)
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                    for (int n = 64; n < 65; n++)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        var acc0 = 0f;
-                        for (int i = 0; i < 128; i++)
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref c0, 64) = acc0_0;
                     }
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [65, 128].</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [65, 128] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_65x128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            public static void AccumulateWeightGradient_65x128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_65x128_Vector512(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_65x128_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_65x128_Vector256(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_65x128_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_65x128_Vector128(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_65x128_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_65x128_Scalar(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_65x128_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
-            private static void AccumulateWeightGradient_65x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_65x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 64; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 32)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 65);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 65);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 65);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 65);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
-                    for (int c = 0; c < count; c++)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        for (int j = 0; j < 128; j += 128)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 32);
+                            ref float b2 = ref At(ref x, j + 64);
+                            ref float b3 = ref At(ref x, j + 96);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r * 65);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
                 }
-                for (int n = 64; n < 65; n++)
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 64 <= rows; column += 64)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 16)
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                    }
-                    float biasSum0 = 0f;
+                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
+                        ref float dyc = ref At(ref dy, c * 65 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
                     }
-                    At(ref db, n) += biasSum0;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                }
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 65 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 65 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_65x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_65x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 64; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 65);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 65);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 65);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 65);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
-                    for (int c = 0; c < count; c++)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 16);
+                            ref float b2 = ref At(ref x, j + 32);
+                            ref float b3 = ref At(ref x, j + 48);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r * 65);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
                 }
-                for (int n = 64; n < 65; n++)
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 32 <= rows; column += 32)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 8)
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                    }
-                    float biasSum0 = 0f;
+                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
+                        ref float dyc = ref At(ref dy, c * 65 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
                     }
-                    At(ref db, n) += biasSum0;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                }
+                for (; column + 8 <= rows; column += 8)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 65 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 65 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_65x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_65x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 64; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 65);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 65);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 65);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 65);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
-                    for (int c = 0; c < count; c++)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b2 = ref At(ref x, j + 16);
+                            ref float b3 = ref At(ref x, j + 24);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r * 65);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
                 }
-                for (int n = 64; n < 65; n++)
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 16 <= rows; column += 16)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 4)
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                    }
-                    float biasSum0 = 0f;
+                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
+                        ref float dyc = ref At(ref dy, c * 65 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
                     }
-                    At(ref db, n) += biasSum0;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                }
+                for (; column + 4 <= rows; column += 4)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 65 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 65 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_65x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_65x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 64; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, i);
-                        var acc1 = At(ref dw1, i);
-                        var acc2 = At(ref dw2, i);
-                        var acc3 = At(ref dw3, i);
-                        for (int c = 0; c < count; c++)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            var xc = At(ref x, c * 128 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r * 65);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dw0, i) = acc0;
-                        At(ref dw1, i) = acc1;
-                        At(ref dw2, i) = acc2;
-                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
-                    for (int c = 0; c < count; c++)
-                    {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
-                    }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
                 }
-                for (int n = 64; n < 65; n++)
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column < rows; column++)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i++)
-                    {
-                        var acc0 = At(ref dw0, i);
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = At(ref x, c * 128 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 65);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                        }
-                        At(ref dw0, i) = acc0;
-                    }
-                    float biasSum0 = 0f;
+                    float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 65);
-                        biasSum0 += dyc;
+                        sum += At(ref dy, c * 65 + column);
                     }
-                    At(ref db, n) += biasSum0;
+                    At(ref db, column) = sum;
                 }
             }
 
@@ -560,591 +1269,1454 @@ namespace Samples
 
             private static void AccumulateInputGradient_65x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 32)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 65);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 130);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 195);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 16)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 65; n++)
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        ref float a1 = ref At(ref a0, 65);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 130);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 195);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 16)
+                    for (int j = 0; j < 128; j += 128)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 65; n++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 32);
+                        ref float b2 = ref At(ref w, j + 64);
+                        ref float b3 = ref At(ref w, j + 96);
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            ref float b1r = ref At(ref b1, r * 128);
+                            ref float b2r = ref At(ref b2, r * 128);
+                            ref float b3r = ref At(ref b3, r * 128);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_65x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 16)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 65);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 130);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 195);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 8)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 65; n++)
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        ref float a1 = ref At(ref a0, 65);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 130);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 195);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 8)
+                    for (int j = 0; j < 128; j += 64)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 65; n++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 16);
+                        ref float b2 = ref At(ref w, j + 32);
+                        ref float b3 = ref At(ref w, j + 48);
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            ref float b1r = ref At(ref b1, r * 128);
+                            ref float b2r = ref At(ref b2, r * 128);
+                            ref float b3r = ref At(ref b3, r * 128);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_65x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 8)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 65);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 130);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 195);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 4)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 65; n++)
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        ref float a1 = ref At(ref a0, 65);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 130);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 195);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 4)
+                    for (int j = 0; j < 128; j += 32)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 65; n++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 8);
+                        ref float b2 = ref At(ref w, j + 16);
+                        ref float b3 = ref At(ref w, j + 24);
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            ref float b1r = ref At(ref b1, r * 128);
+                            ref float b2r = ref At(ref b2, r * 128);
+                            ref float b3r = ref At(ref b3, r * 128);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_65x128_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 65);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 130);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 195);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i++)
+                    for (int j = 0; j < 128; j += 16)
                     {
-                        var acc0 = At(ref dx0, i);
-                        var acc1 = At(ref dx1, i);
-                        var acc2 = At(ref dx2, i);
-                        var acc3 = At(ref dx3, i);
-                        for (int n = 0; n < 65; n++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 4);
+                        ref float b2 = ref At(ref w, j + 8);
+                        ref float b3 = ref At(ref w, j + 12);
+                        ref float a0 = ref At(ref dy, m * 65);
+                        ref float c0 = ref At(ref dx, m * 128);
+                        var acc0_0 = At(ref c0, j);
+                        var acc0_1 = At(ref c0, 1 + j);
+                        var acc0_2 = At(ref c0, 2 + j);
+                        var acc0_3 = At(ref c0, 3 + j);
+                        var acc0_4 = At(ref c0, j + 4);
+                        var acc0_5 = At(ref c0, 1 + j + 4);
+                        var acc0_6 = At(ref c0, 2 + j + 4);
+                        var acc0_7 = At(ref c0, 3 + j + 4);
+                        var acc0_8 = At(ref c0, j + 8);
+                        var acc0_9 = At(ref c0, 1 + j + 8);
+                        var acc0_10 = At(ref c0, 2 + j + 8);
+                        var acc0_11 = At(ref c0, 3 + j + 8);
+                        var acc0_12 = At(ref c0, j + 12);
+                        var acc0_13 = At(ref c0, 1 + j + 12);
+                        var acc0_14 = At(ref c0, 2 + j + 12);
+                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        for (int r = 0; r < 65; r++)
                         {
-                            var wn = At(ref w, n * 128 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 128);
+                            ref float b1r = ref At(ref b1, r * 128);
+                            ref float b2r = ref At(ref b2, r * 128);
+                            ref float b3r = ref At(ref b3, r * 128);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref dx0, i) = acc0;
-                        At(ref dx1, i) = acc1;
-                        At(ref dx2, i) = acc2;
-                        At(ref dx3, i) = acc3;
-                    }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 65);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i++)
-                    {
-                        var acc0 = At(ref dx0, i);
-                        for (int n = 0; n < 65; n++)
-                        {
-                            var wn = At(ref w, n * 128 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, i) = acc0;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
                 }
             }
 
             // ---- 512 × 32 weight matrix ----
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 32] (row-major, PyTorch layout).</summary>
+            /// <summary>Copies W [512, 32] into its transpose Wᵀ [32, 512], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            public static void Pack_512x32(ref float w, ref float packed)
+            {
+                for (int p = 0; p < 512; p += 32)
+                {
+                    ref float panel = ref At(ref packed, p * 32);
+                    for (int j = 0; j < 32; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 32);
+                        for (int k = 0; k < 32; k++)
+                        {
+                            At(ref panel, k * 32 + j) = At(ref row, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 32] read from its packed transpose (see Pack_512x32).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_512x32(ref float x, ref float w, ref float bias, ref float y, int count)
+            public static void Linear_512x32(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_512x32_Vector512(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x32_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_512x32_Vector256(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x32_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_512x32_Vector128(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x32_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_512x32_Scalar(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x32_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
-            private static void Linear_512x32_Vector512(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x32_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 32)
                 {
-                    ref float xRow = ref At(ref x, c * 32);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 32);
-                        ref float w1 = ref At(ref w0, 32);
-                        ref float w2 = ref At(ref w0, 64);
-                        ref float w3 = ref At(ref w0, 96);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 32; i += 16)
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 128)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
                     }
                 }
             }
 
-            private static void Linear_512x32_Vector256(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 16)
                 {
-                    ref float xRow = ref At(ref x, c * 32);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 32);
-                        ref float w1 = ref At(ref w0, 32);
-                        ref float w2 = ref At(ref w0, 64);
-                        ref float w3 = ref At(ref w0, 96);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 32; i += 8)
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
                     }
                 }
             }
 
-            private static void Linear_512x32_Vector128(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x32_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 8)
                 {
-                    ref float xRow = ref At(ref x, c * 32);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 32);
-                        ref float w1 = ref At(ref w0, 32);
-                        ref float w2 = ref At(ref w0, 64);
-                        ref float w3 = ref At(ref w0, 96);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 32; i += 4)
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
                     }
                 }
             }
 
-            private static void Linear_512x32_Scalar(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x32_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float xRow = ref At(ref x, c * 32);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    for (int j = 0; j < 512; j += 16)
                     {
-                        ref float w0 = ref At(ref w, n * 32);
-                        ref float w1 = ref At(ref w0, 32);
-                        ref float w2 = ref At(ref w0, 64);
-                        ref float w3 = ref At(ref w0, 96);
-                        var acc0 = 0f;
-                        var acc1 = 0f;
-                        var acc2 = 0f;
-                        var acc3 = 0f;
-                        for (int i = 0; i < 32; i++)
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 32; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [512, 32].</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [512, 32] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_512x32(ref float dy, ref float x, ref float dw, ref float db, int count)
+            public static void AccumulateWeightGradient_512x32(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_512x32_Vector512(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x32_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_512x32_Vector256(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x32_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_512x32_Vector128(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x32_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_512x32_Scalar(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x32_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
-            private static void AccumulateWeightGradient_512x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 32);
-                    ref float dw1 = ref At(ref dw0, 32);
-                    ref float dw2 = ref At(ref dw0, 64);
-                    ref float dw3 = ref At(ref dw0, 96);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 32; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 32)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 32 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 64);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 96);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 512);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 512);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 512);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 64 <= rows; column += 64)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 512 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                }
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 512 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 32);
-                    ref float dw1 = ref At(ref dw0, 32);
-                    ref float dw2 = ref At(ref dw0, 64);
-                    ref float dw3 = ref At(ref dw0, 96);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 32; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 32 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 64);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 96);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 512);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 512);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 512);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 32 <= rows; column += 32)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 512 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                }
+                for (; column + 8 <= rows; column += 8)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 512 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_512x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 32);
-                    ref float dw1 = ref At(ref dw0, 32);
-                    ref float dw2 = ref At(ref dw0, 64);
-                    ref float dw3 = ref At(ref dw0, 96);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 32; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 32 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 64);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 96);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 512);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 512);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 512);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        for (int j = 0; j < 32; j += 32)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b2 = ref At(ref x, j + 16);
+                            ref float b3 = ref At(ref x, j + 24);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 512 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                }
+                for (; column + 4 <= rows; column += 4)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 512 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_512x32_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x32_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 32);
-                    ref float dw1 = ref At(ref dw0, 32);
-                    ref float dw2 = ref At(ref dw0, 64);
-                    ref float dw3 = ref At(ref dw0, 96);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 32; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, i);
-                        var acc1 = At(ref dw1, i);
-                        var acc2 = At(ref dw2, i);
-                        var acc3 = At(ref dw3, i);
-                        for (int c = 0; c < count; c++)
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            var xc = At(ref x, c * 32 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r * 512);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dw0, i) = acc0;
-                        At(ref dw1, i) = acc1;
-                        At(ref dw2, i) = acc2;
-                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        sum += At(ref dy, c * 512 + column);
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    At(ref db, column) = sum;
                 }
             }
 
@@ -1172,591 +2744,1474 @@ namespace Samples
 
             private static void AccumulateInputGradient_512x32_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 32);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 64);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 96);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    int blockedRows = count - (count % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 32)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        ref float b0 = ref At(ref w, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 512);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 1024);
+                            ref float c2 = ref At(ref c0, 64);
+                            ref float a3 = ref At(ref a0, 1536);
+                            ref float c3 = ref At(ref c0, 96);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                float a3r = At(ref a3, r);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i += 16)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < count; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 32 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 32);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 64);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 96);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    int blockedRows = count - (count % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        ref float b0 = ref At(ref w, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 512);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 1024);
+                            ref float c2 = ref At(ref c0, 64);
+                            ref float a3 = ref At(ref a0, 1536);
+                            ref float c3 = ref At(ref c0, 96);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i += 8)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < count; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 32 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x32_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 32);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 64);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 96);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    int blockedRows = count - (count % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        ref float b0 = ref At(ref w, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 512);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 1024);
+                            ref float c2 = ref At(ref c0, 64);
+                            ref float a3 = ref At(ref a0, 1536);
+                            ref float c3 = ref At(ref c0, 96);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i += 4)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < count; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        for (int j = 0; j < 32; j += 32)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 32 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float b2 = ref At(ref w, j + 16);
+                            ref float b3 = ref At(ref w, j + 24);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x32_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 32);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 64);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 96);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < count; m++)
                     {
-                        var acc0 = At(ref dx0, i);
-                        var acc1 = At(ref dx1, i);
-                        var acc2 = At(ref dx2, i);
-                        var acc3 = At(ref dx3, i);
-                        for (int n = 0; n < 512; n++)
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            var wn = At(ref w, n * 32 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 4);
+                            ref float b2 = ref At(ref w, j + 8);
+                            ref float b3 = ref At(ref w, j + 12);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dx0, i) = acc0;
-                        At(ref dx1, i) = acc1;
-                        At(ref dx2, i) = acc2;
-                        At(ref dx3, i) = acc3;
-                    }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 32);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 32; i++)
-                    {
-                        var acc0 = At(ref dx0, i);
-                        for (int n = 0; n < 512; n++)
-                        {
-                            var wn = At(ref w, n * 32 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, i) = acc0;
                     }
                 }
             }
 
             // ---- 512 × 128 weight matrix ----
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 128] (row-major, PyTorch layout).</summary>
+            /// <summary>Copies W [512, 128] into its transpose Wᵀ [128, 512], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
+            public static void Pack_512x128(ref float w, ref float packed)
+            {
+                for (int p = 0; p < 512; p += 32)
+                {
+                    ref float panel = ref At(ref packed, p * 128);
+                    for (int j = 0; j < 32; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 128);
+                        for (int k = 0; k < 128; k++)
+                        {
+                            At(ref panel, k * 32 + j) = At(ref row, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 128] read from its packed transpose (see Pack_512x128).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_512x128(ref float x, ref float w, ref float bias, ref float y, int count)
+            public static void Linear_512x128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_512x128_Vector512(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x128_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_512x128_Vector256(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x128_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_512x128_Vector128(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x128_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_512x128_Scalar(ref x, ref w, ref bias, ref y, count);
+                    Linear_512x128_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
-            private static void Linear_512x128_Vector512(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 32)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 128; i += 16)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 128)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
                     }
                 }
             }
 
-            private static void Linear_512x128_Vector256(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 16)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 128; i += 8)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
                     }
                 }
             }
 
-            private static void Linear_512x128_Vector128(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 8)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 128; i += 4)
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
                     }
                 }
             }
 
-            private static void Linear_512x128_Scalar(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_512x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float xRow = ref At(ref x, c * 128);
-                    ref float yRow = ref At(ref y, c * 512);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 512; n += 4)
+                    for (int j = 0; j < 512; j += 16)
                     {
-                        ref float w0 = ref At(ref w, n * 128);
-                        ref float w1 = ref At(ref w0, 128);
-                        ref float w2 = ref At(ref w0, 256);
-                        ref float w3 = ref At(ref w0, 384);
-                        var acc0 = 0f;
-                        var acc1 = 0f;
-                        var acc2 = 0f;
-                        var acc3 = 0f;
-                        for (int i = 0; i < 128; i++)
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 128; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [512, 128].</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [512, 128] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_512x128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            public static void AccumulateWeightGradient_512x128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_512x128_Vector512(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x128_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_512x128_Vector256(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x128_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_512x128_Vector128(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x128_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_512x128_Scalar(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_512x128_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
-            private static void AccumulateWeightGradient_512x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 32)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 512);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 512);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 512);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        for (int j = 0; j < 128; j += 128)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 32);
+                            ref float b2 = ref At(ref x, j + 64);
+                            ref float b3 = ref At(ref x, j + 96);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 64 <= rows; column += 64)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 512 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                }
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 512 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 512);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 512);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 512);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 16);
+                            ref float b2 = ref At(ref x, j + 32);
+                            ref float b3 = ref At(ref x, j + 48);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 32 <= rows; column += 32)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 512 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                }
+                for (; column + 8 <= rows; column += 8)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 512 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_512x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 128 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 512);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 512);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 512);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b2 = ref At(ref x, j + 16);
+                            ref float b3 = ref At(ref x, j + 24);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r * 512);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 512 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                }
+                for (; column + 4 <= rows; column += 4)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 512 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_512x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_512x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 512; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 128);
-                    ref float dw1 = ref At(ref dw0, 128);
-                    ref float dw2 = ref At(ref dw0, 256);
-                    ref float dw3 = ref At(ref dw0, 384);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 128; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, i);
-                        var acc1 = At(ref dw1, i);
-                        var acc2 = At(ref dw2, i);
-                        var acc3 = At(ref dw3, i);
-                        for (int c = 0; c < count; c++)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            var xc = At(ref x, c * 128 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 512);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 128);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r * 512);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dw0, i) = acc0;
-                        At(ref dw1, i) = acc1;
-                        At(ref dw2, i) = acc2;
-                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 512);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        sum += At(ref dy, c * 512 + column);
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    At(ref db, column) = sum;
                 }
             }
 
@@ -1784,212 +4239,452 @@ namespace Samples
 
             private static void AccumulateInputGradient_512x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    int blockedRows = count - (count % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 32)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        ref float b0 = ref At(ref w, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 512);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 1024);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 1536);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                float a3r = At(ref a3, r);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 16)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < count; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        for (int j = 0; j < 128; j += 128)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 32);
+                            ref float b2 = ref At(ref w, j + 64);
+                            ref float b3 = ref At(ref w, j + 96);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    int blockedRows = count - (count % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        ref float b0 = ref At(ref w, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 512);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 1024);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 1536);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 8)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < count; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 16);
+                            ref float b2 = ref At(ref w, j + 32);
+                            ref float b3 = ref At(ref w, j + 48);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    int blockedRows = count - (count % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 128; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        ref float b0 = ref At(ref w, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 512);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 1024);
+                            ref float c2 = ref At(ref c0, 256);
+                            ref float a3 = ref At(ref a0, 1536);
+                            ref float c3 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i += 4)
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < count; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 512; n++)
+                        for (int j = 0; j < 128; j += 32)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 128 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float b2 = ref At(ref w, j + 16);
+                            ref float b3 = ref At(ref w, j + 24);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_512x128_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < 512; r0 += 128)
                 {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    ref float dy1 = ref At(ref dy0, 512);
-                    ref float dx1 = ref At(ref dx0, 128);
-                    ref float dy2 = ref At(ref dy0, 1024);
-                    ref float dx2 = ref At(ref dx0, 256);
-                    ref float dy3 = ref At(ref dy0, 1536);
-                    ref float dx3 = ref At(ref dx0, 384);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, 512);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < count; m++)
                     {
-                        var acc0 = At(ref dx0, i);
-                        var acc1 = At(ref dx1, i);
-                        var acc2 = At(ref dx2, i);
-                        var acc3 = At(ref dx3, i);
-                        for (int n = 0; n < 512; n++)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            var wn = At(ref w, n * 128 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 4);
+                            ref float b2 = ref At(ref w, j + 8);
+                            ref float b3 = ref At(ref w, j + 12);
+                            ref float a0 = ref At(ref dy, m * 512);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dx0, i) = acc0;
-                        At(ref dx1, i) = acc1;
-                        At(ref dx2, i) = acc2;
-                        At(ref dx3, i) = acc3;
-                    }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 512);
-                    ref float dx0 = ref At(ref dx, c * 128);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 128; i++)
-                    {
-                        var acc0 = At(ref dx0, i);
-                        for (int n = 0; n < 512; n++)
-                        {
-                            var wn = At(ref w, n * 128 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, i) = acc0;
                     }
                 }
             }

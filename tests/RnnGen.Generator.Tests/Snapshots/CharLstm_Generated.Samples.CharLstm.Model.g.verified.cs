@@ -39,6 +39,19 @@ namespace Samples
         private readonly global::RnnGen.AlignedBuffer _gradients;
         private readonly global::RnnGen.AlignedBuffer _activations;
         private readonly global::RnnGen.AlignedBuffer _stepScratch;
+        private readonly global::RnnGen.AlignedBuffer _packed;
+        /// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>
+        private long _packedVersion = -1;
+        /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
+        private global::RnnGen.WorkerTeam? _team;
+        private readonly global::System.Action<int> _forwardBody;
+        private readonly global::System.Action<int> _backwardBody;
+        /// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>
+        private readonly int[] _targets = new int[SequenceLength * BatchSize];
+        /// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>
+        private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];
+        /// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>
+        private bool _withLoss;
         private readonly global::RnnGen.Parameter[] _parameterList;
         private bool _disposed;
 
@@ -57,15 +70,19 @@ namespace Samples
                 _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
                 _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
                 _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+                _packed = new global::RnnGen.AlignedBuffer(Layout.PackedLength);
             }
             catch
             {
                 _parameters?.Dispose();
                 _gradients?.Dispose();
                 _activations?.Dispose();
+                _stepScratch?.Dispose();
                 throw;
             }
 
+            _forwardBody = ForwardBody;
+            _backwardBody = BackwardBody;
             _parameterList = new[]
             {
                 new global::RnnGen.Parameter("embedding.weight", new[] { 65, 32 }, _parameters, _gradients, Layout.embedding_weight),
@@ -129,6 +146,33 @@ namespace Samples
             _gradients.Clear();
         }
 
+        /// <summary>
+        /// Gets or sets how many threads <see cref="Forward"/>, <see cref="TrainStep"/> and <see cref="Evaluate"/>
+        /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
+        /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
+        /// value. <see cref="Step"/> always runs on the calling thread.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is outside 1 … 64.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public int Threads
+        {
+            get => _team?.Count ?? 1;
+            set
+            {
+                ThrowIfDisposed();
+                if (value < 1 || value > 64)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                }
+                if (value == Threads)
+                {
+                    return;
+                }
+                _team?.Dispose();
+                _team = value == 1 ? null : new global::RnnGen.WorkerTeam(value);
+            }
+        }
+
         /// <summary>Runs the whole batch through the whole sequence.</summary>
         /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1.</param>
         /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>
@@ -170,8 +214,17 @@ namespace Samples
             ThrowIfDisposed();
             ValidateInputs(inputs);
             ValidateTargets(targets);
-            RunForward(inputs);
-            float loss = (float)ComputeLoss(targets);
+            targets.CopyTo(_targets);
+            _withLoss = true;
+            try
+            {
+                RunForward(inputs);
+            }
+            finally
+            {
+                _withLoss = false;
+            }
+            float loss = (float)SumLoss();
             if (!AccumulateGradients)
             {
                 _gradients.Clear();
@@ -196,8 +249,17 @@ namespace Samples
             ThrowIfDisposed();
             ValidateInputs(inputs);
             ValidateTargets(targets);
-            RunForward(inputs);
-            double loss = ComputeLoss(targets);
+            targets.CopyTo(_targets);
+            _withLoss = true;
+            try
+            {
+                RunForward(inputs);
+            }
+            finally
+            {
+                _withLoss = false;
+            }
+            double loss = SumLoss();
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
@@ -243,6 +305,8 @@ namespace Samples
             _gradients.Dispose();
             _activations.Dispose();
             _stepScratch.Dispose();
+            _packed.Dispose();
+            _team?.Dispose();
         }
 
         private void ThrowIfDisposed()
@@ -314,24 +378,26 @@ namespace Samples
                 throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
             }
 
+            EnsurePacked();
             ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
             ref float s = ref state.Buffer.Reference;
             ref float scratch = ref _stepScratch.Reference;
             // x = E[token]: the embedding row is read in place
             ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 32));
 
             // lstm layer 0 (LSTM 32 → 128): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_512x32(ref x, ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            Kernels.Linear_512x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
             Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
             // lstm layer 1 (LSTM 128 → 128): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
             Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
             // output = h·W_denseᵀ + b_dense
-            Kernels.Linear_65x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            Kernels.Linear_65x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
@@ -424,6 +490,7 @@ namespace Samples
         /// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>
         private void RunForward(global::System.ReadOnlySpan<int> inputs)
         {
+            EnsurePacked();
             var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
             var embedding = _parameters.AsSpan(Layout.embedding_weight, 2080);
             // X0[t, b, :] = E[inputs[b, t], :]
@@ -435,72 +502,169 @@ namespace Samples
                 }
             }
 
-            ForwardLayer0();
-            ForwardLayer1();
+            if (_team is null)
+            {
+                ForwardBody(0);
+            }
+            else
+            {
+                _team.Run(_forwardBody);
+            }
+        }
 
-            // Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense
+        /// <summary>The forward pass proper, on every participant of the team (or on the caller alone).</summary>
+        private void ForwardBody(int worker)
+        {
+            int workers = _team?.Count ?? 1;
+            ForwardLayer0(worker, workers);
+            ForwardLayer1(worker, workers);
+
+            // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
             ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
             ref float a = ref _activations.Reference;
-            Kernels.Linear_65x128(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 128)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y), SequenceLength * BatchSize);
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            Kernels.Linear_65x128(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 128) + (r0 * 128)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 65)), rows);
+            if (_withLoss)
+            {
+                // The loss of a row needs only that row's outputs: no barrier.
+                LossRows(r0, rows);
+            }
+        }
+
+        /// <summary>
+        /// The start of participant <paramref name="worker"/>'s share of [0, length) when it is split into
+        /// <paramref name="workers"/> contiguous shares at multiples of <paramref name="unit"/>; worker = workers gives length.
+        /// </summary>
+        private static int ShareStart(int length, int worker, int workers, int unit)
+        {
+            int units = (length + unit - 1) / unit;
+            return global::System.Math.Min(length, (int)((long)units * worker / workers) * unit);
+        }
+
+        /// <summary>Waits for every participant of the team; nothing to wait for on one thread.</summary>
+        private void Barrier()
+        {
+            _team?.Barrier();
+        }
+
+        /// <summary>
+        /// Repacks every weight matrix the forward products read (Wᵀ in panels, see Kernels.Pack_*) if the
+        /// parameters may have changed since the last pack: Parameter.Value, which optimizers, Load and
+        /// ResetParameters all go through, advances the parameter buffer's Version.
+        /// </summary>
+        private void EnsurePacked()
+        {
+            long version = _parameters.Version;
+            if (version == _packedVersion)
+            {
+                return;
+            }
+
+            ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
+            Kernels.Pack_512x32(ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0));
+            Kernels.Pack_512x128(ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0));
+            Kernels.Pack_512x128(ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1));
+            Kernels.Pack_512x128(ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1));
+            Kernels.Pack_65x128(ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref q, Layout.Packed_dense_weight));
+            _packedVersion = version;
         }
 
         /// <summary>lstm layer 0 (LSTM 32 → 128): forward through all time steps.</summary>
-        private void ForwardLayer0()
+        private void ForwardLayer0(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
             ref float a = ref _activations.Reference;
-            // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-            Kernels.Linear_512x32(ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates), SequenceLength * BatchSize);
+            // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
+            // each participant taking a share of the rows.
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            Kernels.Linear_512x32(ref Kernels.At(ref a, Layout.X0 + (r0 * 32)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 512)), rows);
+            Barrier();
+
+            // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+            int b0 = ShareStart(BatchSize, worker, workers, 1);
+            int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-                Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
+                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
                 Kernels.LstmForward_H128(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128)),
-                    BatchSize);
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    batch);
             }
+
+            // The layer above (or the dense head) reads every participant's rows.
+            Barrier();
         }
 
         /// <summary>lstm layer 1 (LSTM 128 → 128): forward through all time steps.</summary>
-        private void ForwardLayer1()
+        private void ForwardLayer1(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
             ref float a = ref _activations.Reference;
-            // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-            Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref a, Layout.S1Gates), SequenceLength * BatchSize);
+            // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
+            // each participant taking a share of the rows.
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128) + (r0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 512)), rows);
+            Barrier();
+
+            // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+            int b0 = ShareStart(BatchSize, worker, workers, 1);
+            int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-                Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 128)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
+                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
                 Kernels.LstmForward_H128(
-                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection),
-                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128)),
-                    BatchSize);
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    batch);
             }
+
+            // The layer above (or the dense head) reads every participant's rows.
+            Barrier();
         }
 
-        /// <summary>Mean softmax cross-entropy over batch × time; writes d(loss)/d(Y) into DY.</summary>
-        private double ComputeLoss(global::System.ReadOnlySpan<int> targets)
+        /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>
+        private void LossRows(int r0, int rows)
         {
             var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             const float scale = 1f / (SequenceLength * BatchSize);
+            for (int r = r0; r < r0 + rows; r++)
+            {
+                // Row r is step t of batch entry b; targets are batch-major [B, T].
+                int t = r / BatchSize;
+                int b = r - (t * BatchSize);
+                int row = r * OutputSize;
+                _rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);
+            }
+        }
+
+        /// <summary>The mean softmax cross-entropy over batch × time, summed batch entry by batch entry.</summary>
+        private double SumLoss()
+        {
             double total = 0;
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    int row = ((t * BatchSize) + b) * OutputSize;
-                    total += global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);
+                    total += _rowLoss[(t * BatchSize) + b];
                 }
             }
             return total / (SequenceLength * BatchSize);
@@ -509,16 +673,14 @@ namespace Samples
         /// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>
         private void RunBackward(global::System.ReadOnlySpan<int> inputs)
         {
-            ref float p = ref _parameters.Reference;
-            ref float g = ref _gradients.Reference;
-            ref float a = ref _activations.Reference;
-            // Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer
-            Kernels.AccumulateWeightGradient_65x128(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.dense_weight), ref Kernels.At(ref g, Layout.dense_bias), SequenceLength * BatchSize);
-            _activations.AsSpan(Layout.S1DH, SequenceLength * BatchSize * 128).Clear();
-            Kernels.AccumulateInputGradient_65x128(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.S1DH), SequenceLength * BatchSize);
-
-            BackwardLayer1();
-            BackwardLayer0();
+            if (_team is null)
+            {
+                BackwardBody(0);
+            }
+            else
+            {
+                _team.Run(_backwardBody);
+            }
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :]
             var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 2080);
@@ -537,68 +699,122 @@ namespace Samples
             }
         }
 
+        /// <summary>Backpropagation proper, on every participant of the team (or on the caller alone).</summary>
+        private void BackwardBody(int worker)
+        {
+            int workers = _team?.Count ?? 1;
+            ref float p = ref _parameters.Reference;
+            ref float g = ref _gradients.Reference;
+            ref float a = ref _activations.Reference;
+            // Dense head: dW += DYᵀ·H and db += Σ DY, each participant taking a share of the rows of dW;
+            {
+                int n0 = ShareStart(OutputSize, worker, workers, 16);
+                int rows = ShareStart(OutputSize, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_65x128(ref Kernels.At(ref a, Layout.DY + n0), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.dense_weight + (n0 * 128)), ref Kernels.At(ref g, Layout.dense_bias + n0), SequenceLength * BatchSize, rows);
+            }
+            // and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.
+            {
+                int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+                int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+                _activations.AsSpan(Layout.S1DH + (r0 * 128), rows * 128).Clear();
+                Kernels.AccumulateInputGradient_65x128(ref Kernels.At(ref a, Layout.DY + (r0 * 65)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.S1DH + (r0 * 128)), rows);
+            }
+
+            Barrier();
+            BackwardLayer1(worker, workers);
+            BackwardLayer0(worker, workers);
+        }
+
         /// <summary>lstm layer 0 (LSTM 32 → 128): backward through time, then the weight gradients of all steps at once.</summary>
-        private void BackwardLayer0()
+        private void BackwardLayer0(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
             ref float g = ref _gradients.Reference;
             ref float a = ref _activations.Reference;
-            _activations.AsSpan(Layout.DHNext, BatchSize * 128).Clear();
-            _activations.AsSpan(Layout.DCNext, BatchSize * 128).Clear();
+            // Back through time: each participant runs its own batch entries [b0, b0 + batch).
+            int b0 = ShareStart(BatchSize, worker, workers, 1);
+            int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+            _activations.AsSpan(Layout.DHNext + (b0 * 128), batch * 128).Clear();
+            _activations.AsSpan(Layout.DCNext + (b0 * 128), batch * 128).Clear();
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
                 Kernels.LstmBackward_H128(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.DHNext),
-                    ref Kernels.At(ref a, Layout.DCNext),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512)),
-                    BatchSize);
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)),
+                    batch);
                 // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-                Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
+                Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), batch);
             }
 
-            // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0), SequenceLength * BatchSize);
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0), SequenceLength * BatchSize);
+            // The weight gradients reduce over every participant's rows.
+            Barrier();
 
-            // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs
-            _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32).Clear();
-            Kernels.AccumulateInputGradient_512x32(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref a, Layout.DX0), SequenceLength * BatchSize);
+            // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
+            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
+            int n0 = ShareStart(512, worker, workers, 16);
+            int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+
+            // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            _activations.AsSpan(Layout.DX0 + (r0 * 32), rows * 32).Clear();
+            Kernels.AccumulateInputGradient_512x32(ref Kernels.At(ref a, Layout.S0DA + (r0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_ih_l0), ref Kernels.At(ref a, Layout.DX0 + (r0 * 32)), rows);
+
+            // The layer below reads every participant's rows of its output gradient.
+            Barrier();
         }
 
         /// <summary>lstm layer 1 (LSTM 128 → 128): backward through time, then the weight gradients of all steps at once.</summary>
-        private void BackwardLayer1()
+        private void BackwardLayer1(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
             ref float g = ref _gradients.Reference;
             ref float a = ref _activations.Reference;
-            _activations.AsSpan(Layout.DHNext, BatchSize * 128).Clear();
-            _activations.AsSpan(Layout.DCNext, BatchSize * 128).Clear();
+            // Back through time: each participant runs its own batch entries [b0, b0 + batch).
+            int b0 = ShareStart(BatchSize, worker, workers, 1);
+            int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+            _activations.AsSpan(Layout.DHNext + (b0 * 128), batch * 128).Clear();
+            _activations.AsSpan(Layout.DCNext + (b0 * 128), batch * 128).Clear();
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
                 Kernels.LstmBackward_H128(
-                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.DHNext),
-                    ref Kernels.At(ref a, Layout.DCNext),
-                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512)),
-                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128)),
-                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512)),
-                    BatchSize);
+                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512) + (b0 * 512)),
+                    batch);
                 // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-                Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
+                Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512) + (b0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), batch);
             }
 
-            // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1), SequenceLength * BatchSize);
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1), SequenceLength * BatchSize);
+            // The weight gradients reduce over every participant's rows.
+            Barrier();
 
-            // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs
-            _activations.AsSpan(Layout.S0DH, SequenceLength * BatchSize * 128).Clear();
-            Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref a, Layout.S0DH), SequenceLength * BatchSize);
+            // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
+            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
+            int n0 = ShareStart(512, worker, workers, 16);
+            int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1 + n0), SequenceLength * BatchSize, gateRows);
+            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1 + n0), SequenceLength * BatchSize, gateRows);
+
+            // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            _activations.AsSpan(Layout.S0DH + (r0 * 128), rows * 128).Clear();
+            Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + (r0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_ih_l1), ref Kernels.At(ref a, Layout.S0DH + (r0 * 128)), rows);
+
+            // The layer below reads every participant's rows of its output gradient.
+            Barrier();
         }
 
         /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>
@@ -650,10 +866,18 @@ namespace Samples
             public const int State1H = 256; // [H]: h
             public const int State1C = 384; // [H]: c
 
+            // the weight matrices transposed into the panels the forward kernels read
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: W_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: W_hhᵀ
+            public const int Packed_lstm_weight_ih_l1 = 81920; // [128, 512] in panels: W_ihᵀ
+            public const int Packed_lstm_weight_hh_l1 = 147456; // [128, 512] in panels: W_hhᵀ
+            public const int Packed_dense_weight = 212992; // [128, 65] in panels: W_denseᵀ
+
             public const int ParameterLength = 225520;
             public const int ActivationLength = 6729728;
             public const int StepScratchLength = 1152;
             public const int StateLength = 512;
+            public const int PackedLength = 221312;
         }
     }
 }

@@ -20,259 +20,989 @@ namespace Games.Input
 
             // ---- 3 × 20 weight matrix ----
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [3, 20] (row-major, PyTorch layout).</summary>
+            /// <summary>Copies W [3, 20] into its transpose Wᵀ [20, 3], stored as panels of 32 columns: element (k, j) of panel p is at p·32·20 + k·width + j.</summary>
+            public static void Pack_3x20(ref float w, ref float packed)
+            {
+                {
+                    const int p = 0;
+                    ref float panel = ref At(ref packed, p * 20);
+                    for (int j = 0; j < 3; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 20);
+                        for (int k = 0; k < 20; k++)
+                        {
+                            At(ref panel, k * 3 + j) = At(ref row, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [3, 20] read from its packed transpose (see Pack_3x20).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_3x20(ref float x, ref float w, ref float bias, ref float y, int count)
+            public static void Linear_3x20(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_3x20_Vector512(ref x, ref w, ref bias, ref y, count);
+                    Linear_3x20_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_3x20_Vector256(ref x, ref w, ref bias, ref y, count);
+                    Linear_3x20_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_3x20_Vector128(ref x, ref w, ref bias, ref y, count);
+                    Linear_3x20_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_3x20_Scalar(ref x, ref w, ref bias, ref y, count);
+                    Linear_3x20_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
-            private static void Linear_3x20_Vector512(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_3x20_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 3);
-                    for (int n = 0; n < 3; n++)
+                    ref float b0 = ref At(ref packed, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 3);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 6);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 9);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        var acc3_2 = acc0_2;
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c1, 0) = acc1_0;
+                        At(ref c1, 1) = acc1_1;
+                        At(ref c1, 2) = acc1_2;
+                        At(ref c2, 0) = acc2_0;
+                        At(ref c2, 1) = acc2_1;
+                        At(ref c2, 2) = acc2_2;
+                        At(ref c3, 0) = acc3_0;
+                        At(ref c3, 1) = acc3_1;
+                        At(ref c3, 2) = acc3_2;
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
                     }
                 }
             }
 
-            private static void Linear_3x20_Vector256(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_3x20_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 3);
-                    for (int n = 0; n < 3; n++)
+                    ref float b0 = ref At(ref packed, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 16; i += 8)
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 3);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 6);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 9);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        var acc3_2 = acc0_2;
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c1, 0) = acc1_0;
+                        At(ref c1, 1) = acc1_1;
+                        At(ref c1, 2) = acc1_2;
+                        At(ref c2, 0) = acc2_0;
+                        At(ref c2, 1) = acc2_1;
+                        At(ref c2, 2) = acc2_2;
+                        At(ref c3, 0) = acc3_0;
+                        At(ref c3, 1) = acc3_1;
+                        At(ref c3, 2) = acc3_2;
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
                     }
                 }
             }
 
-            private static void Linear_3x20_Vector128(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_3x20_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 3);
-                    for (int n = 0; n < 3; n++)
+                    ref float b0 = ref At(ref packed, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 20; i += 4)
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 3);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 6);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 9);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        var acc3_2 = acc0_2;
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c1, 0) = acc1_0;
+                        At(ref c1, 1) = acc1_1;
+                        At(ref c1, 2) = acc1_2;
+                        At(ref c2, 0) = acc2_0;
+                        At(ref c2, 1) = acc2_1;
+                        At(ref c2, 2) = acc2_2;
+                        At(ref c3, 0) = acc3_0;
+                        At(ref c3, 1) = acc3_1;
+                        At(ref c3, 2) = acc3_2;
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
                     }
                 }
             }
 
-            private static void Linear_3x20_Scalar(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_3x20_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 3);
-                    for (int n = 0; n < 3; n++)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        var acc0 = 0f;
-                        for (int i = 0; i < 20; i++)
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 3);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc0_2 = At(ref bias, 2);
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
+                            ref float b0r = ref At(ref b0, r * 3);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
                     }
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [3, 20].</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [3, 20] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_3x20(ref float dy, ref float x, ref float dw, ref float db, int count)
+            public static void AccumulateWeightGradient_3x20(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_3x20_Vector512(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_3x20_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_3x20_Vector256(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_3x20_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_3x20_Vector128(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_3x20_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_3x20_Scalar(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_3x20_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
-            private static void AccumulateWeightGradient_3x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_3x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                for (int n = 0; n < 3; n++)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 16; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 3);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 3);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 3);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 3);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
-                        for (int c = 0; c < count; c++)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
-                            ref float dyc = ref At(ref dyColumn, c * 3);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
                     }
-                    float biasSum0 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 64 <= rows; column += 64)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 3);
-                        biasSum0 += dyc;
+                        ref float dyc = ref At(ref dy, c * 3 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
                     }
-                    At(ref db, n) += biasSum0;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                }
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 3 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 3 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_3x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_3x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                for (int n = 0; n < 3; n++)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 16; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 3);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 3);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 3);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 3);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
-                            ref float dyc = ref At(ref dyColumn, c * 3);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 3);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 3);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                float a3r = At(ref a3, r * 3);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
                     }
-                    float biasSum0 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 32 <= rows; column += 32)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 3);
-                        biasSum0 += dyc;
+                        ref float dyc = ref At(ref dy, c * 3 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
                     }
-                    At(ref db, n) += biasSum0;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                }
+                for (; column + 8 <= rows; column += 8)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 3 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 3 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_3x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_3x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                for (int n = 0; n < 3; n++)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 20; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 16; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 3);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 3);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 3);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 3);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
+                    {
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
+                        {
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 3);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 3);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                float a3r = At(ref a3, r * 3);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                        }
+                    }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 3);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 3);
-                        biasSum0 += dyc;
+                        ref float dyc = ref At(ref dy, c * 3 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
                     }
-                    At(ref db, n) += biasSum0;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                }
+                for (; column + 4 <= rows; column += 4)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 3 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 3 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_3x20_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_3x20_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                for (int n = 0; n < 3; n++)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 20; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, i);
-                        for (int c = 0; c < count; c++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            var xc = At(ref x, c * 20 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 3);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                ref float b1r = ref At(ref b1, r * 20);
+                                ref float b2r = ref At(ref b2, r * 20);
+                                ref float b3r = ref At(ref b3, r * 20);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r * 3);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dw0, i) = acc0;
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc0_3 = At(ref c0, 19);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                var b3_ = At(ref b0r, 19);
+                                float a0r = At(ref a0, r * 3);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c0, 19) = acc0_3;
+                        }
                     }
-                    float biasSum0 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 3);
-                        biasSum0 += dyc;
+                        sum += At(ref dy, c * 3 + column);
                     }
-                    At(ref db, n) += biasSum0;
+                    At(ref db, column) = sum;
                 }
             }
 
@@ -300,733 +1030,1911 @@ namespace Games.Input
 
             private static void AccumulateInputGradient_3x20_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 3);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 6);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 9);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 16)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 3; n++)
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 3);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 6);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 9);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
-                    }
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
-                        for (int n = 0; n < 3; n++)
-                        {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 3; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                    }
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        for (int n = 0; n < 3; n++)
-                        {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_3x20_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 3);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 6);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 9);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 8)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 3; n++)
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 3);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 6);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 9);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
-                    }
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
-                        for (int n = 0; n < 3; n++)
-                        {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                for (; c < count; c++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 8)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 3; n++)
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 3);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 6);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 9);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        for (int n = 0; n < 3; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_3x20_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 16; j += 8)
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 3);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 6);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 9);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i += 4)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 3; n++)
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 3);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 6);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 9);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                for (; c < count; c++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i += 4)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 3; n++)
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 3);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 6);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 9);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 3; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_3x20_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 3);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 6);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 9);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i++)
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        var acc0 = At(ref dx0, i);
-                        var acc1 = At(ref dx1, i);
-                        var acc2 = At(ref dx2, i);
-                        var acc3 = At(ref dx3, i);
-                        for (int n = 0; n < 3; n++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 4);
+                        ref float b2 = ref At(ref w, j + 8);
+                        ref float b3 = ref At(ref w, j + 12);
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = At(ref c0, j);
+                        var acc0_1 = At(ref c0, 1 + j);
+                        var acc0_2 = At(ref c0, 2 + j);
+                        var acc0_3 = At(ref c0, 3 + j);
+                        var acc0_4 = At(ref c0, j + 4);
+                        var acc0_5 = At(ref c0, 1 + j + 4);
+                        var acc0_6 = At(ref c0, 2 + j + 4);
+                        var acc0_7 = At(ref c0, 3 + j + 4);
+                        var acc0_8 = At(ref c0, j + 8);
+                        var acc0_9 = At(ref c0, 1 + j + 8);
+                        var acc0_10 = At(ref c0, 2 + j + 8);
+                        var acc0_11 = At(ref c0, 3 + j + 8);
+                        var acc0_12 = At(ref c0, j + 12);
+                        var acc0_13 = At(ref c0, 1 + j + 12);
+                        var acc0_14 = At(ref c0, 2 + j + 12);
+                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = At(ref w, n * 20 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            ref float b1r = ref At(ref b1, r * 20);
+                            ref float b2r = ref At(ref b2, r * 20);
+                            ref float b3r = ref At(ref b3, r * 20);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref dx0, i) = acc0;
-                        At(ref dx1, i) = acc1;
-                        At(ref dx2, i) = acc2;
-                        At(ref dx3, i) = acc3;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 3);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i++)
                     {
-                        var acc0 = At(ref dx0, i);
-                        for (int n = 0; n < 3; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 3);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc0_3 = At(ref c0, 19);
+                        for (int r = 0; r < 3; r++)
                         {
-                            var wn = At(ref w, n * 20 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            var b3_ = At(ref b0r, 19);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
                         }
-                        At(ref dx0, i) = acc0;
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c0, 19) = acc0_3;
                     }
                 }
             }
 
             // ---- 60 × 6 weight matrix ----
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [60, 6] (row-major, PyTorch layout).</summary>
+            /// <summary>Copies W [60, 6] into its transpose Wᵀ [6, 60], stored as panels of 32 columns: element (k, j) of panel p is at p·32·6 + k·width + j.</summary>
+            public static void Pack_60x6(ref float w, ref float packed)
+            {
+                for (int p = 0; p < 32; p += 32)
+                {
+                    ref float panel = ref At(ref packed, p * 6);
+                    for (int j = 0; j < 32; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 6);
+                        for (int k = 0; k < 6; k++)
+                        {
+                            At(ref panel, k * 32 + j) = At(ref row, k);
+                        }
+                    }
+                }
+                {
+                    const int p = 32;
+                    ref float panel = ref At(ref packed, p * 6);
+                    for (int j = 0; j < 28; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 6);
+                        for (int k = 0; k < 6; k++)
+                        {
+                            At(ref panel, k * 28 + j) = At(ref row, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [60, 6] read from its packed transpose (see Pack_60x6).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_60x6(ref float x, ref float w, ref float bias, ref float y, int count)
+            public static void Linear_60x6(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_60x6_Vector512(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x6_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_60x6_Vector256(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x6_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_60x6_Vector128(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x6_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_60x6_Scalar(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x6_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
-            private static void Linear_60x6_Vector512(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_60x6_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 32)
                 {
-                    ref float xRow = ref At(ref x, c * 6);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 6);
-                        ref float w1 = ref At(ref w0, 6);
-                        ref float w2 = ref At(ref w0, 12);
-                        ref float w3 = ref At(ref w0, 18);
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w0, 4) * At(ref xRow, 4) + At(ref w0, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w1, 4) * At(ref xRow, 4) + At(ref w1, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w2, 4) * At(ref xRow, 4) + At(ref w2, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w3, 4) * At(ref xRow, 4) + At(ref w3, 5) * At(ref xRow, 5);
-                    }
-                }
-            }
-
-            private static void Linear_60x6_Vector256(ref float x, ref float w, ref float bias, ref float y, int count)
-            {
-                for (int c = 0; c < count; c++)
-                {
-                    ref float xRow = ref At(ref x, c * 6);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
-                    {
-                        ref float w0 = ref At(ref w, n * 6);
-                        ref float w1 = ref At(ref w0, 6);
-                        ref float w2 = ref At(ref w0, 12);
-                        ref float w3 = ref At(ref w0, 18);
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w0, 4) * At(ref xRow, 4) + At(ref w0, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w1, 4) * At(ref xRow, 4) + At(ref w1, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w2, 4) * At(ref xRow, 4) + At(ref w2, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(0)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(0))) + At(ref w3, 4) * At(ref xRow, 4) + At(ref w3, 5) * At(ref xRow, 5);
-                    }
-                }
-            }
-
-            private static void Linear_60x6_Vector128(ref float x, ref float w, ref float bias, ref float y, int count)
-            {
-                for (int c = 0; c < count; c++)
-                {
-                    ref float xRow = ref At(ref x, c * 6);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
-                    {
-                        ref float w0 = ref At(ref w, n * 6);
-                        ref float w1 = ref At(ref w0, 6);
-                        ref float w2 = ref At(ref w0, 12);
-                        ref float w3 = ref At(ref w0, 18);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 4; i += 4)
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 6; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0) + At(ref w0, 4) * At(ref xRow, 4) + At(ref w0, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1) + At(ref w1, 4) * At(ref xRow, 4) + At(ref w1, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2) + At(ref w2, 4) * At(ref xRow, 4) + At(ref w2, 5) * At(ref xRow, 5);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3) + At(ref w3, 4) * At(ref xRow, 4) + At(ref w3, 5) * At(ref xRow, 5);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-            }
-
-            private static void Linear_60x6_Scalar(ref float x, ref float w, ref float bias, ref float y, int count)
-            {
-                for (int c = 0; c < count; c++)
                 {
-                    ref float xRow = ref At(ref x, c * 6);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
+                    ref float b0 = ref At(ref packed, 192);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 6);
-                        ref float w1 = ref At(ref w0, 6);
-                        ref float w2 = ref At(ref w0, 12);
-                        ref float w3 = ref At(ref w0, 18);
-                        var acc0 = 0f;
-                        var acc1 = 0f;
-                        var acc2 = 0f;
-                        var acc3 = 0f;
-                        for (int i = 0; i < 6; i++)
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        var acc3_2 = acc0_2;
+                        for (int r = 0; r < 6; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b2_, acc3_2);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (nuint)(56));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 192);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
                     }
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [60, 6].</summary>
+            private static void Linear_60x6_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 16)
+                {
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    }
+                }
+                for (int j = 32; j < 48; j += 16)
+                {
+                    ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    }
+                }
+                {
+                    ref float b0 = ref At(ref packed, 192);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(56));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 192);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                    }
+                }
+            }
+
+            private static void Linear_60x6_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 8)
+                {
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    }
+                }
+                for (int j = 32; j < 56; j += 8)
+                {
+                    ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    }
+                }
+                {
+                    ref float b0 = ref At(ref packed, 192);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 6);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 12);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 18);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(56));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 32; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 6 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 6 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 192);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                    }
+                }
+            }
+
+            private static void Linear_60x6_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    for (int j = 0; j < 32; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 6 + ((j + 4) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 6 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                    for (int j = 32; j < 48; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                        ref float b1 = ref At(ref packed, 192 + (j + 4) - 32);
+                        ref float b2 = ref At(ref packed, 192 + (j + 8) - 32);
+                        ref float b3 = ref At(ref packed, 192 + (j + 12) - 32);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            ref float b1r = ref At(ref b1, r * 28);
+                            ref float b2r = ref At(ref b2, r * 28);
+                            ref float b3r = ref At(ref b3, r * 28);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 192);
+                        ref float a0 = ref At(ref x, m * 6);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = At(ref bias, 48);
+                        var acc0_1 = At(ref bias, 49);
+                        var acc0_2 = At(ref bias, 50);
+                        var acc0_3 = At(ref bias, 51);
+                        var acc0_4 = At(ref bias, 52);
+                        var acc0_5 = At(ref bias, 53);
+                        var acc0_6 = At(ref bias, 54);
+                        var acc0_7 = At(ref bias, 55);
+                        var acc0_8 = At(ref bias, 56);
+                        var acc0_9 = At(ref bias, 57);
+                        var acc0_10 = At(ref bias, 58);
+                        var acc0_11 = At(ref bias, 59);
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            var b3_ = At(ref b0r, 19);
+                            var b4_ = At(ref b0r, 20);
+                            var b5_ = At(ref b0r, 21);
+                            var b6_ = At(ref b0r, 22);
+                            var b7_ = At(ref b0r, 23);
+                            var b8_ = At(ref b0r, 24);
+                            var b9_ = At(ref b0r, 25);
+                            var b10_ = At(ref b0r, 26);
+                            var b11_ = At(ref b0r, 27);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                        }
+                        At(ref c0, 48) = acc0_0;
+                        At(ref c0, 49) = acc0_1;
+                        At(ref c0, 50) = acc0_2;
+                        At(ref c0, 51) = acc0_3;
+                        At(ref c0, 52) = acc0_4;
+                        At(ref c0, 53) = acc0_5;
+                        At(ref c0, 54) = acc0_6;
+                        At(ref c0, 55) = acc0_7;
+                        At(ref c0, 56) = acc0_8;
+                        At(ref c0, 57) = acc0_9;
+                        At(ref c0, 58) = acc0_10;
+                        At(ref c0, 59) = acc0_11;
+                    }
+                }
+            }
+
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [60, 6] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_60x6(ref float dy, ref float x, ref float dw, ref float db, int count)
+            public static void AccumulateWeightGradient_60x6(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_60x6_Vector512(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x6_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_60x6_Vector256(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x6_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_60x6_Vector128(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x6_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_60x6_Scalar(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x6_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
-            private static void AccumulateWeightGradient_60x6_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x6_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 6);
-                    ref float dw1 = ref At(ref dw0, 6);
-                    ref float dw2 = ref At(ref dw0, 12);
-                    ref float dw3 = ref At(ref dw0, 18);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 12);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 18);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = At(ref c3, 4);
+                            var acc3_2 = At(ref c3, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                                acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            At(ref c3, 4) = acc3_1;
+                            At(ref c3, 5) = acc3_2;
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                     }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, 4);
-                        var acc1 = At(ref dw1, 4);
-                        var acc2 = At(ref dw2, 4);
-                        var acc3 = At(ref dw3, 4);
-                        for (int c = 0; c < count; c++)
                         {
-                            var xc = At(ref x, c * 6 + 4);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
                         }
-                        At(ref dw0, 4) = acc0;
-                        At(ref dw1, 4) = acc1;
-                        At(ref dw2, 4) = acc2;
-                        At(ref dw3, 4) = acc3;
                     }
-                    {
-                        var acc0 = At(ref dw0, 5);
-                        var acc1 = At(ref dw1, 5);
-                        var acc2 = At(ref dw2, 5);
-                        var acc3 = At(ref dw3, 5);
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = At(ref x, c * 6 + 5);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
-                        }
-                        At(ref dw0, 5) = acc0;
-                        At(ref dw1, 5) = acc1;
-                        At(ref dw2, 5) = acc2;
-                        At(ref dw3, 5) = acc3;
-                    }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 64 <= rows; column += 64)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 60 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                }
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 60 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_60x6_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x6_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 6);
-                    ref float dw1 = ref At(ref dw0, 6);
-                    ref float dw2 = ref At(ref dw0, 12);
-                    ref float dw3 = ref At(ref dw0, 18);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(0));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(0));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(0));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(0));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + 0));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 12);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 18);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = At(ref c3, 4);
+                            var acc3_2 = At(ref c3, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                                acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            At(ref c3, 4) = acc3_1;
+                            At(ref c3, 5) = acc3_2;
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(0));
                     }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, 4);
-                        var acc1 = At(ref dw1, 4);
-                        var acc2 = At(ref dw2, 4);
-                        var acc3 = At(ref dw3, 4);
-                        for (int c = 0; c < count; c++)
                         {
-                            var xc = At(ref x, c * 6 + 4);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
                         }
-                        At(ref dw0, 4) = acc0;
-                        At(ref dw1, 4) = acc1;
-                        At(ref dw2, 4) = acc2;
-                        At(ref dw3, 4) = acc3;
                     }
-                    {
-                        var acc0 = At(ref dw0, 5);
-                        var acc1 = At(ref dw1, 5);
-                        var acc2 = At(ref dw2, 5);
-                        var acc3 = At(ref dw3, 5);
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = At(ref x, c * 6 + 5);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
-                        }
-                        At(ref dw0, 5) = acc0;
-                        At(ref dw1, 5) = acc1;
-                        At(ref dw2, 5) = acc2;
-                        At(ref dw3, 5) = acc3;
-                    }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 32 <= rows; column += 32)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 60 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                }
+                for (; column + 8 <= rows; column += 8)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 60 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_60x6_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x6_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 6);
-                    ref float dw1 = ref At(ref dw0, 6);
-                    ref float dw2 = ref At(ref dw0, 12);
-                    ref float dw3 = ref At(ref dw0, 18);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 4; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 6 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 12);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 18);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = At(ref c3, 4);
+                            var acc3_2 = At(ref c3, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                                acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            At(ref c3, 4) = acc3_1;
+                            At(ref c3, 5) = acc3_2;
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, 4);
-                        var acc1 = At(ref dw1, 4);
-                        var acc2 = At(ref dw2, 4);
-                        var acc3 = At(ref dw3, 4);
-                        for (int c = 0; c < count; c++)
                         {
-                            var xc = At(ref x, c * 6 + 4);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
                         }
-                        At(ref dw0, 4) = acc0;
-                        At(ref dw1, 4) = acc1;
-                        At(ref dw2, 4) = acc2;
-                        At(ref dw3, 4) = acc3;
                     }
-                    {
-                        var acc0 = At(ref dw0, 5);
-                        var acc1 = At(ref dw1, 5);
-                        var acc2 = At(ref dw2, 5);
-                        var acc3 = At(ref dw3, 5);
-                        for (int c = 0; c < count; c++)
-                        {
-                            var xc = At(ref x, c * 6 + 5);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
-                        }
-                        At(ref dw0, 5) = acc0;
-                        At(ref dw1, 5) = acc1;
-                        At(ref dw2, 5) = acc2;
-                        At(ref dw3, 5) = acc3;
-                    }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 60 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                }
+                for (; column + 4 <= rows; column += 4)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 60 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_60x6_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x6_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 6);
-                    ref float dw1 = ref At(ref dw0, 6);
-                    ref float dw2 = ref At(ref dw0, 12);
-                    ref float dw3 = ref At(ref dw0, 18);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 6; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, i);
-                        var acc1 = At(ref dw1, i);
-                        var acc2 = At(ref dw2, i);
-                        var acc3 = At(ref dw3, i);
-                        for (int c = 0; c < count; c++)
                         {
-                            var xc = At(ref x, c * 6 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 6);
+                            var acc0_0 = At(ref c0, 0);
+                            var acc0_1 = At(ref c0, 1);
+                            var acc0_2 = At(ref c0, 2);
+                            var acc0_3 = At(ref c0, 3);
+                            var acc0_4 = At(ref c0, 4);
+                            var acc0_5 = At(ref c0, 5);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b0r, 4);
+                                var b5_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r * 60);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c0, 3) = acc0_3;
+                            At(ref c0, 4) = acc0_4;
+                            At(ref c0, 5) = acc0_5;
                         }
-                        At(ref dw0, i) = acc0;
-                        At(ref dw1, i) = acc1;
-                        At(ref dw2, i) = acc2;
-                        At(ref dw3, i) = acc3;
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        sum += At(ref dy, c * 60 + column);
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    At(ref db, column) = sum;
                 }
             }
 
@@ -1054,787 +2962,1911 @@ namespace Games.Input
 
             private static void AccumulateInputGradient_60x6_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 6);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 12);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 18);
-                    // A block of each dx row stays in a register while every row of W is added into it.
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 6);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 12);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 4);
+                        var acc0_2 = At(ref c0, 5);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 4);
+                        var acc1_2 = At(ref c1, 5);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = At(ref c2, 4);
+                        var acc2_2 = At(ref c2, 5);
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = At(ref c3, 4);
+                        var acc3_2 = At(ref c3, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 4);
+                            var b2_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(0));
-                    }
-                    {
-                        var acc0 = At(ref dx0, 4);
-                        var acc1 = At(ref dx1, 4);
-                        var acc2 = At(ref dx2, 4);
-                        var acc3 = At(ref dx3, 4);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 4);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
-                        }
-                        At(ref dx0, 4) = acc0;
-                        At(ref dx1, 4) = acc1;
-                        At(ref dx2, 4) = acc2;
-                        At(ref dx3, 4) = acc3;
-                    }
-                    {
-                        var acc0 = At(ref dx0, 5);
-                        var acc1 = At(ref dx1, 5);
-                        var acc2 = At(ref dx2, 5);
-                        var acc3 = At(ref dx3, 5);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 5);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
-                        }
-                        At(ref dx0, 5) = acc0;
-                        At(ref dx1, 5) = acc1;
-                        At(ref dx2, 5) = acc2;
-                        At(ref dx3, 5) = acc3;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 4) = acc0_1;
+                        At(ref c0, 5) = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 4) = acc1_1;
+                        At(ref c1, 5) = acc1_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 4) = acc2_1;
+                        At(ref c2, 5) = acc2_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        At(ref c3, 4) = acc3_1;
+                        At(ref c3, 5) = acc3_2;
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 4);
+                        var acc0_2 = At(ref c0, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 4);
+                            var b2_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
-                    }
-                    {
-                        var acc0 = At(ref dx0, 4);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 4);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, 4) = acc0;
-                    }
-                    {
-                        var acc0 = At(ref dx0, 5);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 5);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, 5) = acc0;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 4) = acc0_1;
+                        At(ref c0, 5) = acc0_2;
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x6_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 6);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 12);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 18);
-                    // A block of each dx row stays in a register while every row of W is added into it.
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(0));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(0));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(0));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 6);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 12);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 4);
+                        var acc0_2 = At(ref c0, 5);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 4);
+                        var acc1_2 = At(ref c1, 5);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = At(ref c2, 4);
+                        var acc2_2 = At(ref c2, 5);
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = At(ref c3, 4);
+                        var acc3_2 = At(ref c3, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 4);
+                            var b2_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(0));
-                    }
-                    {
-                        var acc0 = At(ref dx0, 4);
-                        var acc1 = At(ref dx1, 4);
-                        var acc2 = At(ref dx2, 4);
-                        var acc3 = At(ref dx3, 4);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 4);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
-                        }
-                        At(ref dx0, 4) = acc0;
-                        At(ref dx1, 4) = acc1;
-                        At(ref dx2, 4) = acc2;
-                        At(ref dx3, 4) = acc3;
-                    }
-                    {
-                        var acc0 = At(ref dx0, 5);
-                        var acc1 = At(ref dx1, 5);
-                        var acc2 = At(ref dx2, 5);
-                        var acc3 = At(ref dx3, 5);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 5);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
-                        }
-                        At(ref dx0, 5) = acc0;
-                        At(ref dx1, 5) = acc1;
-                        At(ref dx2, 5) = acc2;
-                        At(ref dx3, 5) = acc3;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 4) = acc0_1;
+                        At(ref c0, 5) = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 4) = acc1_1;
+                        At(ref c1, 5) = acc1_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 4) = acc2_1;
+                        At(ref c2, 5) = acc2_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        At(ref c3, 4) = acc3_1;
+                        At(ref c3, 5) = acc3_2;
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    // A block of each dx row stays in a register while every row of W is added into it.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(0));
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 4);
+                        var acc0_2 = At(ref c0, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + 0));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 4);
+                            var b2_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(0));
-                    }
-                    {
-                        var acc0 = At(ref dx0, 4);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 4);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, 4) = acc0;
-                    }
-                    {
-                        var acc0 = At(ref dx0, 5);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 5);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, 5) = acc0;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 4) = acc0_1;
+                        At(ref c0, 5) = acc0_2;
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x6_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 6);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 12);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 18);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 4; i += 4)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 6);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 12);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 4);
+                        var acc0_2 = At(ref c0, 5);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 4);
+                        var acc1_2 = At(ref c1, 5);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = At(ref c2, 4);
+                        var acc2_2 = At(ref c2, 5);
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = At(ref c3, 4);
+                        var acc3_2 = At(ref c3, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 4);
+                            var b2_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
-                    }
-                    {
-                        var acc0 = At(ref dx0, 4);
-                        var acc1 = At(ref dx1, 4);
-                        var acc2 = At(ref dx2, 4);
-                        var acc3 = At(ref dx3, 4);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 4);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
-                        }
-                        At(ref dx0, 4) = acc0;
-                        At(ref dx1, 4) = acc1;
-                        At(ref dx2, 4) = acc2;
-                        At(ref dx3, 4) = acc3;
-                    }
-                    {
-                        var acc0 = At(ref dx0, 5);
-                        var acc1 = At(ref dx1, 5);
-                        var acc2 = At(ref dx2, 5);
-                        var acc3 = At(ref dx3, 5);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 5);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
-                        }
-                        At(ref dx0, 5) = acc0;
-                        At(ref dx1, 5) = acc1;
-                        At(ref dx2, 5) = acc2;
-                        At(ref dx3, 5) = acc3;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 4) = acc0_1;
+                        At(ref c0, 5) = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 4) = acc1_1;
+                        At(ref c1, 5) = acc1_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 4) = acc2_1;
+                        At(ref c2, 5) = acc2_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        At(ref c3, 4) = acc3_1;
+                        At(ref c3, 5) = acc3_2;
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 4; i += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 4);
+                        var acc0_2 = At(ref c0, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 6 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 4);
+                            var b2_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                    }
-                    {
-                        var acc0 = At(ref dx0, 4);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 4);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, 4) = acc0;
-                    }
-                    {
-                        var acc0 = At(ref dx0, 5);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + 5);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, 5) = acc0;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 4) = acc0_1;
+                        At(ref c0, 5) = acc0_2;
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x6_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 6);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 12);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 18);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 6; i++)
                     {
-                        var acc0 = At(ref dx0, i);
-                        var acc1 = At(ref dx1, i);
-                        var acc2 = At(ref dx2, i);
-                        var acc3 = At(ref dx3, i);
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 6);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = At(ref w, n * 6 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 6);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b0r, 4);
+                            var b5_ = At(ref b0r, 5);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
                         }
-                        At(ref dx0, i) = acc0;
-                        At(ref dx1, i) = acc1;
-                        At(ref dx2, i) = acc2;
-                        At(ref dx3, i) = acc3;
-                    }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 6);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 6; i++)
-                    {
-                        var acc0 = At(ref dx0, i);
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = At(ref w, n * 6 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                        }
-                        At(ref dx0, i) = acc0;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
                     }
                 }
             }
 
             // ---- 60 × 20 weight matrix ----
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [60, 20] (row-major, PyTorch layout).</summary>
+            /// <summary>Copies W [60, 20] into its transpose Wᵀ [20, 60], stored as panels of 32 columns: element (k, j) of panel p is at p·32·20 + k·width + j.</summary>
+            public static void Pack_60x20(ref float w, ref float packed)
+            {
+                for (int p = 0; p < 32; p += 32)
+                {
+                    ref float panel = ref At(ref packed, p * 20);
+                    for (int j = 0; j < 32; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 20);
+                        for (int k = 0; k < 20; k++)
+                        {
+                            At(ref panel, k * 32 + j) = At(ref row, k);
+                        }
+                    }
+                }
+                {
+                    const int p = 32;
+                    ref float panel = ref At(ref packed, p * 20);
+                    for (int j = 0; j < 28; j++)
+                    {
+                        ref float row = ref At(ref w, (p + j) * 20);
+                        for (int k = 0; k < 20; k++)
+                        {
+                            At(ref panel, k * 28 + j) = At(ref row, k);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [60, 20] read from its packed transpose (see Pack_60x20).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_60x20(ref float x, ref float w, ref float bias, ref float y, int count)
+            public static void Linear_60x20(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_60x20_Vector512(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x20_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_60x20_Vector256(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x20_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_60x20_Vector128(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x20_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_60x20_Scalar(ref x, ref w, ref bias, ref y, count);
+                    Linear_60x20_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
-            private static void Linear_60x20_Vector512(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_60x20_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 32)
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        ref float w1 = ref At(ref w0, 20);
-                        ref float w2 = ref At(ref w0, 40);
-                        ref float w3 = ref At(ref w0, 60);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                        for (int i = 0; i < 16; i += 16)
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector512.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector512.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector512.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector512.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                    }
+                }
+                {
+                    ref float b0 = ref At(ref packed, 640);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        var acc3_2 = acc0_2;
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b2_, acc3_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (nuint)(56));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 640);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
                     }
                 }
             }
 
-            private static void Linear_60x20_Vector256(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_60x20_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 16)
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        ref float w1 = ref At(ref w0, 20);
-                        ref float w2 = ref At(ref w0, 40);
-                        ref float w3 = ref At(ref w0, 60);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int i = 0; i < 16; i += 8)
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector256.Sum(acc0) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector256.Sum(acc1) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector256.Sum(acc2) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector256.Sum(acc3) + global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(16)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(16)));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    }
+                }
+                for (int j = 32; j < 48; j += 16)
+                {
+                    ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    }
+                }
+                {
+                    ref float b0 = ref At(ref packed, 640);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(56));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 640);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
                     }
                 }
             }
 
-            private static void Linear_60x20_Vector128(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_60x20_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 8)
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        ref float w1 = ref At(ref w0, 20);
-                        ref float w2 = ref At(ref w0, 40);
-                        ref float w3 = ref At(ref w0, 60);
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        for (int i = 0; i < 20; i += 4)
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xRow, (nuint)(i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, (nuint)(i)), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, (nuint)(i)), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w2, (nuint)(i)), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w3, (nuint)(i)), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + global::System.Runtime.Intrinsics.Vector128.Sum(acc0);
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + global::System.Runtime.Intrinsics.Vector128.Sum(acc1);
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + global::System.Runtime.Intrinsics.Vector128.Sum(acc2);
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + global::System.Runtime.Intrinsics.Vector128.Sum(acc3);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    }
+                }
+                for (int j = 32; j < 56; j += 8)
+                {
+                    ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    }
+                }
+                {
+                    ref float b0 = ref At(ref packed, 640);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        ref float a1 = ref At(ref a0, 20);
+                        ref float c1 = ref At(ref c0, 60);
+                        ref float a2 = ref At(ref a0, 40);
+                        ref float c2 = ref At(ref c0, 120);
+                        ref float a3 = ref At(ref a0, 60);
+                        ref float c3 = ref At(ref c0, 180);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(56));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    for (int j = 0; j < 32; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 20 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 20 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 640);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
                     }
                 }
             }
 
-            private static void Linear_60x20_Scalar(ref float x, ref float w, ref float bias, ref float y, int count)
+            private static void Linear_60x20_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
-                for (int c = 0; c < count; c++)
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float xRow = ref At(ref x, c * 20);
-                    ref float yRow = ref At(ref y, c * 60);
-                    // 4 rows of W at a time: each load of x feeds 4 accumulators.
-                    for (int n = 0; n < 60; n += 4)
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        ref float w0 = ref At(ref w, n * 20);
-                        ref float w1 = ref At(ref w0, 20);
-                        ref float w2 = ref At(ref w0, 40);
-                        ref float w3 = ref At(ref w0, 60);
-                        var acc0 = 0f;
-                        var acc1 = 0f;
-                        var acc2 = 0f;
-                        var acc3 = 0f;
-                        for (int i = 0; i < 20; i++)
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 20 + ((j + 4) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 20 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 20; r++)
                         {
-                            var xi = At(ref xRow, i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w0, i), xi, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w1, i), xi, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w2, i), xi, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref w3, i), xi, acc3);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref yRow, n) = At(ref bias, n) + acc0;
-                        At(ref yRow, n + 1) = At(ref bias, n + 1) + acc1;
-                        At(ref yRow, n + 2) = At(ref bias, n + 2) + acc2;
-                        At(ref yRow, n + 3) = At(ref bias, n + 3) + acc3;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                    for (int j = 32; j < 48; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                        ref float b1 = ref At(ref packed, 640 + (j + 4) - 32);
+                        ref float b2 = ref At(ref packed, 640 + (j + 8) - 32);
+                        ref float b3 = ref At(ref packed, 640 + (j + 12) - 32);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            ref float b1r = ref At(ref b1, r * 28);
+                            ref float b2r = ref At(ref b2, r * 28);
+                            ref float b3r = ref At(ref b3, r * 28);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 640);
+                        ref float a0 = ref At(ref x, m * 20);
+                        ref float c0 = ref At(ref y, m * 60);
+                        var acc0_0 = At(ref bias, 48);
+                        var acc0_1 = At(ref bias, 49);
+                        var acc0_2 = At(ref bias, 50);
+                        var acc0_3 = At(ref bias, 51);
+                        var acc0_4 = At(ref bias, 52);
+                        var acc0_5 = At(ref bias, 53);
+                        var acc0_6 = At(ref bias, 54);
+                        var acc0_7 = At(ref bias, 55);
+                        var acc0_8 = At(ref bias, 56);
+                        var acc0_9 = At(ref bias, 57);
+                        var acc0_10 = At(ref bias, 58);
+                        var acc0_11 = At(ref bias, 59);
+                        for (int r = 0; r < 20; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 28);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            var b3_ = At(ref b0r, 19);
+                            var b4_ = At(ref b0r, 20);
+                            var b5_ = At(ref b0r, 21);
+                            var b6_ = At(ref b0r, 22);
+                            var b7_ = At(ref b0r, 23);
+                            var b8_ = At(ref b0r, 24);
+                            var b9_ = At(ref b0r, 25);
+                            var b10_ = At(ref b0r, 26);
+                            var b11_ = At(ref b0r, 27);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                        }
+                        At(ref c0, 48) = acc0_0;
+                        At(ref c0, 49) = acc0_1;
+                        At(ref c0, 50) = acc0_2;
+                        At(ref c0, 51) = acc0_3;
+                        At(ref c0, 52) = acc0_4;
+                        At(ref c0, 53) = acc0_5;
+                        At(ref c0, 54) = acc0_6;
+                        At(ref c0, 55) = acc0_7;
+                        At(ref c0, 56) = acc0_8;
+                        At(ref c0, 57) = acc0_9;
+                        At(ref c0, 58) = acc0_10;
+                        At(ref c0, 59) = acc0_11;
                     }
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n], for W of shape [60, 20].</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [60, 20] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_60x20(ref float dy, ref float x, ref float dw, ref float db, int count)
+            public static void AccumulateWeightGradient_60x20(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_60x20_Vector512(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x20_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_60x20_Vector256(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x20_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_60x20_Vector128(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x20_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_60x20_Scalar(ref dy, ref x, ref dw, ref db, count);
+                    AccumulateWeightGradient_60x20_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
-            private static void AccumulateWeightGradient_60x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dw1 = ref At(ref dw0, 20);
-                    ref float dw2 = ref At(ref dw0, 40);
-                    ref float dw3 = ref At(ref dw0, 60);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 16; i += 16)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)(c * 20 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
-                        for (int c = 0; c < count; c++)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(16));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 64 <= rows; column += 64)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 60 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                }
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 60 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_60x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dw1 = ref At(ref dw0, 20);
-                    ref float dw2 = ref At(ref dw0, 40);
-                    ref float dw3 = ref At(ref dw0, 60);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 16; i += 8)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)(c * 20 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(16));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(16));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(16));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(16));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + 16));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(16));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 32 <= rows; column += 32)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 60 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                }
+                for (; column + 8 <= rows; column += 8)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 60 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_60x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dw1 = ref At(ref dw0, 20);
-                    ref float dw2 = ref At(ref dw0, 40);
-                    ref float dw3 = ref At(ref dw0, 60);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 20; i += 4)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    int blockedRows = rows - (rows % 4);
+                    // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 16; j += 8)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dw3, (nuint)(i));
-                        for (int c = 0; c < count; c++)
+                        ref float b0 = ref At(ref x, j);
+                        for (int m = 0; m < blockedRows; m += 4)
                         {
-                            var xc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(c * 20 + i));
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(dyc), xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 1)), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 2)), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dyc, 3)), xc, acc3);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dw0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dw1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dw2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dw3, (nuint)(i));
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                    {
+                        ref float b0 = ref At(ref x, 0);
+                        for (int m = 0; m < blockedRows; m += 4)
+                        {
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 40);
+                            ref float a3 = ref At(ref a0, 3);
+                            ref float c3 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 60);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 60);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                float a3r = At(ref a3, r * 60);
+                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                        }
+                    }
+                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    for (int m = blockedRows; m < rows; m++)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 60);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        }
+                    }
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column + 16 <= rows; column += 16)
+                {
+                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
+                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
+                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        ref float dyc = ref At(ref dy, c * 60 + column);
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                }
+                for (; column + 4 <= rows; column += 4)
+                {
+                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                }
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
+                    for (int c = 0; c < count; c++)
+                    {
+                        sum += At(ref dy, c * 60 + column);
+                    }
+                    At(ref db, column) = sum;
                 }
             }
 
-            private static void AccumulateWeightGradient_60x20_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count)
+            private static void AccumulateWeightGradient_60x20_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
-                // 4 rows of dW at a time: each load of x feeds 4 accumulators.
-                for (int n = 0; n < 60; n += 4)
+                // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
+                for (int r0 = 0; r0 < count; r0 += 128)
                 {
-                    ref float dw0 = ref At(ref dw, n * 20);
-                    ref float dw1 = ref At(ref dw0, 20);
-                    ref float dw2 = ref At(ref dw0, 40);
-                    ref float dw3 = ref At(ref dw0, 60);
-                    ref float dyColumn = ref At(ref dy, n);
-                    // A block of each dW row stays in a register while every row of x is added into it.
-                    for (int i = 0; i < 20; i++)
+                    int r1 = global::System.Math.Min(r0 + 128, count);
+                    // One row at a time, several column tiles at once.
+                    for (int m = 0; m < rows; m++)
                     {
-                        var acc0 = At(ref dw0, i);
-                        var acc1 = At(ref dw1, i);
-                        var acc2 = At(ref dw2, i);
-                        var acc3 = At(ref dw3, i);
-                        for (int c = 0; c < count; c++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            var xc = At(ref x, c * 20 + i);
-                            ref float dyc = ref At(ref dyColumn, c * 60);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(dyc, xc, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 1), xc, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 2), xc, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dyc, 3), xc, acc3);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                ref float b1r = ref At(ref b1, r * 20);
+                                ref float b2r = ref At(ref b2, r * 20);
+                                ref float b3r = ref At(ref b3, r * 20);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                var b3_ = At(ref b0r, 3);
+                                var b4_ = At(ref b1r, 0);
+                                var b5_ = At(ref b1r, 1);
+                                var b6_ = At(ref b1r, 2);
+                                var b7_ = At(ref b1r, 3);
+                                var b8_ = At(ref b2r, 0);
+                                var b9_ = At(ref b2r, 1);
+                                var b10_ = At(ref b2r, 2);
+                                var b11_ = At(ref b2r, 3);
+                                var b12_ = At(ref b3r, 0);
+                                var b13_ = At(ref b3r, 1);
+                                var b14_ = At(ref b3r, 2);
+                                var b15_ = At(ref b3r, 3);
+                                float a0r = At(ref a0, r * 60);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                                acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                                acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                                acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                                acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                            }
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
-                        At(ref dw0, i) = acc0;
-                        At(ref dw1, i) = acc1;
-                        At(ref dw2, i) = acc2;
-                        At(ref dw3, i) = acc3;
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 20);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc0_3 = At(ref c0, 19);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                var b3_ = At(ref b0r, 19);
+                                float a0r = At(ref a0, r * 60);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c0, 19) = acc0_3;
+                        }
                     }
-                    float biasSum0 = 0f;
-                    float biasSum1 = 0f;
-                    float biasSum2 = 0f;
-                    float biasSum3 = 0f;
+                }
+                // db[n] += Σ_c dy[c, n], summed down the columns of dy.
+                int column = 0;
+                for (; column < rows; column++)
+                {
+                    float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dyColumn, c * 60);
-                        biasSum0 += dyc;
-                        biasSum1 += At(ref dyc, 1);
-                        biasSum2 += At(ref dyc, 2);
-                        biasSum3 += At(ref dyc, 3);
+                        sum += At(ref dy, c * 60 + column);
                     }
-                    At(ref db, n) += biasSum0;
-                    At(ref db, n + 1) += biasSum1;
-                    At(ref db, n + 2) += biasSum2;
-                    At(ref db, n + 3) += biasSum3;
+                    At(ref db, column) = sum;
                 }
             }
 
@@ -1862,266 +4894,464 @@ namespace Games.Input
 
             private static void AccumulateInputGradient_60x20_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 16)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref dx3, (nuint)(i));
-                    }
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
-                for (; c < count; c++)
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 16)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                    }
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x20_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 8)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref dx3, (nuint)(i));
-                    }
-                    {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(16));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(16));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(16));
-                        for (int n = 0; n < 60; n++)
-                        {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
-                        }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                for (; c < count; c++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 16; i += 8)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(16));
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + 16));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x20_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 16; j += 8)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i += 4)
+                    ref float b0 = ref At(ref w, j);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx1, (nuint)(i));
-                        var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx2, (nuint)(i));
-                        var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx3, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy1, n)), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy2, n)), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy3, n)), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref dx1, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref dx2, (nuint)(i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref dx3, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                for (; c < count; c++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i += 4)
+                    ref float b0 = ref At(ref w, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
                     {
-                        var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dx0, (nuint)(i));
-                        for (int n = 0; n < 60; n++)
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        ref float a1 = ref At(ref a0, 60);
+                        ref float c1 = ref At(ref c0, 20);
+                        ref float a2 = ref At(ref a0, 120);
+                        ref float c2 = ref At(ref c0, 40);
+                        ref float a3 = ref At(ref a0, 180);
+                        ref float c3 = ref At(ref c0, 60);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(n * 20 + i));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(global::System.Runtime.Intrinsics.Vector128.Create(At(ref dy0, n)), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref dx0, (nuint)(i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                    }
+                }
+                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                for (int m = blockedRows; m < count; m++)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 60; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
                     }
                 }
             }
 
             private static void AccumulateInputGradient_60x20_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
-                int c = 0;
-                // 4 rows of dx at a time: each load of W feeds 4 accumulators.
-                for (; c + 4 <= count; c += 4)
+                // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
                 {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    ref float dy1 = ref At(ref dy0, 60);
-                    ref float dx1 = ref At(ref dx0, 20);
-                    ref float dy2 = ref At(ref dy0, 120);
-                    ref float dx2 = ref At(ref dx0, 40);
-                    ref float dy3 = ref At(ref dy0, 180);
-                    ref float dx3 = ref At(ref dx0, 60);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i++)
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        var acc0 = At(ref dx0, i);
-                        var acc1 = At(ref dx1, i);
-                        var acc2 = At(ref dx2, i);
-                        var acc3 = At(ref dx3, i);
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 4);
+                        ref float b2 = ref At(ref w, j + 8);
+                        ref float b3 = ref At(ref w, j + 12);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = At(ref c0, j);
+                        var acc0_1 = At(ref c0, 1 + j);
+                        var acc0_2 = At(ref c0, 2 + j);
+                        var acc0_3 = At(ref c0, 3 + j);
+                        var acc0_4 = At(ref c0, j + 4);
+                        var acc0_5 = At(ref c0, 1 + j + 4);
+                        var acc0_6 = At(ref c0, 2 + j + 4);
+                        var acc0_7 = At(ref c0, 3 + j + 4);
+                        var acc0_8 = At(ref c0, j + 8);
+                        var acc0_9 = At(ref c0, 1 + j + 8);
+                        var acc0_10 = At(ref c0, 2 + j + 8);
+                        var acc0_11 = At(ref c0, 3 + j + 8);
+                        var acc0_12 = At(ref c0, j + 12);
+                        var acc0_13 = At(ref c0, 1 + j + 12);
+                        var acc0_14 = At(ref c0, 2 + j + 12);
+                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = At(ref w, n * 20 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy1, n), wn, acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy2, n), wn, acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy3, n), wn, acc3);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            ref float b1r = ref At(ref b1, r * 20);
+                            ref float b2r = ref At(ref b2, r * 20);
+                            ref float b3r = ref At(ref b3, r * 20);
+                            var b0_ = At(ref b0r, 0);
+                            var b1_ = At(ref b0r, 1);
+                            var b2_ = At(ref b0r, 2);
+                            var b3_ = At(ref b0r, 3);
+                            var b4_ = At(ref b1r, 0);
+                            var b5_ = At(ref b1r, 1);
+                            var b6_ = At(ref b1r, 2);
+                            var b7_ = At(ref b1r, 3);
+                            var b8_ = At(ref b2r, 0);
+                            var b9_ = At(ref b2r, 1);
+                            var b10_ = At(ref b2r, 2);
+                            var b11_ = At(ref b2r, 3);
+                            var b12_ = At(ref b3r, 0);
+                            var b13_ = At(ref b3r, 1);
+                            var b14_ = At(ref b3r, 2);
+                            var b15_ = At(ref b3r, 3);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref dx0, i) = acc0;
-                        At(ref dx1, i) = acc1;
-                        At(ref dx2, i) = acc2;
-                        At(ref dx3, i) = acc3;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                for (; c < count; c++)
-                {
-                    ref float dy0 = ref At(ref dy, c * 60);
-                    ref float dx0 = ref At(ref dx, c * 20);
-                    // A block of each dx row stays in a register while every row of W is added into it.
-                    for (int i = 0; i < 20; i++)
                     {
-                        var acc0 = At(ref dx0, i);
-                        for (int n = 0; n < 60; n++)
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 60);
+                        ref float c0 = ref At(ref dx, m * 20);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc0_3 = At(ref c0, 19);
+                        for (int r = 0; r < 60; r++)
                         {
-                            var wn = At(ref w, n * 20 + i);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref dy0, n), wn, acc0);
+                            ref float b0r = ref At(ref b0, r * 20);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            var b3_ = At(ref b0r, 19);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
                         }
-                        At(ref dx0, i) = acc0;
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c0, 19) = acc0_3;
                     }
                 }
             }

@@ -39,6 +39,19 @@ namespace Games.Input
         private readonly global::RnnGen.AlignedBuffer _gradients;
         private readonly global::RnnGen.AlignedBuffer _activations;
         private readonly global::RnnGen.AlignedBuffer _stepScratch;
+        private readonly global::RnnGen.AlignedBuffer _packed;
+        /// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>
+        private long _packedVersion = -1;
+        /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
+        private global::RnnGen.WorkerTeam? _team;
+        private readonly global::System.Action<int> _forwardBody;
+        private readonly global::System.Action<int> _backwardBody;
+        /// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>
+        private readonly float[] _targets = new float[SequenceLength * BatchSize * OutputSize];
+        /// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>
+        private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];
+        /// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>
+        private bool _withLoss;
         private readonly global::RnnGen.Parameter[] _parameterList;
         private bool _disposed;
 
@@ -57,15 +70,19 @@ namespace Games.Input
                 _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
                 _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
                 _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+                _packed = new global::RnnGen.AlignedBuffer(Layout.PackedLength);
             }
             catch
             {
                 _parameters?.Dispose();
                 _gradients?.Dispose();
                 _activations?.Dispose();
+                _stepScratch?.Dispose();
                 throw;
             }
 
+            _forwardBody = ForwardBody;
+            _backwardBody = BackwardBody;
             _parameterList = new[]
             {
                 new global::RnnGen.Parameter("gru.weight_ih_l0", new[] { 60, 6 }, _parameters, _gradients, Layout.gru_weight_ih_l0),
@@ -119,6 +136,33 @@ namespace Games.Input
             _gradients.Clear();
         }
 
+        /// <summary>
+        /// Gets or sets how many threads <see cref="Forward"/>, <see cref="TrainStep"/> and <see cref="Evaluate"/>
+        /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
+        /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
+        /// value. <see cref="Step"/> always runs on the calling thread.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is outside 1 … 64.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public int Threads
+        {
+            get => _team?.Count ?? 1;
+            set
+            {
+                ThrowIfDisposed();
+                if (value < 1 || value > 64)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                }
+                if (value == Threads)
+                {
+                    return;
+                }
+                _team?.Dispose();
+                _team = value == 1 ? null : new global::RnnGen.WorkerTeam(value);
+            }
+        }
+
         /// <summary>Runs the whole batch through the whole sequence.</summary>
         /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize].</param>
         /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>
@@ -160,8 +204,17 @@ namespace Games.Input
             ThrowIfDisposed();
             ValidateInputs(inputs);
             ValidateTargets(targets);
-            RunForward(inputs);
-            float loss = (float)ComputeLoss(targets);
+            targets.CopyTo(_targets);
+            _withLoss = true;
+            try
+            {
+                RunForward(inputs);
+            }
+            finally
+            {
+                _withLoss = false;
+            }
+            float loss = (float)SumLoss();
             if (!AccumulateGradients)
             {
                 _gradients.Clear();
@@ -186,8 +239,17 @@ namespace Games.Input
             ThrowIfDisposed();
             ValidateInputs(inputs);
             ValidateTargets(targets);
-            RunForward(inputs);
-            double loss = ComputeLoss(targets);
+            targets.CopyTo(_targets);
+            _withLoss = true;
+            try
+            {
+                RunForward(inputs);
+            }
+            finally
+            {
+                _withLoss = false;
+            }
+            double loss = SumLoss();
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
@@ -233,6 +295,8 @@ namespace Games.Input
             _gradients.Dispose();
             _activations.Dispose();
             _stepScratch.Dispose();
+            _packed.Dispose();
+            _team?.Dispose();
         }
 
         private void ThrowIfDisposed()
@@ -290,19 +354,21 @@ namespace Games.Input
                 throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
             }
 
+            EnsurePacked();
             ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
             ref float s = ref state.Buffer.Reference;
             ref float scratch = ref _stepScratch.Reference;
             // x = the caller's features, read in place
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
 
             // gru layer 0 (GRU 6 → 20): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_60x6(ref x, ref Kernels.At(ref p, Layout.gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
             Kernels.GruForward_H20(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
             // output = h·W_denseᵀ + b_dense
-            Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
@@ -393,6 +459,7 @@ namespace Games.Input
         /// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>
         private void RunForward(global::System.ReadOnlySpan<float> inputs)
         {
+            EnsurePacked();
             var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
             // X0[t, b, :] = inputs[b, t, :]
             for (int b = 0; b < BatchSize; b++)
@@ -403,48 +470,131 @@ namespace Games.Input
                 }
             }
 
-            ForwardLayer0();
-
-            // Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense
-            ref float p = ref _parameters.Reference;
-            ref float a = ref _activations.Reference;
-            Kernels.Linear_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y), SequenceLength * BatchSize);
-        }
-
-        /// <summary>gru layer 0 (GRU 6 → 20): forward through all time steps.</summary>
-        private void ForwardLayer0()
-        {
-            ref float p = ref _parameters.Reference;
-            ref float a = ref _activations.Reference;
-            // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-            Kernels.Linear_60x6(ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref p, Layout.gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates), SequenceLength * BatchSize);
-            for (int t = 0; t < SequenceLength; t++)
+            if (_team is null)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-                Kernels.Linear_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
-                Kernels.GruForward_H20(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection),
-                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 20)),
-                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20)),
-                    BatchSize);
+                ForwardBody(0);
+            }
+            else
+            {
+                _team.Run(_forwardBody);
             }
         }
 
-        /// <summary>Mean squared error over every output element; writes d(loss)/d(Y) into DY.</summary>
-        private double ComputeLoss(global::System.ReadOnlySpan<float> targets)
+        /// <summary>The forward pass proper, on every participant of the team (or on the caller alone).</summary>
+        private void ForwardBody(int worker)
+        {
+            int workers = _team?.Count ?? 1;
+            ForwardLayer0(worker, workers);
+
+            // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
+            ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
+            ref float a = ref _activations.Reference;
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            Kernels.Linear_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20) + (r0 * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 3)), rows);
+            if (_withLoss)
+            {
+                // The loss of a row needs only that row's outputs: no barrier.
+                LossRows(r0, rows);
+            }
+        }
+
+        /// <summary>
+        /// The start of participant <paramref name="worker"/>'s share of [0, length) when it is split into
+        /// <paramref name="workers"/> contiguous shares at multiples of <paramref name="unit"/>; worker = workers gives length.
+        /// </summary>
+        private static int ShareStart(int length, int worker, int workers, int unit)
+        {
+            int units = (length + unit - 1) / unit;
+            return global::System.Math.Min(length, (int)((long)units * worker / workers) * unit);
+        }
+
+        /// <summary>Waits for every participant of the team; nothing to wait for on one thread.</summary>
+        private void Barrier()
+        {
+            _team?.Barrier();
+        }
+
+        /// <summary>
+        /// Repacks every weight matrix the forward products read (Wᵀ in panels, see Kernels.Pack_*) if the
+        /// parameters may have changed since the last pack: Parameter.Value, which optimizers, Load and
+        /// ResetParameters all go through, advances the parameter buffer's Version.
+        /// </summary>
+        private void EnsurePacked()
+        {
+            long version = _parameters.Version;
+            if (version == _packedVersion)
+            {
+                return;
+            }
+
+            ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
+            Kernels.Pack_60x6(ref Kernels.At(ref p, Layout.gru_weight_ih_l0), ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0));
+            Kernels.Pack_60x20(ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0));
+            Kernels.Pack_3x20(ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref q, Layout.Packed_dense_weight));
+            _packedVersion = version;
+        }
+
+        /// <summary>gru layer 0 (GRU 6 → 20): forward through all time steps.</summary>
+        private void ForwardLayer0(int worker, int workers)
+        {
+            ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
+            ref float a = ref _activations.Reference;
+            // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
+            // each participant taking a share of the rows.
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            Kernels.Linear_60x6(ref Kernels.At(ref a, Layout.X0 + (r0 * 6)), ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 60)), rows);
+            Barrier();
+
+            // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+            int b0 = ShareStart(BatchSize, worker, workers, 1);
+            int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+            for (int t = 0; t < SequenceLength; t++)
+            {
+                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                Kernels.Linear_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)), batch);
+                Kernels.GruForward_H20(
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)),
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)),
+                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 20) + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20) + (b0 * 20)),
+                    batch);
+            }
+
+            // The layer above (or the dense head) reads every participant's rows.
+            Barrier();
+        }
+
+        /// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>
+        private void LossRows(int r0, int rows)
         {
             var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             const float scale = 1f / (SequenceLength * BatchSize * OutputSize);
+            for (int r = r0; r < r0 + rows; r++)
+            {
+                // Row r is step t of batch entry b; targets are batch-major [B, T].
+                int t = r / BatchSize;
+                int b = r - (t * BatchSize);
+                int row = r * OutputSize;
+                _rowLoss[r] = global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), new global::System.ReadOnlySpan<float>(_targets, ((b * SequenceLength) + t) * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);
+            }
+        }
+
+        /// <summary>The mean squared error over every output element, summed batch entry by batch entry.</summary>
+        private double SumLoss()
+        {
             double total = 0;
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    int row = ((t * BatchSize) + b) * OutputSize;
-                    total += global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), targets.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);
+                    total += _rowLoss[(t * BatchSize) + b];
                 }
             }
             return total / (SequenceLength * BatchSize * OutputSize);
@@ -453,43 +603,79 @@ namespace Games.Input
         /// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>
         private void RunBackward(global::System.ReadOnlySpan<float> inputs)
         {
-            ref float p = ref _parameters.Reference;
-            ref float g = ref _gradients.Reference;
-            ref float a = ref _activations.Reference;
-            // Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer
-            Kernels.AccumulateWeightGradient_3x20(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20)), ref Kernels.At(ref g, Layout.dense_weight), ref Kernels.At(ref g, Layout.dense_bias), SequenceLength * BatchSize);
-            _activations.AsSpan(Layout.S0DH, SequenceLength * BatchSize * 20).Clear();
-            Kernels.AccumulateInputGradient_3x20(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.S0DH), SequenceLength * BatchSize);
-
-            BackwardLayer0();
+            if (_team is null)
+            {
+                BackwardBody(0);
+            }
+            else
+            {
+                _team.Run(_backwardBody);
+            }
             _ = inputs; // float inputs have no parameters to update
         }
 
+        /// <summary>Backpropagation proper, on every participant of the team (or on the caller alone).</summary>
+        private void BackwardBody(int worker)
+        {
+            int workers = _team?.Count ?? 1;
+            ref float p = ref _parameters.Reference;
+            ref float g = ref _gradients.Reference;
+            ref float a = ref _activations.Reference;
+            // Dense head: dW += DYᵀ·H and db += Σ DY, each participant taking a share of the rows of dW;
+            {
+                int n0 = ShareStart(OutputSize, worker, workers, 16);
+                int rows = ShareStart(OutputSize, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_3x20(ref Kernels.At(ref a, Layout.DY + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20)), ref Kernels.At(ref g, Layout.dense_weight + (n0 * 20)), ref Kernels.At(ref g, Layout.dense_bias + n0), SequenceLength * BatchSize, rows);
+            }
+            // and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.
+            {
+                int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+                int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+                _activations.AsSpan(Layout.S0DH + (r0 * 20), rows * 20).Clear();
+                Kernels.AccumulateInputGradient_3x20(ref Kernels.At(ref a, Layout.DY + (r0 * 3)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.S0DH + (r0 * 20)), rows);
+            }
+
+            Barrier();
+            BackwardLayer0(worker, workers);
+        }
+
         /// <summary>gru layer 0 (GRU 6 → 20): backward through time, then the weight gradients of all steps at once.</summary>
-        private void BackwardLayer0()
+        private void BackwardLayer0(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
             ref float g = ref _gradients.Reference;
             ref float a = ref _activations.Reference;
-            _activations.AsSpan(Layout.DHNext, BatchSize * 20).Clear();
+            // Back through time: each participant runs its own batch entries [b0, b0 + batch).
+            int b0 = ShareStart(BatchSize, worker, workers, 1);
+            int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+            _activations.AsSpan(Layout.DHNext + (b0 * 20), batch * 20).Clear();
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
                 Kernels.GruBackward_H20(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 20)),
-                    ref Kernels.At(ref a, Layout.DHNext),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60)),
-                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20)),
-                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 60)),
-                    ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60)),
-                    BatchSize);
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 20) + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)),
+                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20) + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 60) + (b0 * 60)),
+                    ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60) + (b0 * 60)),
+                    batch);
                 // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-                Kernels.AccumulateInputGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
+                Kernels.AccumulateInputGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60) + (b0 * 60)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)), batch);
             }
 
-            // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            Kernels.AccumulateWeightGradient_60x6(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.gru_weight_ih_l0), ref Kernels.At(ref g, Layout.gru_bias_ih_l0), SequenceLength * BatchSize);
-            Kernels.AccumulateWeightGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.gru_weight_hh_l0), ref Kernels.At(ref g, Layout.gru_bias_hh_l0), SequenceLength * BatchSize);
+            // The weight gradients reduce over every participant's rows.
+            Barrier();
+
+            // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
+            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
+            int n0 = ShareStart(60, worker, workers, 16);
+            int gateRows = ShareStart(60, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_60x6(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.gru_weight_ih_l0 + (n0 * 6)), ref Kernels.At(ref g, Layout.gru_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+            Kernels.AccumulateWeightGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.gru_weight_hh_l0 + (n0 * 20)), ref Kernels.At(ref g, Layout.gru_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+
+            // The layer below reads every participant's rows of its output gradient.
+            Barrier();
         }
 
         /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>
@@ -526,10 +712,16 @@ namespace Games.Input
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
 
+            // the weight matrices transposed into the panels the forward kernels read
+            public const int Packed_gru_weight_ih_l0 = 0; // [6, 60] in panels: W_ihᵀ
+            public const int Packed_gru_weight_hh_l0 = 368; // [20, 60] in panels: W_hhᵀ
+            public const int Packed_dense_weight = 1568; // [20, 3] in panels: W_denseᵀ
+
             public const int ParameterLength = 1776;
             public const int ActivationLength = 61440;
             public const int StepScratchLength = 160;
             public const int StateLength = 32;
+            public const int PackedLength = 1632;
         }
     }
 }

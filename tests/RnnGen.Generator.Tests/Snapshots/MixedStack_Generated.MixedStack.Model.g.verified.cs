@@ -37,6 +37,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private readonly global::RnnGen.AlignedBuffer _gradients;
     private readonly global::RnnGen.AlignedBuffer _activations;
     private readonly global::RnnGen.AlignedBuffer _stepScratch;
+    private readonly global::RnnGen.AlignedBuffer _packed;
+    /// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>
+    private long _packedVersion = -1;
+    /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
+    private global::RnnGen.WorkerTeam? _team;
+    private readonly global::System.Action<int> _forwardBody;
+    private readonly global::System.Action<int> _backwardBody;
+    /// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>
+    private readonly int[] _targets = new int[SequenceLength * BatchSize];
+    /// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>
+    private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];
+    /// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>
+    private bool _withLoss;
     private readonly global::RnnGen.Parameter[] _parameterList;
     private bool _disposed;
 
@@ -55,15 +68,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             _gradients = new global::RnnGen.AlignedBuffer(Layout.ParameterLength);
             _activations = new global::RnnGen.AlignedBuffer(Layout.ActivationLength);
             _stepScratch = new global::RnnGen.AlignedBuffer(Layout.StepScratchLength);
+            _packed = new global::RnnGen.AlignedBuffer(Layout.PackedLength);
         }
         catch
         {
             _parameters?.Dispose();
             _gradients?.Dispose();
             _activations?.Dispose();
+            _stepScratch?.Dispose();
             throw;
         }
 
+        _forwardBody = ForwardBody;
+        _backwardBody = BackwardBody;
         _parameterList = new[]
         {
             new global::RnnGen.Parameter("embedding.weight", new[] { 9, 12 }, _parameters, _gradients, Layout.embedding_weight),
@@ -135,6 +152,33 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _gradients.Clear();
     }
 
+    /// <summary>
+    /// Gets or sets how many threads <see cref="Forward"/>, <see cref="TrainStep"/> and <see cref="Evaluate"/>
+    /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
+    /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
+    /// value. <see cref="Step"/> always runs on the calling thread.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is outside 1 … 64.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public int Threads
+    {
+        get => _team?.Count ?? 1;
+        set
+        {
+            ThrowIfDisposed();
+            if (value < 1 || value > 64)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+            }
+            if (value == Threads)
+            {
+                return;
+            }
+            _team?.Dispose();
+            _team = value == 1 ? null : new global::RnnGen.WorkerTeam(value);
+        }
+    }
+
     /// <summary>Runs the whole batch through the whole sequence.</summary>
     /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1.</param>
     /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>
@@ -176,8 +220,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ThrowIfDisposed();
         ValidateInputs(inputs);
         ValidateTargets(targets);
-        RunForward(inputs);
-        float loss = (float)ComputeLoss(targets);
+        targets.CopyTo(_targets);
+        _withLoss = true;
+        try
+        {
+            RunForward(inputs);
+        }
+        finally
+        {
+            _withLoss = false;
+        }
+        float loss = (float)SumLoss();
         if (!AccumulateGradients)
         {
             _gradients.Clear();
@@ -202,8 +255,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ThrowIfDisposed();
         ValidateInputs(inputs);
         ValidateTargets(targets);
-        RunForward(inputs);
-        double loss = ComputeLoss(targets);
+        targets.CopyTo(_targets);
+        _withLoss = true;
+        try
+        {
+            RunForward(inputs);
+        }
+        finally
+        {
+            _withLoss = false;
+        }
+        double loss = SumLoss();
 
         // Native memory was used above through refs and spans, which do not keep its owners alive.
         global::System.GC.KeepAlive(this);
@@ -249,6 +311,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _gradients.Dispose();
         _activations.Dispose();
         _stepScratch.Dispose();
+        _packed.Dispose();
+        _team?.Dispose();
     }
 
     private void ThrowIfDisposed()
@@ -320,29 +384,31 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
         }
 
+        EnsurePacked();
         ref float p = ref _parameters.Reference;
+        ref float q = ref _packed.Reference;
         ref float s = ref state.Buffer.Reference;
         ref float scratch = ref _stepScratch.Reference;
         // x = E[token]: the embedding row is read in place
         ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 12));
 
         // enc layer 0 (LSTM 12 → 19): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_76x12(ref x, ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.LstmForward_H19(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.GruForward_H24(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.RnnReluForward_H8(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State2H), 1);
 
         // output = h·W_denseᵀ + b_dense
-        Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+        Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
 
         // Native memory was used above through refs and spans, which do not keep its owners alive.
         global::System.GC.KeepAlive(state);
@@ -437,6 +503,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>
     private void RunForward(global::System.ReadOnlySpan<int> inputs)
     {
+        EnsurePacked();
         var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
         var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
         // X0[t, b, :] = E[inputs[b, t], :]
@@ -448,87 +515,198 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             }
         }
 
-        ForwardLayer0();
-        ForwardLayer1();
-        ForwardLayer2();
+        if (_team is null)
+        {
+            ForwardBody(0);
+        }
+        else
+        {
+            _team.Run(_forwardBody);
+        }
+    }
 
-        // Dense head at every step, all T·B rows at once: Y = H·W_denseᵀ + b_dense
+    /// <summary>The forward pass proper, on every participant of the team (or on the caller alone).</summary>
+    private void ForwardBody(int worker)
+    {
+        int workers = _team?.Count ?? 1;
+        ForwardLayer0(worker, workers);
+        ForwardLayer1(worker, workers);
+        ForwardLayer2(worker, workers);
+
+        // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
         ref float p = ref _parameters.Reference;
+        ref float q = ref _packed.Reference;
         ref float a = ref _activations.Reference;
-        Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y), SequenceLength * BatchSize);
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
+        if (_withLoss)
+        {
+            // The loss of a row needs only that row's outputs: no barrier.
+            LossRows(r0, rows);
+        }
+    }
+
+    /// <summary>
+    /// The start of participant <paramref name="worker"/>'s share of [0, length) when it is split into
+    /// <paramref name="workers"/> contiguous shares at multiples of <paramref name="unit"/>; worker = workers gives length.
+    /// </summary>
+    private static int ShareStart(int length, int worker, int workers, int unit)
+    {
+        int units = (length + unit - 1) / unit;
+        return global::System.Math.Min(length, (int)((long)units * worker / workers) * unit);
+    }
+
+    /// <summary>Waits for every participant of the team; nothing to wait for on one thread.</summary>
+    private void Barrier()
+    {
+        _team?.Barrier();
+    }
+
+    /// <summary>
+    /// Repacks every weight matrix the forward products read (Wᵀ in panels, see Kernels.Pack_*) if the
+    /// parameters may have changed since the last pack: Parameter.Value, which optimizers, Load and
+    /// ResetParameters all go through, advances the parameter buffer's Version.
+    /// </summary>
+    private void EnsurePacked()
+    {
+        long version = _parameters.Version;
+        if (version == _packedVersion)
+        {
+            return;
+        }
+
+        ref float p = ref _parameters.Reference;
+        ref float q = ref _packed.Reference;
+        Kernels.Pack_76x12(ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0));
+        Kernels.Pack_76x19(ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0));
+        Kernels.Pack_72x19(ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0));
+        Kernels.Pack_72x24(ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0));
+        Kernels.Pack_8x24(ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0));
+        Kernels.Pack_8x8(ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0));
+        Kernels.Pack_9x8(ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref q, Layout.Packed_head_weight));
+        _packedVersion = version;
     }
 
     /// <summary>enc layer 0 (LSTM 12 → 19): forward through all time steps.</summary>
-    private void ForwardLayer0()
+    private void ForwardLayer0(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
+        ref float q = ref _packed.Reference;
         ref float a = ref _activations.Reference;
-        // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-        Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates), SequenceLength * BatchSize);
+        // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
+        // each participant taking a share of the rows.
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
+        Barrier();
+
+        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+        int b0 = ShareStart(BatchSize, worker, workers, 1);
+        int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
         for (int t = 0; t < SequenceLength; t++)
         {
-            // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-            Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
+            // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+            Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
             Kernels.LstmForward_H19(
-                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76)),
-                ref Kernels.At(ref a, Layout.HiddenProjection),
-                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19)),
-                ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 19)),
-                ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 19)),
-                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19)),
-                BatchSize);
+                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)),
+                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)),
+                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)),
+                batch);
         }
+
+        // The layer above (or the dense head) reads every participant's rows.
+        Barrier();
     }
 
     /// <summary>mid layer 0 (GRU 19 → 24): forward through all time steps.</summary>
-    private void ForwardLayer1()
+    private void ForwardLayer1(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
+        ref float q = ref _packed.Reference;
         ref float a = ref _activations.Reference;
-        // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once.
-        Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates), SequenceLength * BatchSize);
+        // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
+        // each participant taking a share of the rows.
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
+        Barrier();
+
+        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+        int b0 = ShareStart(BatchSize, worker, workers, 1);
+        int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
         for (int t = 0; t < SequenceLength; t++)
         {
-            // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-            Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
+            // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+            Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
             Kernels.GruForward_H24(
-                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72)),
-                ref Kernels.At(ref a, Layout.HiddenProjection),
-                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24)),
-                ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 24)),
-                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24)),
-                BatchSize);
+                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)),
+                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)),
+                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 24) + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)),
+                batch);
         }
+
+        // The layer above (or the dense head) reads every participant's rows.
+        Barrier();
     }
 
     /// <summary>top layer 0 (RNN-ReLU 24 → 8): forward through all time steps.</summary>
-    private void ForwardLayer2()
+    private void ForwardLayer2(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
+        ref float q = ref _packed.Reference;
         ref float a = ref _activations.Reference;
-        // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once (into h_t's own rows, which the cell then overwrites in place).
-        Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), SequenceLength * BatchSize);
+        // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once (into h_t's own rows, which the cell then overwrites in place),
+        // each participant taking a share of the rows.
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
+        Barrier();
+
+        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+        int b0 = ShareStart(BatchSize, worker, workers, 1);
+        int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
         for (int t = 0; t < SequenceLength; t++)
         {
-            // h_{t−1}·W_hhᵀ + b_hh for the B rows of step t
-            Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection), BatchSize);
-            Kernels.RnnReluForward_H8(ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), ref Kernels.At(ref a, Layout.HiddenProjection), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), BatchSize);
+            // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+            Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
+            Kernels.RnnReluForward_H8(ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), batch);
         }
+
+        // The layer above (or the dense head) reads every participant's rows.
+        Barrier();
     }
 
-    /// <summary>Mean softmax cross-entropy over batch × time; writes d(loss)/d(Y) into DY.</summary>
-    private double ComputeLoss(global::System.ReadOnlySpan<int> targets)
+    /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>
+    private void LossRows(int r0, int rows)
     {
         var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
         var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
         const float scale = 1f / (SequenceLength * BatchSize);
+        for (int r = r0; r < r0 + rows; r++)
+        {
+            // Row r is step t of batch entry b; targets are batch-major [B, T].
+            int t = r / BatchSize;
+            int b = r - (t * BatchSize);
+            int row = r * OutputSize;
+            _rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);
+        }
+    }
+
+    /// <summary>The mean softmax cross-entropy over batch × time, summed batch entry by batch entry.</summary>
+    private double SumLoss()
+    {
         double total = 0;
         for (int b = 0; b < BatchSize; b++)
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                int row = ((t * BatchSize) + b) * OutputSize;
-                total += global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);
+                total += _rowLoss[(t * BatchSize) + b];
             }
         }
         return total / (SequenceLength * BatchSize);
@@ -537,17 +715,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>
     private void RunBackward(global::System.ReadOnlySpan<int> inputs)
     {
-        ref float p = ref _parameters.Reference;
-        ref float g = ref _gradients.Reference;
-        ref float a = ref _activations.Reference;
-        // Dense head: dW += DYᵀ·H, db += Σ DY, and ∂L/∂H = DY·W for the top recurrent layer
-        Kernels.AccumulateWeightGradient_9x8(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), ref Kernels.At(ref g, Layout.head_weight), ref Kernels.At(ref g, Layout.head_bias), SequenceLength * BatchSize);
-        _activations.AsSpan(Layout.S2DH, SequenceLength * BatchSize * 8).Clear();
-        Kernels.AccumulateInputGradient_9x8(ref Kernels.At(ref a, Layout.DY), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref a, Layout.S2DH), SequenceLength * BatchSize);
-
-        BackwardLayer2();
-        BackwardLayer1();
-        BackwardLayer0();
+        if (_team is null)
+        {
+            BackwardBody(0);
+        }
+        else
+        {
+            _team.Run(_backwardBody);
+        }
 
         // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :]
         var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 108);
@@ -566,90 +741,159 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
     }
 
+    /// <summary>Backpropagation proper, on every participant of the team (or on the caller alone).</summary>
+    private void BackwardBody(int worker)
+    {
+        int workers = _team?.Count ?? 1;
+        ref float p = ref _parameters.Reference;
+        ref float g = ref _gradients.Reference;
+        ref float a = ref _activations.Reference;
+        // Dense head: dW += DYᵀ·H and db += Σ DY, each participant taking a share of the rows of dW;
+        {
+            int n0 = ShareStart(OutputSize, worker, workers, 16);
+            int rows = ShareStart(OutputSize, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_9x8(ref Kernels.At(ref a, Layout.DY + n0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8)), ref Kernels.At(ref g, Layout.head_weight + (n0 * 8)), ref Kernels.At(ref g, Layout.head_bias + n0), SequenceLength * BatchSize, rows);
+        }
+        // and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.
+        {
+            int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+            int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+            _activations.AsSpan(Layout.S2DH + (r0 * 8), rows * 8).Clear();
+            Kernels.AccumulateInputGradient_9x8(ref Kernels.At(ref a, Layout.DY + (r0 * 9)), ref Kernels.At(ref p, Layout.head_weight), ref Kernels.At(ref a, Layout.S2DH + (r0 * 8)), rows);
+        }
+
+        Barrier();
+        BackwardLayer2(worker, workers);
+        BackwardLayer1(worker, workers);
+        BackwardLayer0(worker, workers);
+    }
+
     /// <summary>enc layer 0 (LSTM 12 → 19): backward through time, then the weight gradients of all steps at once.</summary>
-    private void BackwardLayer0()
+    private void BackwardLayer0(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
         ref float g = ref _gradients.Reference;
         ref float a = ref _activations.Reference;
-        _activations.AsSpan(Layout.DHNext, BatchSize * 19).Clear();
-        _activations.AsSpan(Layout.DCNext, BatchSize * 19).Clear();
+        // Back through time: each participant runs its own batch entries [b0, b0 + batch).
+        int b0 = ShareStart(BatchSize, worker, workers, 1);
+        int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+        _activations.AsSpan(Layout.DHNext + (b0 * 19), batch * 19).Clear();
+        _activations.AsSpan(Layout.DCNext + (b0 * 19), batch * 19).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
             Kernels.LstmBackward_H19(
-                ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 19)),
-                ref Kernels.At(ref a, Layout.DHNext),
-                ref Kernels.At(ref a, Layout.DCNext),
-                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76)),
-                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19)),
-                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19)),
-                ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76)),
-                BatchSize);
+                ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.DCNext + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)),
+                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76) + (b0 * 76)),
+                batch);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-            Kernels.AccumulateInputGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
+            Kernels.AccumulateInputGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76) + (b0 * 76)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)), batch);
         }
 
-        // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        Kernels.AccumulateWeightGradient_76x12(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.enc_weight_ih_l0), ref Kernels.At(ref g, Layout.enc_bias_ih_l0), SequenceLength * BatchSize);
-        Kernels.AccumulateWeightGradient_76x19(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.enc_weight_hh_l0), ref Kernels.At(ref g, Layout.enc_bias_hh_l0), SequenceLength * BatchSize);
+        // The weight gradients reduce over every participant's rows.
+        Barrier();
 
-        // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs
-        _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12).Clear();
-        Kernels.AccumulateInputGradient_76x12(ref Kernels.At(ref a, Layout.S0DA), ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref a, Layout.DX0), SequenceLength * BatchSize);
+        // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
+        // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
+        int n0 = ShareStart(76, worker, workers, 16);
+        int gateRows = ShareStart(76, worker + 1, workers, 16) - n0;
+        Kernels.AccumulateWeightGradient_76x12(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.enc_weight_ih_l0 + (n0 * 12)), ref Kernels.At(ref g, Layout.enc_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+        Kernels.AccumulateWeightGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.enc_weight_hh_l0 + (n0 * 19)), ref Kernels.At(ref g, Layout.enc_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+
+        // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        _activations.AsSpan(Layout.DX0 + (r0 * 12), rows * 12).Clear();
+        Kernels.AccumulateInputGradient_76x12(ref Kernels.At(ref a, Layout.S0DA + (r0 * 76)), ref Kernels.At(ref p, Layout.enc_weight_ih_l0), ref Kernels.At(ref a, Layout.DX0 + (r0 * 12)), rows);
+
+        // The layer below reads every participant's rows of its output gradient.
+        Barrier();
     }
 
     /// <summary>mid layer 0 (GRU 19 → 24): backward through time, then the weight gradients of all steps at once.</summary>
-    private void BackwardLayer1()
+    private void BackwardLayer1(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
         ref float g = ref _gradients.Reference;
         ref float a = ref _activations.Reference;
-        _activations.AsSpan(Layout.DHNext, BatchSize * 24).Clear();
+        // Back through time: each participant runs its own batch entries [b0, b0 + batch).
+        int b0 = ShareStart(BatchSize, worker, workers, 1);
+        int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+        _activations.AsSpan(Layout.DHNext + (b0 * 24), batch * 24).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
             Kernels.GruBackward_H24(
-                ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 24)),
-                ref Kernels.At(ref a, Layout.DHNext),
-                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72)),
-                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24)),
-                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24)),
-                ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 72)),
-                ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72)),
-                BatchSize);
+                ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 24) + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)),
+                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 72) + (b0 * 72)),
+                ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72) + (b0 * 72)),
+                batch);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-            Kernels.AccumulateInputGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
+            Kernels.AccumulateInputGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72) + (b0 * 72)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)), batch);
         }
 
-        // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        Kernels.AccumulateWeightGradient_72x19(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref g, Layout.mid_weight_ih_l0), ref Kernels.At(ref g, Layout.mid_bias_ih_l0), SequenceLength * BatchSize);
-        Kernels.AccumulateWeightGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.mid_weight_hh_l0), ref Kernels.At(ref g, Layout.mid_bias_hh_l0), SequenceLength * BatchSize);
+        // The weight gradients reduce over every participant's rows.
+        Barrier();
 
-        // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs
-        _activations.AsSpan(Layout.S0DH, SequenceLength * BatchSize * 19).Clear();
-        Kernels.AccumulateInputGradient_72x19(ref Kernels.At(ref a, Layout.S1DA), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref a, Layout.S0DH), SequenceLength * BatchSize);
+        // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
+        // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
+        int n0 = ShareStart(72, worker, workers, 16);
+        int gateRows = ShareStart(72, worker + 1, workers, 16) - n0;
+        Kernels.AccumulateWeightGradient_72x19(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref g, Layout.mid_weight_ih_l0 + (n0 * 19)), ref Kernels.At(ref g, Layout.mid_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+        Kernels.AccumulateWeightGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.mid_weight_hh_l0 + (n0 * 24)), ref Kernels.At(ref g, Layout.mid_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+
+        // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        _activations.AsSpan(Layout.S0DH + (r0 * 19), rows * 19).Clear();
+        Kernels.AccumulateInputGradient_72x19(ref Kernels.At(ref a, Layout.S1DA + (r0 * 72)), ref Kernels.At(ref p, Layout.mid_weight_ih_l0), ref Kernels.At(ref a, Layout.S0DH + (r0 * 19)), rows);
+
+        // The layer below reads every participant's rows of its output gradient.
+        Barrier();
     }
 
     /// <summary>top layer 0 (RNN-ReLU 24 → 8): backward through time, then the weight gradients of all steps at once.</summary>
-    private void BackwardLayer2()
+    private void BackwardLayer2(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
         ref float g = ref _gradients.Reference;
         ref float a = ref _activations.Reference;
-        _activations.AsSpan(Layout.DHNext, BatchSize * 8).Clear();
+        // Back through time: each participant runs its own batch entries [b0, b0 + batch).
+        int b0 = ShareStart(BatchSize, worker, workers, 1);
+        int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+        _activations.AsSpan(Layout.DHNext + (b0 * 8), batch * 8).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
-            Kernels.RnnReluBackward_H8(ref Kernels.At(ref a, Layout.S2DH + (t * BatchSize * 8)), ref Kernels.At(ref a, Layout.DHNext), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8)), ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8)), BatchSize);
+            Kernels.RnnReluBackward_H8(ref Kernels.At(ref a, Layout.S2DH + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), batch);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
-            Kernels.AccumulateInputGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext), BatchSize);
+            Kernels.AccumulateInputGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), batch);
         }
 
-        // Weight gradients for all T·B rows at once: dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        Kernels.AccumulateWeightGradient_8x24(ref Kernels.At(ref a, Layout.S2DA), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref g, Layout.top_weight_ih_l0), ref Kernels.At(ref g, Layout.top_bias_ih_l0), SequenceLength * BatchSize);
-        Kernels.AccumulateWeightGradient_8x8(ref Kernels.At(ref a, Layout.S2DA), ref Kernels.At(ref a, Layout.S2H), ref Kernels.At(ref g, Layout.top_weight_hh_l0), ref Kernels.At(ref g, Layout.top_bias_hh_l0), SequenceLength * BatchSize);
+        // The weight gradients reduce over every participant's rows.
+        Barrier();
 
-        // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs
-        _activations.AsSpan(Layout.S1DH, SequenceLength * BatchSize * 24).Clear();
-        Kernels.AccumulateInputGradient_8x24(ref Kernels.At(ref a, Layout.S2DA), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref a, Layout.S1DH), SequenceLength * BatchSize);
+        // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
+        // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
+        int n0 = ShareStart(8, worker, workers, 16);
+        int gateRows = ShareStart(8, worker + 1, workers, 16) - n0;
+        Kernels.AccumulateWeightGradient_8x24(ref Kernels.At(ref a, Layout.S2DA + n0), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref g, Layout.top_weight_ih_l0 + (n0 * 24)), ref Kernels.At(ref g, Layout.top_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+        Kernels.AccumulateWeightGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + n0), ref Kernels.At(ref a, Layout.S2H), ref Kernels.At(ref g, Layout.top_weight_hh_l0 + (n0 * 8)), ref Kernels.At(ref g, Layout.top_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+
+        // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
+        int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
+        int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
+        _activations.AsSpan(Layout.S1DH + (r0 * 24), rows * 24).Clear();
+        Kernels.AccumulateInputGradient_8x24(ref Kernels.At(ref a, Layout.S2DA + (r0 * 8)), ref Kernels.At(ref p, Layout.top_weight_ih_l0), ref Kernels.At(ref a, Layout.S1DH + (r0 * 24)), rows);
+
+        // The layer below reads every participant's rows of its output gradient.
+        Barrier();
     }
 
     /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>
@@ -708,9 +952,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         public const int State1H = 64; // [H]: h
         public const int State2H = 96; // [H]: h
 
+        // the weight matrices transposed into the panels the forward kernels read
+        public const int Packed_enc_weight_ih_l0 = 0; // [12, 76] in panels: W_ihᵀ
+        public const int Packed_enc_weight_hh_l0 = 912; // [19, 76] in panels: W_hhᵀ
+        public const int Packed_mid_weight_ih_l0 = 2368; // [19, 72] in panels: W_ihᵀ
+        public const int Packed_mid_weight_hh_l0 = 3744; // [24, 72] in panels: W_hhᵀ
+        public const int Packed_top_weight_ih_l0 = 5472; // [24, 8] in panels: W_ihᵀ
+        public const int Packed_top_weight_hh_l0 = 5664; // [8, 8] in panels: W_hhᵀ
+        public const int Packed_head_weight = 5728; // [8, 9] in panels: W_denseᵀ
+
         public const int ParameterLength = 6288;
         public const int ActivationLength = 5088;
         public const int StepScratchLength = 192;
         public const int StateLength = 112;
+        public const int PackedLength = 5808;
     }
 }

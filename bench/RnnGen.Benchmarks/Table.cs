@@ -1,0 +1,167 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using RnnGen.Optimizers;
+
+namespace RnnGen.Benchmarks;
+
+/// <summary>
+/// The performance table in one quick pass: each row is timed as the median of many samples of a
+/// Stopwatch around a batch of calls, after a warm-up long enough for tiered JIT compilation to
+/// finish. BenchmarkDotNet's runs are the reference; this mode exists so that a side-by-side script
+/// can take both implementations' figures in the same run (see bench/side_by_side.py).
+/// </summary>
+internal static class Table
+{
+    /// <summary>One measured row: a stable key, a label, and the median time of one call in microseconds.</summary>
+    internal readonly record struct Row(string Key, string Label, double Microseconds, double Flops);
+
+    public static int Run(string[] args)
+    {
+        double seconds = 1.0;
+        bool json = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json":
+                    json = true;
+                    break;
+                case "--seconds" when i + 1 < args.Length:
+                    seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table [--seconds S] [--json]");
+                    return 2;
+            }
+        }
+
+        var rows = Measure(seconds);
+        foreach (var row in rows)
+        {
+            if (json)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"key\": \"{row.Key}\", \"us\": {row.Microseconds:R}}}"));
+            }
+            else
+            {
+                string rate = row.Flops > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"  ({row.Flops / row.Microseconds / 1e3:F1} GFLOP/s)")
+                    : string.Empty;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Label,-42} {row.Microseconds,12:F2} µs{rate}"));
+            }
+        }
+
+        return 0;
+    }
+
+    private static List<Row> Measure(double seconds)
+    {
+        var rows = new List<Row>();
+        var random = new RandomSource(7);
+        var input64 = new float[64];
+        var output64 = new float[64];
+        var input1 = new[] { 0.25f };
+        var output1 = new float[1];
+        var inputs1 = new float[64 * 64];
+        var outputs1 = new float[64 * 64];
+        var inputs32 = new float[32 * 64 * 64];
+        var outputs32 = new float[32 * 64 * 64];
+        var tokens = new int[32 * 64];
+        var targets = new int[32 * 64];
+        for (int i = 0; i < inputs32.Length; i++)
+        {
+            inputs32[i] = random.NextGaussian();
+        }
+
+        Array.Copy(inputs32, inputs1, inputs1.Length);
+        Array.Copy(inputs32, input64, input64.Length);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = random.NextInt(65);
+            targets[i] = random.NextInt(65);
+        }
+
+        using (var lstm = new Lstm64x128(seed: 1))
+        using (var state = lstm.NewState())
+        {
+            rows.Add(Time("step_lstm_64_128", "Step LSTM 64→128 + Dense 64", seconds, 0, () => lstm.Step(state, input64, output64)));
+        }
+
+        using (var gru = new Gru64x128(seed: 1))
+        using (var state = gru.NewState())
+        {
+            rows.Add(Time("step_gru_64_128", "Step GRU 64→128 + Dense 64", seconds, 0, () => gru.Step(state, input64, output64)));
+        }
+
+        using (var small = new Lstm1x40(seed: 1))
+        using (var state = small.NewState())
+        {
+            rows.Add(Time("step_lstm_1_40", "Step LSTM 1→40 + Dense 1", seconds, 0, () => small.Step(state, input1, output1)));
+        }
+
+        // Multiply–adds of the LSTM 64→128 + Dense 64 forward pass per token, two FLOPs each.
+        double flopsPerToken = 2.0 * ((512 * (64 + 128)) + (64 * 128));
+        using (var model = new Lstm64x128(seed: 1))
+        {
+            rows.Add(Time("forward_b1", "Forward LSTM 64→128, T=64, batch 1", seconds, 64 * flopsPerToken, () => model.Forward(inputs1, outputs1)));
+        }
+
+        using (var model = new Lstm64x128Batch32(seed: 1))
+        {
+            rows.Add(Time("forward_b32", "Forward LSTM 64→128, T=64, batch 32", seconds, 64 * 32 * flopsPerToken, () => model.Forward(inputs32, outputs32)));
+        }
+
+        // Forward and backward multiply–adds per token: three times the forward's.
+        double trainFlops = 3 * 2.0 * 2048 * ((512 * (32 + 128)) + (512 * 256) + (65 * 128));
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var model = new CharLstm(seed: 1) { Threads = threads };
+            using var adam = new Adam(model.Parameters, 2e-3f);
+            string key = threads == 2 ? "train_char" : "train_char_1t";
+            rows.Add(Time(key, $"Train char model, 2,048 tokens, {threads} thread{(threads == 1 ? "" : "s")}", seconds, trainFlops, () =>
+            {
+                model.TrainStep(tokens, targets);
+                GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
+                adam.Step();
+            }));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Warms up for a quarter of the budget, sizes a batch of calls to about a millisecond, then
+    /// records batches for the rest of the budget and reports the median time of one call.
+    /// </summary>
+    private static Row Time(string key, string label, double seconds, double flops, Action action)
+    {
+        var warm = Stopwatch.StartNew();
+        long calls = 0;
+        while (warm.Elapsed.TotalSeconds < seconds / 4 || calls < 3)
+        {
+            action();
+            calls++;
+        }
+
+        double perCall = warm.Elapsed.TotalSeconds / calls;
+        int batch = (int)Math.Clamp(1e-3 / perCall, 1, 1_000_000);
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds * 0.75 || samples.Count < 5)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++)
+            {
+                action();
+            }
+
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalSeconds * 1e6 / batch);
+        }
+
+        samples.Sort();
+        return new Row(key, label, samples[samples.Count / 2], flops);
+    }
+}

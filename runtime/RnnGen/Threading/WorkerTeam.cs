@@ -1,0 +1,218 @@
+using System;
+using System.Threading;
+
+namespace RnnGen
+{
+    /// <summary>
+    /// A fixed team of threads that run one body together, SPMD style: participant 0 is the calling
+    /// thread, participants 1 … <see cref="Count"/> − 1 are background threads the team owns. Inside
+    /// the body, <see cref="Barrier"/> waits until every participant has reached it.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Generated models use a team to split a training step between cores: each participant takes
+    /// its share of the rows of every product, and barriers separate the phases whose inputs another
+    /// participant writes. Running a body allocates nothing, so a step stays allocation-free.
+    /// </para>
+    /// <para>
+    /// Waiting spins briefly, then yields, then blocks, so an idle team costs no CPU time. A team is
+    /// used by one caller at a time. If a participant throws, the others are released from their
+    /// barriers with an exception too, and <see cref="Run"/> rethrows the first exception once every
+    /// participant has stopped.
+    /// </para>
+    /// </remarks>
+    public sealed class WorkerTeam : IDisposable
+    {
+        private readonly Thread[] _threads;
+        private readonly object _gate = new object();
+        private Action<int>? _body;
+        private int _running;
+        private int _arrived;
+        private int _generation;
+        private int _started;
+        private volatile bool _faulted;
+        private volatile bool _disposed;
+        private Exception? _error;
+
+        /// <summary>Creates a team of <paramref name="count"/> participants: the caller and <paramref name="count"/> − 1 background threads.</summary>
+        /// <param name="count">The number of participants, 1 to 256.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is outside 1 … 256.</exception>
+        public WorkerTeam(int count)
+        {
+            if (count < 1 || count > 256)
+            {
+                throw new ArgumentOutOfRangeException(nameof(count), count, "A team has 1 to 256 participants.");
+            }
+
+            Count = count;
+            _threads = new Thread[count - 1];
+            for (int i = 0; i < _threads.Length; i++)
+            {
+                int participant = i + 1;
+                _threads[i] = new Thread(() => WorkerLoop(participant))
+                {
+                    IsBackground = true,
+                    Name = "RnnGen worker " + participant,
+                };
+                _threads[i].Start();
+            }
+        }
+
+        /// <summary>Gets the number of participants, including the calling thread.</summary>
+        public int Count { get; }
+
+        /// <summary>
+        /// Runs <paramref name="body"/> on every participant, passing its index (0 on the calling
+        /// thread), and returns when all of them have finished.
+        /// </summary>
+        /// <param name="body">The work; it receives the participant index.</param>
+        /// <exception cref="ArgumentNullException"><paramref name="body"/> is <see langword="null"/>.</exception>
+        /// <exception cref="ObjectDisposedException">The team has been disposed.</exception>
+        /// <exception cref="AggregateException">A participant threw; the inner exception is the first one.</exception>
+        public void Run(Action<int> body)
+        {
+            ArgumentNullException.ThrowIfNull(body);
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(WorkerTeam));
+            }
+
+            if (Count == 1)
+            {
+                body(0);
+                return;
+            }
+
+            _body = body;
+            _faulted = false;
+            _error = null;
+            Volatile.Write(ref _arrived, 0);
+            Volatile.Write(ref _running, Count - 1);
+            Start();
+
+            Execute(0);
+            var wait = new SpinWait();
+            while (Volatile.Read(ref _running) != 0)
+            {
+                wait.SpinOnce();
+            }
+
+            _body = null;
+            if (_error is Exception error)
+            {
+                throw new AggregateException("A participant of the worker team threw.", error);
+            }
+        }
+
+        /// <summary>
+        /// Waits until every participant of the running body has called <see cref="Barrier"/> as
+        /// many times as this one. Call it only from inside a body passed to <see cref="Run"/>, the
+        /// same number of times on every participant.
+        /// </summary>
+        /// <exception cref="OperationCanceledException">Another participant threw.</exception>
+        public void Barrier()
+        {
+            if (Count == 1)
+            {
+                return;
+            }
+
+            int generation = Volatile.Read(ref _generation);
+            if (Interlocked.Increment(ref _arrived) == Count)
+            {
+                Volatile.Write(ref _arrived, 0);
+                Interlocked.Increment(ref _generation);
+                return;
+            }
+
+            var wait = new SpinWait();
+            while (Volatile.Read(ref _generation) == generation)
+            {
+                if (_faulted)
+                {
+                    throw new OperationCanceledException("Another participant of the worker team threw.");
+                }
+
+                wait.SpinOnce();
+            }
+        }
+
+        /// <summary>Stops the background threads. Calling it more than once has no further effect.</summary>
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            Start();
+            for (int i = 0; i < _threads.Length; i++)
+            {
+                _threads[i].Join();
+            }
+        }
+
+        /// <summary>Advances the start counter the workers wait on and wakes any that are blocked.</summary>
+        private void Start()
+        {
+            lock (_gate)
+            {
+                _started++;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        private void WorkerLoop(int participant)
+        {
+            int seen = 0;
+            while (true)
+            {
+                // Spin briefly (a training step starts the team several times in quick succession),
+                // then block until the next start.
+                var wait = new SpinWait();
+                while (Volatile.Read(ref _started) == seen && !wait.NextSpinWillYield)
+                {
+                    wait.SpinOnce();
+                }
+
+                lock (_gate)
+                {
+                    while (_started == seen)
+                    {
+                        Monitor.Wait(_gate);
+                    }
+
+                    seen = _started;
+                }
+
+                if (_disposed)
+                {
+                    return;
+                }
+
+                Execute(participant);
+                Interlocked.Decrement(ref _running);
+            }
+        }
+
+        private void Execute(int participant)
+        {
+            try
+            {
+                _body!(participant);
+            }
+            catch (Exception exception)
+            {
+                lock (_gate)
+                {
+                    if (!_faulted)
+                    {
+                        _error = exception;
+                        _faulted = true;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Threading;
+using Xunit;
+
+namespace RnnGen.Runtime.Tests
+{
+    public class WorkerTeamTests
+    {
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void Run_RunsEveryParticipantOnceOnDistinctThreads(int count)
+        {
+            using var team = new WorkerTeam(count);
+            var calls = new int[count];
+            var threads = new int[count];
+            for (int repeat = 0; repeat < 20; repeat++)
+            {
+                team.Run(worker =>
+                {
+                    Interlocked.Increment(ref calls[worker]);
+                    threads[worker] = Environment.CurrentManagedThreadId;
+                });
+            }
+
+            Assert.All(calls, c => Assert.Equal(20, c));
+            Assert.Equal(Environment.CurrentManagedThreadId, threads[0]);
+            Assert.Equal(count, new System.Collections.Generic.HashSet<int>(threads).Count);
+        }
+
+        [Fact]
+        public void Barrier_SeparatesPhases()
+        {
+            using var team = new WorkerTeam(3);
+            var first = new int[3];
+            var seen = new int[3];
+            for (int repeat = 0; repeat < 50; repeat++)
+            {
+                team.Run(worker =>
+                {
+                    Volatile.Write(ref first[worker], repeat + 1);
+                    team.Barrier();
+                    // After the barrier every participant's first phase is visible.
+                    int sum = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        sum += Volatile.Read(ref first[i]) == repeat + 1 ? 1 : 0;
+                    }
+
+                    seen[worker] = sum;
+                    team.Barrier();
+                });
+                Assert.All(seen, s => Assert.Equal(3, s));
+            }
+        }
+
+        [Fact]
+        public void AnExceptionReachesTheCallerAndReleasesTheOthers()
+        {
+            using var team = new WorkerTeam(2);
+            var error = Assert.Throws<AggregateException>(() => team.Run(worker =>
+            {
+                if (worker == 1)
+                {
+                    throw new InvalidOperationException("worker failed");
+                }
+
+                team.Barrier();
+            }));
+            Assert.IsType<InvalidOperationException>(error.InnerException);
+
+            // The team is still usable afterwards.
+            int total = 0;
+            team.Run(worker => Interlocked.Add(ref total, worker + 1));
+            Assert.Equal(3, total);
+        }
+
+        [Fact]
+        public void CountIsValidatedAndDisposeIsIdempotent()
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerTeam(0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerTeam(257));
+            var team = new WorkerTeam(2);
+            Assert.Equal(2, team.Count);
+            team.Dispose();
+            team.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => team.Run(_ => { }));
+            Assert.Throws<ArgumentNullException>(() => new WorkerTeam(1).Run(null!));
+        }
+    }
+}
