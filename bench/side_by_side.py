@@ -184,8 +184,9 @@ def main():
     args = parser.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-    print(f"PyTorch {torch.__version__}, BLAS: {'OpenBLAS' if 'openblas' in torch.__config__.show().lower() or os.path.exists('/usr/lib/x86_64-linux-gnu/libopenblas.so.0') else 'reference'}"
-          f", OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}", file=sys.stderr)
+    openblas = os.path.exists("/usr/lib/x86_64-linux-gnu/libopenblas.so.0")
+    print(f"PyTorch {torch.__version__}, OpenBLAS {'installed' if openblas else 'missing (reference BLAS)'}, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}", file=sys.stderr)
     ours = rnngen_rows(args.seconds, repo)
     theirs = torch_rows(args.seconds, args.threads)
 

@@ -249,18 +249,6 @@ internal static class MatrixKernelEmitter
         using (w.Scope())
         {
             w.Line($"// {g.Comment}");
-            string r0 = "0";
-            string r1 = g.Reduction;
-            IDisposable? chunk = null;
-            if (g.Chunk > 0)
-            {
-                w.Line($"// The reduction runs in chunks of {g.Chunk} rows so that the slice of B a tile reads stays in L1 while every row block passes over it.");
-                chunk = w.Open($"for (int r0 = 0; r0 < {g.Reduction}; r0 += {Code.Int(g.Chunk)})");
-                w.Line($"int r1 = global::System.Math.Min(r0 + {Code.Int(g.Chunk)}, {g.Reduction});");
-                r0 = "r0";
-                r1 = "r1";
-            }
-
             bool constantRows = int.TryParse(g.Rows, out int rowCount);
             string blockedRows;
             if (rowBlock == 1)
@@ -275,6 +263,18 @@ internal static class MatrixKernelEmitter
             {
                 w.Line($"int blockedRows = {g.Rows} - ({g.Rows} % {rowBlock});");
                 blockedRows = "blockedRows";
+            }
+
+            string r0 = "0";
+            string r1 = g.Reduction;
+            IDisposable? chunk = null;
+            if (g.Chunk > 0)
+            {
+                w.Line($"// The reduction runs in chunks of {g.Chunk} rows so that the slice of B a tile reads stays in L1 while every row block passes over it.");
+                chunk = w.Open($"for (int r0 = 0; r0 < {g.Reduction}; r0 += {Code.Int(g.Chunk)})");
+                w.Line($"int r1 = global::System.Math.Min(r0 + {Code.Int(g.Chunk)}, {g.Reduction});");
+                r0 = "r0";
+                r1 = "r1";
             }
 
             if (rowBlock > 1 && !(constantRows && rowCount < rowBlock))

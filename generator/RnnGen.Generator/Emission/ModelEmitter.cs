@@ -153,6 +153,16 @@ internal static class ModelEmitter
 
     private static string U(string origin, string offset) => Code.RefAt(origin, offset, "Kernels.At");
 
+    /// <summary>
+    /// "int start = …; int count = …;": this participant's share of [0, length), split at multiples
+    /// of <paramref name="unit"/> by the generated ShareStart.
+    /// </summary>
+    private static void Share(IndentedWriter w, string start, string count, string length, int unit)
+    {
+        w.Line($"int {start} = ShareStart({length}, worker, workers, {Code.Int(unit)});");
+        w.Line($"int {count} = ShareStart({length}, worker + 1, workers, {Code.Int(unit)}) - {start};");
+    }
+
     /// <summary>Runs the Forward or Backward body on the team, or directly on one thread.</summary>
     private static void RunOnTeam(IndentedWriter w, string phase)
     {
@@ -841,8 +851,7 @@ internal static class ModelEmitter
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            w.Line("int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
-            w.Line("int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+            Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("a", HRows(plan, top, "BatchSize") + $" + (r0 * {Code.Int(top.Hidden)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
             w.Line("if (_withLoss)");
             using (w.Scope())
@@ -928,14 +937,12 @@ internal static class ModelEmitter
             w.Line("// The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once" +
                 (s.Kind == CellKind.Rnn ? " (into h_t's own rows, which the cell then overwrites in place)" : "") + ",");
             w.Line("// each participant taking a share of the rows.");
-            w.Line("int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
-            w.Line("int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+            Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {U("q", "Layout." + s.PackedIh.Name)}, {U("p", P(s.BiasIh))}, {U("a", projection + $" + (r0 * {Code.Int(s.GateWidth)})")}, rows);");
             w.Line("Barrier();");
             w.Line();
             w.Line("// The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.");
-            w.Line("int b0 = ShareStart(BatchSize, worker, workers, 1);");
-            w.Line("int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;");
+            Share(w, "b0", "batch", "BatchSize", 1);
             string bOff(int width) => $" + (b0 * {Code.Int(width)})";
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
@@ -1071,18 +1078,19 @@ internal static class ModelEmitter
             w.Line("ref float g = ref _gradients.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
             w.Line("// Dense head: dW += DYᵀ·H and db += Σ DY, each participant taking a share of the rows of dW;");
-            w.Line("{");
-            w.Line("    int n0 = ShareStart(OutputSize, worker, workers, 16);");
-            w.Line("    int rows = ShareStart(OutputSize, worker + 1, workers, 16) - n0;");
-            w.Line($"    Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, top.Hidden)}({U("a", "Layout.DY + n0")}, {U("a", HRows(plan, top, "BatchSize"))}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(top.Hidden)})")}, {U("g", P(plan.DenseBias) + " + n0")}, SequenceLength * BatchSize, rows);");
-            w.Line("}");
+            using (w.Scope())
+            {
+                Share(w, "n0", "rows", "OutputSize", 16);
+                w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, top.Hidden)}({U("a", "Layout.DY + n0")}, {U("a", HRows(plan, top, "BatchSize"))}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(top.Hidden)})")}, {U("g", P(plan.DenseBias) + " + n0")}, SequenceLength * BatchSize, rows);");
+            }
+
             w.Line("// and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.");
-            w.Line("{");
-            w.Line("    int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
-            w.Line("    int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
-            w.Line($"    _activations.AsSpan(Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)}), rows * {Code.Int(top.Hidden)}).Clear();");
-            w.Line($"    Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, top.Hidden)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)})")}, rows);");
-            w.Line("}");
+            using (w.Scope())
+            {
+                Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
+                w.Line($"_activations.AsSpan(Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)}), rows * {Code.Int(top.Hidden)}).Clear();");
+                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, top.Hidden)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)})")}, rows);");
+            }
             w.Line();
             w.Line("Barrier();");
             for (int i = plan.Stages.Count - 1; i >= 0; i--)
@@ -1111,8 +1119,7 @@ internal static class ModelEmitter
             w.Line("ref float g = ref _gradients.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
             w.Line("// Back through time: each participant runs its own batch entries [b0, b0 + batch).");
-            w.Line("int b0 = ShareStart(BatchSize, worker, workers, 1);");
-            w.Line("int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;");
+            Share(w, "b0", "batch", "BatchSize", 1);
             string bOff(int width) => $" + (b0 * {Code.Int(width)})";
             w.Line($"_activations.AsSpan(Layout.DHNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).Clear();");
             if (s.Kind == CellKind.Lstm)
@@ -1164,8 +1171,7 @@ internal static class ModelEmitter
             w.Line();
             w.Line("// Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:");
             w.Line("// dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)");
-            w.Line($"int n0 = ShareStart({Code.Int(s.GateWidth)}, worker, workers, 16);");
-            w.Line($"int gateRows = ShareStart({Code.Int(s.GateWidth)}, worker + 1, workers, 16) - n0;");
+            Share(w, "n0", "gateRows", Code.Int(s.GateWidth), 16);
             w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + n0")}, {U("a", StageInput(plan, s))}, {U("g", P(s.WeightIh) + $" + (n0 * {Code.Int(s.InputSize)})")}, {U("g", P(s.BiasIh) + " + n0")}, SequenceLength * BatchSize, gateRows);");
             w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, h)}({U("a", $"Layout.{hiddenGradient} + n0")}, {U("a", "Layout." + s.H.Name)}, {U("g", P(s.WeightHh) + $" + (n0 * {Code.Int(h)})")}, {U("g", P(s.BiasHh) + " + n0")}, SequenceLength * BatchSize, gateRows);");
 
@@ -1174,8 +1180,7 @@ internal static class ModelEmitter
             {
                 w.Line();
                 w.Line(s.Index > 0 ? "// ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each" : "// ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each");
-                w.Line("int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);");
-                w.Line("int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;");
+                Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
                 w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
                 w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + (r0 * {Code.Int(s.GateWidth)})")}, {U("p", P(s.WeightIh))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
             }

@@ -668,11 +668,11 @@ namespace Samples
             private static void AccumulateWeightGradient_65x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 32)
                     {
@@ -826,11 +826,11 @@ namespace Samples
             private static void AccumulateWeightGradient_65x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
@@ -984,11 +984,11 @@ namespace Samples
             private static void AccumulateWeightGradient_65x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 8)
                     {
@@ -2197,11 +2197,11 @@ namespace Samples
             private static void AccumulateWeightGradient_512x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 32)
                     {
@@ -2324,11 +2324,11 @@ namespace Samples
             private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
@@ -2459,11 +2459,11 @@ namespace Samples
             private static void AccumulateWeightGradient_512x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 8)
                     {
@@ -2745,11 +2745,11 @@ namespace Samples
             private static void AccumulateInputGradient_512x32_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    int blockedRows = count - (count % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 32)
                     {
@@ -2833,11 +2833,11 @@ namespace Samples
             private static void AccumulateInputGradient_512x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    int blockedRows = count - (count % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
@@ -2929,11 +2929,11 @@ namespace Samples
             private static void AccumulateInputGradient_512x32_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    int blockedRows = count - (count % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 8)
                     {
@@ -3638,11 +3638,11 @@ namespace Samples
             private static void AccumulateWeightGradient_512x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 32)
                     {
@@ -3796,11 +3796,11 @@ namespace Samples
             private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
@@ -3954,11 +3954,11 @@ namespace Samples
             private static void AccumulateWeightGradient_512x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 8)
                     {
@@ -4240,11 +4240,11 @@ namespace Samples
             private static void AccumulateInputGradient_512x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    int blockedRows = count - (count % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 32)
                     {
@@ -4359,11 +4359,11 @@ namespace Samples
             private static void AccumulateInputGradient_512x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    int blockedRows = count - (count % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
@@ -4478,11 +4478,11 @@ namespace Samples
             private static void AccumulateInputGradient_512x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
+                int blockedRows = count - (count % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    int blockedRows = count - (count % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 8)
                     {

@@ -397,11 +397,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_3x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -528,11 +528,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_3x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 16; j += 16)
                     {
@@ -699,11 +699,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_3x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 16; j += 8)
                     {
@@ -2453,11 +2453,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x6_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -2596,11 +2596,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x6_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -2739,11 +2739,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x6_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -4261,11 +4261,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -4392,11 +4392,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 16; j += 16)
                     {
@@ -4563,11 +4563,11 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x20_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+                int blockedRows = rows - (rows % 4);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    int blockedRows = rows - (rows % 4);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 16; j += 8)
                     {

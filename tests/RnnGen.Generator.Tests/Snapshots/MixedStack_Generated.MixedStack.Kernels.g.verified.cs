@@ -346,11 +346,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -455,11 +455,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -564,11 +564,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x8_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 8; j += 8)
                 {
@@ -1371,11 +1371,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -1502,11 +1502,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 16; j += 16)
                 {
@@ -1672,11 +1672,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x24_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 24; j += 8)
                 {
@@ -2833,11 +2833,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_9x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -2942,11 +2942,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_9x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -3051,11 +3051,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_9x8_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 8; j += 8)
                 {
@@ -4239,11 +4239,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -4399,11 +4399,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 16; j += 16)
                 {
@@ -4599,11 +4599,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x19_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 16; j += 8)
                 {
@@ -6213,11 +6213,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -6344,11 +6344,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 16; j += 16)
                 {
@@ -6514,11 +6514,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x24_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 24; j += 8)
                 {
@@ -8082,11 +8082,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x12_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -8213,11 +8213,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x12_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -8344,11 +8344,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x12_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 8; j += 8)
                 {
@@ -9797,11 +9797,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
@@ -9957,11 +9957,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 16; j += 16)
                 {
@@ -10157,11 +10157,11 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x19_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
+            int blockedRows = rows - (rows % 4);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                int blockedRows = rows - (rows % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 16; j += 8)
                 {
