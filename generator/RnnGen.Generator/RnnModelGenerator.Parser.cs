@@ -210,7 +210,7 @@ public sealed partial class RnnModelGenerator
                                 }
                                 else
                                 {
-                                    Report(DiagnosticDescriptors.InvalidEnumValue, At(syntax), a);
+                                    Report(DiagnosticDescriptors.InvalidEnumValue, At(syntax), kind, "Activation", a, "RnnActivation");
                                 }
                             }
                         }
@@ -225,7 +225,23 @@ public sealed partial class RnnModelGenerator
                         denseCount++;
                         string name = NameOf(data, syntax, "dense");
                         Name(name, syntax);
-                        dense = new DenseSpec(name, Positive(data, syntax, kind, "Outputs", 0));
+                        var readout = Readout.EveryStep;
+                        foreach (var named in data.NamedArguments)
+                        {
+                            if (named.Key == "Readout" && named.Value.Value is int r)
+                            {
+                                if (r is 0 or 1 or 2)
+                                {
+                                    readout = (Readout)r;
+                                }
+                                else
+                                {
+                                    Report(DiagnosticDescriptors.InvalidEnumValue, At(syntax), kind, "Readout", r, "RnnReadout");
+                                }
+                            }
+                        }
+
+                        dense = new DenseSpec(name, Positive(data, syntax, kind, "Outputs", 0), readout);
                         sawLayer = true;
                         break;
                     }
@@ -310,6 +326,12 @@ public sealed partial class RnnModelGenerator
                 or "ParameterCount" or "Parameters" or "AccumulateGradients" or "ZeroGradients" or "ResetParameters"
                 or "Forward" or "TrainStep" or "Evaluate" or "NewState" or "Step" or "Save" or "Load" or "Dispose"
                 or "ThrowIfDisposed" or "ValidateInputs" or "ValidateTargets" or "RunForward" or "RunBackward" or "ComputeLoss"
+                or "OutputSteps" or "LayerCount" or "HiddenSize" or "HasCellState" or "InitialHidden" or "InitialCell" or "FinalHidden"
+                or "FinalCell" or "InitialHiddenGradient" or "InitialCellGradient" or "FinalHiddenGradient" or "FinalCellGradient"
+                or "CarryState" or "ResetInitialState" or "Backward" or "Threads" or "ForwardCore" or "TrainStepCore" or "LossPass"
+                or "RequireLengths" or "ValidateLengths" or "LengthOf" or "RealRows" or "BeginPass" or "LossRows" or "SumLoss"
+                or "ForwardBody" or "BackwardBody" or "ShareStart" or "Barrier" or "EnsurePacked"
+            || (name.StartsWith("AddFinalStateGradient", StringComparison.Ordinal) && name.Substring("AddFinalStateGradient".Length).All(char.IsDigit))
             || ((name.StartsWith("ForwardLayer", StringComparison.Ordinal) || name.StartsWith("BackwardLayer", StringComparison.Ordinal))
                 && name.TrimStart("ForwardBackwardLayer".ToCharArray()).All(char.IsDigit));
 

@@ -20,6 +20,7 @@ public sealed class Net8CompatibilityTests
     [InlineData(SnapshotTests.CharLstm)]
     [InlineData(SnapshotTests.GestureGru)]
     [InlineData(SnapshotTests.MixedStack)]
+    [InlineData(SnapshotTests.SentimentMean)]
     public void GeneratedCode_CompilesForNet8(string model)
     {
         string references = Metadata("Net8ReferenceAssemblies");

@@ -54,8 +54,25 @@ public sealed class SnapshotTests
         public partial class MixedStack;
         """;
 
+    /// <summary>Many-to-one: the head reads the mean of the hidden states over each sequence's real steps.</summary>
+    public const string SentimentMean = """
+        using RnnGen;
+
+        namespace Samples;
+
+        [RnnModel(SequenceLength = 40, BatchSize = 16)]
+        [Embedding(Vocabulary = 30, Dimensions = 16)]
+        [Lstm(Hidden = 32)]
+        [Dense(Outputs = 2, Readout = RnnReadout.Mean)]
+        [SoftmaxCrossEntropy]
+        public partial class SentimentMean;
+        """;
+
     [Fact]
     public void CharLstm_Generated() => Verify(CharLstm);
+
+    [Fact]
+    public void SentimentMean_Generated() => Verify(SentimentMean);
 
     [Fact]
     public void GestureGru_Generated() => Verify(GestureGru);

@@ -40,6 +40,37 @@ internal sealed class Fixture
 
     public float[] Gradient(string parameter) => _tensors["grad." + parameter].ToSingleArray();
 
+    /// <summary>The real steps of each sequence (ragged fixtures), or null.</summary>
+    public int[]? Lengths => _tensors.TryGetValue("lengths", out var t) ? Array.ConvertAll(t.ToInt64Array(), v => checked((int)v)) : null;
+
+    /// <summary>Whether the fixture has a tensor of this name.</summary>
+    public bool Has(string name) => _tensors.ContainsKey(name);
+
+    /// <summary>A float tensor by name, flattened.</summary>
+    public float[] Tensor(string name) => _tensors[name].ToSingleArray();
+
+    /// <summary>
+    /// Copies a ragged fixture's initial states and final-state gradients (h0.s, c0.s, dhT.s, dcT.s)
+    /// into the model; nothing for a plain fixture, whose states are zero.
+    /// </summary>
+    public void CopyStatesTo(IRnnModel model)
+    {
+        for (int layer = 0; layer < model.LayerCount; layer++)
+        {
+            if (Has($"h0.{layer}"))
+            {
+                Tensor($"h0.{layer}").CopyTo(model.InitialHidden(layer));
+                Tensor($"dhT.{layer}").CopyTo(model.FinalHiddenGradient(layer));
+            }
+
+            if (Has($"c0.{layer}"))
+            {
+                Tensor($"c0.{layer}").CopyTo(model.InitialCell(layer));
+                Tensor($"dcT.{layer}").CopyTo(model.FinalCellGradient(layer));
+            }
+        }
+    }
+
     /// <summary>Copies the fixture's parameters into the model, checking names and shapes.</summary>
     public void CopyParametersTo(IReadOnlyList<Parameter> parameters)
     {

@@ -100,3 +100,19 @@ public partial class Gru3;
 [Dense(Outputs = 5, Name = "out")]
 [MeanSquaredError]
 public partial class LstmRelu;
+
+// Many-to-one: the head reads the last real step, or the mean over the real steps.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 12, Dimensions = 6)]
+[Lstm(Hidden = 16, Layers = 2)]
+[Dense(Outputs = 4, Readout = RnnReadout.LastStep)]
+[SoftmaxCrossEntropy]
+public partial class LstmLast;
+
+[RnnModel(SequenceLength = 4, BatchSize = 3)]
+[Input(Features = 5)]
+[Gru(Hidden = 10)]
+[Rnn(Hidden = 7)]
+[Dense(Outputs = 3, Readout = RnnReadout.Mean)]
+[MeanSquaredError]
+public partial class GruMean;

@@ -6,8 +6,16 @@ namespace RnnGen.Models.Tests;
 /// <summary>Builds a <see cref="ModelHarness"/> for every fixture model, bound to the fixture's inputs and targets.</summary>
 internal static class FixtureModelsCatalog
 {
+    /// <summary>
+    /// Every fixture: one per model, plus "{Model}.ragged" for the models whose fixture also has
+    /// sequences of different lengths, initial states and final-state gradients.
+    /// </summary>
     public static readonly string[] Names =
-        ["RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu"];
+    [
+        "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
+        "LstmLast", "GruMean",
+        "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
+    ];
 
     public static IEnumerable<object[]> All()
     {
@@ -17,30 +25,39 @@ internal static class FixtureModelsCatalog
         }
     }
 
-    /// <summary>A model with the fixture's parameters loaded, bound to the fixture's data.</summary>
+    /// <summary>A model with the fixture's parameters (and states) loaded, bound to the fixture's data.</summary>
     public static (ModelHarness Model, Fixture Fixture) Load(string name)
     {
         Fixture f = Fixture.Load(name);
         ModelHarness h = Create(name, f);
         f.CopyParametersTo(h.Model.Parameters);
+        f.CopyStatesTo(h.Model);
         return (h, f);
     }
 
-    public static ModelHarness Create(string name, Fixture f) => name switch
+    /// <summary>A freshly initialised model bound to the fixture's data (and lengths, for a ragged fixture).</summary>
+    public static ModelHarness Create(string name, Fixture f)
     {
-        "RnnTanh" => ModelHarness.Features<RnnTanh, RnnTanh.State, float>(name, new RnnTanh(), f.FloatInputs, f.FloatTargets),
-        "RnnRelu2" => ModelHarness.Tokens<RnnRelu2, RnnRelu2.State, int>(name, new RnnRelu2(), f.TokenInputs, f.ClassTargets),
-        "Lstm1" => ModelHarness.Tokens<Lstm1, Lstm1.State, int>(name, new Lstm1(), f.TokenInputs, f.ClassTargets),
-        "Lstm3Mse" => ModelHarness.Features<Lstm3Mse, Lstm3Mse.State, float>(name, new Lstm3Mse(), f.FloatInputs, f.FloatTargets),
-        "Gru2" => ModelHarness.Tokens<Gru2, Gru2.State, int>(name, new Gru2(), f.TokenInputs, f.ClassTargets),
-        "Gru1Mse" => ModelHarness.Features<Gru1Mse, Gru1Mse.State, float>(name, new Gru1Mse(), f.FloatInputs, f.FloatTargets),
-        "Mixed" => ModelHarness.Tokens<Mixed, Mixed.State, int>(name, new Mixed(), f.TokenInputs, f.ClassTargets),
-        "CharLstm" => ModelHarness.Tokens<CharLstm, CharLstm.State, int>(name, new CharLstm(), f.TokenInputs, f.ClassTargets),
-        "Lstm40" => ModelHarness.Features<Lstm40, Lstm40.State, float>(name, new Lstm40(), f.FloatInputs, f.FloatTargets),
-        "Tiny" => ModelHarness.Tokens<Tiny, Tiny.State, int>(name, new Tiny(), f.TokenInputs, f.ClassTargets),
-        "RnnWide" => ModelHarness.Features<RnnWide, RnnWide.State, float>(name, new RnnWide(), f.FloatInputs, f.FloatTargets),
-        "Gru3" => ModelHarness.Tokens<Gru3, Gru3.State, int>(name, new Gru3(), f.TokenInputs, f.ClassTargets),
-        "LstmRelu" => ModelHarness.Features<LstmRelu, LstmRelu.State, float>(name, new LstmRelu(), f.FloatInputs, f.FloatTargets),
-        _ => throw new ArgumentException("Unknown model " + name, nameof(name)),
-    };
+        int[]? lengths = f.Lengths;
+        string model = name.Split('.')[0];
+        return model switch
+        {
+            "RnnTanh" => ModelHarness.Features<RnnTanh, RnnTanh.State, float>(name, new RnnTanh(), f.FloatInputs, f.FloatTargets, lengths),
+            "RnnRelu2" => ModelHarness.Tokens<RnnRelu2, RnnRelu2.State, int>(name, new RnnRelu2(), f.TokenInputs, f.ClassTargets, lengths),
+            "Lstm1" => ModelHarness.Tokens<Lstm1, Lstm1.State, int>(name, new Lstm1(), f.TokenInputs, f.ClassTargets, lengths),
+            "Lstm3Mse" => ModelHarness.Features<Lstm3Mse, Lstm3Mse.State, float>(name, new Lstm3Mse(), f.FloatInputs, f.FloatTargets, lengths),
+            "Gru2" => ModelHarness.Tokens<Gru2, Gru2.State, int>(name, new Gru2(), f.TokenInputs, f.ClassTargets, lengths),
+            "Gru1Mse" => ModelHarness.Features<Gru1Mse, Gru1Mse.State, float>(name, new Gru1Mse(), f.FloatInputs, f.FloatTargets, lengths),
+            "Mixed" => ModelHarness.Tokens<Mixed, Mixed.State, int>(name, new Mixed(), f.TokenInputs, f.ClassTargets, lengths),
+            "CharLstm" => ModelHarness.Tokens<CharLstm, CharLstm.State, int>(name, new CharLstm(), f.TokenInputs, f.ClassTargets, lengths),
+            "Lstm40" => ModelHarness.Features<Lstm40, Lstm40.State, float>(name, new Lstm40(), f.FloatInputs, f.FloatTargets, lengths),
+            "Tiny" => ModelHarness.Tokens<Tiny, Tiny.State, int>(name, new Tiny(), f.TokenInputs, f.ClassTargets, lengths),
+            "RnnWide" => ModelHarness.Features<RnnWide, RnnWide.State, float>(name, new RnnWide(), f.FloatInputs, f.FloatTargets, lengths),
+            "Gru3" => ModelHarness.Tokens<Gru3, Gru3.State, int>(name, new Gru3(), f.TokenInputs, f.ClassTargets, lengths),
+            "LstmRelu" => ModelHarness.Features<LstmRelu, LstmRelu.State, float>(name, new LstmRelu(), f.FloatInputs, f.FloatTargets, lengths),
+            "LstmLast" => ModelHarness.Tokens<LstmLast, LstmLast.State, int>(name, new LstmLast(), f.TokenInputs, f.ClassTargets, lengths),
+            "GruMean" => ModelHarness.Features<GruMean, GruMean.State, float>(name, new GruMean(), f.FloatInputs, f.FloatTargets, lengths),
+            _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
+        };
+    }
 }

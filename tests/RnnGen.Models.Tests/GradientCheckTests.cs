@@ -41,27 +41,49 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
     /// LstmRelu) are covered by PyTorchParityTests.
     /// </summary>
     public static IEnumerable<object[]> SmallModels() =>
-        new[] { "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny" }.Select(name => new object[] { name });
+        new[]
+        {
+            "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny", "LstmLast", "GruMean",
+            "RnnRelu2.ragged", "Lstm1.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
+        }.Select(name => new object[] { name });
 
+    /// <summary>
+    /// Every parameter entry, and for the ragged fixtures (sequences of different lengths, random
+    /// initial states, a downstream loss on the final states) every entry of the initial state too.
+    /// </summary>
     [Theory]
     [MemberData(nameof(SmallModels))]
     public void EveryParameterEntry_MatchesCentralDifferences(string model)
     {
-        using var h = FixtureModelsCatalog.Create(model, Fixture.Load(model));
+        var fixture = Fixture.Load(model);
+        using var h = FixtureModelsCatalog.Create(model, fixture);
         h.Model.ResetParameters(1234);
+        fixture.CopyStatesTo(h.Model);
         h.TrainStep();
-        var analytic = new List<float[]>();
+        var checks = new List<(string Name, Func<Span<float>> Values, float[] Analytic)>();
         foreach (var p in h.Model.Parameters)
         {
-            analytic.Add(p.Gradient.ToArray());
+            checks.Add((p.Name, () => p.Value, p.Gradient.ToArray()));
         }
 
-        for (int i = 0; i < h.Model.Parameters.Count; i++)
+        if (h.Lengths is not null)
         {
-            var p = h.Model.Parameters[i];
-            var (error, uncertain) = Compare(h, p, analytic[i], StepsFor(model));
-            output.WriteLine($"{model} {p.Name}: max error {error:F3} of the allowed; {uncertain} of {p.Length} entries needed their error bar");
-            Assert.True(error <= 1, $"{model} d(loss)/d({p.Name}): an entry differs from its quotient by {error:F2} times the allowed 1e-2·max|g| + u");
+            for (int layer = 0; layer < h.Model.LayerCount; layer++)
+            {
+                int l = layer;
+                checks.Add(($"initial h of layer {l}", () => h.Model.InitialHidden(l), h.Model.InitialHiddenGradient(l).ToArray()));
+                if (h.Model.HasCellState(l))
+                {
+                    checks.Add(($"initial c of layer {l}", () => h.Model.InitialCell(l), h.Model.InitialCellGradient(l).ToArray()));
+                }
+            }
+        }
+
+        foreach (var (name, values, analytic) in checks)
+        {
+            var (error, uncertain) = Compare(h, values, analytic, StepsFor(model));
+            output.WriteLine($"{model} {name}: max error {error:F3} of the allowed; {uncertain} of {analytic.Length} entries needed their error bar");
+            Assert.True(error <= 1, $"{model} d(loss)/d({name}): an entry differs from its quotient by {error:F2} times the allowed 1e-2·max|g| + u");
         }
     }
 
@@ -75,7 +97,7 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
         float[] analytic = p.Gradient.ToArray();
         int worst = IndexOfMax(analytic);
         analytic[worst] += 0.05f * Math.Abs(analytic[worst]);
-        var (error, _) = Compare(h, p, analytic, StepsFor("Lstm1"));
+        var (error, _) = Compare(h, () => p.Value, analytic, StepsFor("Lstm1"));
         Assert.True(error > 1, $"a 5% error in one element gave only {error:F2} of the allowed");
     }
 
@@ -87,11 +109,11 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
         h.TrainStep();
         var p = h.Model.Parameters[1];
         Assert.Equal("lstm.weight_hh_l0", p.Name);
-        var (error, _) = Compare(h, p, new float[p.Length], StepsFor("Lstm3Mse"));
+        var (error, _) = Compare(h, () => p.Value, new float[p.Length], StepsFor("Lstm3Mse"));
         Assert.True(error > 1, $"an all-zero gradient gave only {error:F2} of the allowed");
     }
 
-    private static Steps StepsFor(string model) => model == "RnnRelu2" ? new Steps(1e-3f, Richardson: false) : new Steps(1e-1f, Richardson: true);
+    private static Steps StepsFor(string model) => model.StartsWith("RnnRelu2", StringComparison.Ordinal) ? new Steps(1e-3f, Richardson: false) : new Steps(1e-1f, Richardson: true);
 
     private sealed record Steps(float Epsilon, bool Richardson);
 
@@ -99,7 +121,7 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
     /// max over the tensor of |estimate − analytic| / (1e-2·max|g| + u), where u = |D(ε) − D(ε/2)|;
     /// and how many entries passed only thanks to u.
     /// </summary>
-    private static (double Error, int Uncertain) Compare(ModelHarness h, RnnGen.Parameter p, float[] analytic, Steps steps)
+    private static (double Error, int Uncertain) Compare(ModelHarness h, Func<Span<float>> values, float[] analytic, Steps steps)
     {
         double scale = 0;
         foreach (float g in analytic)
@@ -112,10 +134,10 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
         double center = h.Evaluate();
         double worst = 0;
         int uncertain = 0;
-        for (int i = 0; i < p.Length; i++)
+        for (int i = 0; i < analytic.Length; i++)
         {
-            var (wide, oneSidedGap) = Quotient(h, p, i, steps.Epsilon, center);
-            var (narrow, _) = Quotient(h, p, i, steps.Epsilon / 2, center);
+            var (wide, oneSidedGap) = Quotient(h, values, i, steps.Epsilon, center);
+            var (narrow, _) = Quotient(h, values, i, steps.Epsilon / 2, center);
             double numeric = steps.Richardson ? ((4 * narrow) - wide) / 3 : wide;
             double u = steps.Richardson ? Math.Abs(wide - narrow) : Math.Max(Math.Abs(wide - narrow), oneSidedGap);
             double error = Math.Abs(numeric - analytic[i]);
@@ -135,15 +157,15 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
     /// (L(θ + ε) − L(θ − ε)) / 2ε for entry <paramref name="i"/>, with the step actually taken after
     /// float32 rounding; and the gap between the two one-sided quotients around L(θ) = <paramref name="center"/>.
     /// </summary>
-    private static (double Central, double OneSidedGap) Quotient(ModelHarness h, RnnGen.Parameter p, int i, float epsilon, double center)
+    private static (double Central, double OneSidedGap) Quotient(ModelHarness h, Func<Span<float>> values, int i, float epsilon, double center)
     {
-        float original = p.Value[i];
+        float original = values()[i];
         float plus = original + epsilon, minus = original - epsilon;
-        p.Value[i] = plus;
+        values()[i] = plus;
         double lossPlus = h.Evaluate();
-        p.Value[i] = minus;
+        values()[i] = minus;
         double lossMinus = h.Evaluate();
-        p.Value[i] = original;
+        values()[i] = original;
         double forward = (lossPlus - center) / ((double)plus - original);
         double backward = (center - lossMinus) / ((double)original - minus);
         return ((lossPlus - lossMinus) / ((double)plus - minus), Math.Abs(forward - backward));

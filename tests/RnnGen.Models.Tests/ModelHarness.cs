@@ -4,78 +4,159 @@ using RnnGen;
 namespace RnnGen.Models.Tests;
 
 /// <summary>
-/// A generated model bound to fixed inputs and targets, so every test can run over every model
-/// whatever its input and target types.
+/// A generated model bound to fixed inputs and targets (and, for a ragged fixture, lengths, initial
+/// states and final-state gradients), so every test can run over every model whatever its input
+/// and target types.
 /// </summary>
 internal sealed class ModelHarness : IDisposable
 {
-    private ModelHarness(string name, IRnnModel model)
+    private ModelHarness(string name, IRnnModel model, int[]? lengths)
     {
         Name = name;
         Model = model;
+        Lengths = lengths;
     }
 
     public string Name { get; }
 
     public IRnnModel Model { get; }
 
-    /// <summary>Forward over the bound inputs into a [B, T, O] array.</summary>
+    /// <summary>The real steps of each sequence, or null when every sequence is full length.</summary>
+    public int[]? Lengths { get; }
+
+    /// <summary>Forward over the bound inputs into a [B, OutputSteps, O] array.</summary>
     public Action<float[]> Forward { get; private set; } = null!;
 
     /// <summary>TrainStep on the bound inputs and targets; returns the loss.</summary>
     public Func<float> TrainStep { get; private set; } = null!;
 
-    /// <summary>Evaluate on the bound inputs and targets: the loss in double precision, no backward pass.</summary>
+    /// <summary>
+    /// Evaluate on the bound inputs and targets, in double precision, no backward pass; plus the
+    /// downstream term Σ final state · final-state gradient, whose gradient TrainStep adds in, so
+    /// the two describe the same function.
+    /// </summary>
     public Func<double> Evaluate { get; private set; } = null!;
 
-    /// <summary>Steps batch entry b through the whole sequence from a fresh state into a [T, O] array.</summary>
-    public Action<int, float[]> Stream { get; private set; } = null!;
+    /// <summary>
+    /// Steps batch entry b through its real steps from its initial state (row b of InitialHidden and
+    /// InitialCell) into a [steps, O] array; returns the number of steps.
+    /// </summary>
+    public Func<int, float[], int> Stream { get; private set; } = null!;
 
-    public int OutputCount => Model.BatchSize * Model.SequenceLength * Model.OutputSize;
+    public int OutputCount => Model.BatchSize * Model.OutputSteps * Model.OutputSize;
+
+    public int LengthOf(int b) => Lengths?[b] ?? Model.SequenceLength;
 
     public void Dispose() => Model.Dispose();
 
-    public static ModelHarness Tokens<TModel, TState, TTarget>(string name, TModel model, int[] inputs, TTarget[] targets)
+    /// <summary>Σ over layers of FinalHidden · FinalHiddenGradient (and the cell's), in double precision.</summary>
+    public double DownstreamTerm()
+    {
+        double total = 0;
+        for (int layer = 0; layer < Model.LayerCount; layer++)
+        {
+            total += Dot(Model.FinalHidden(layer), Model.FinalHiddenGradient(layer));
+            if (Model.HasCellState(layer))
+            {
+                total += Dot(Model.FinalCell(layer), Model.FinalCellGradient(layer));
+            }
+        }
+
+        return total;
+    }
+
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Sets a fresh stream state to row <paramref name="b"/> of the model's batch initial state.</summary>
+    private void InitialiseStream(IRecurrentState state, int b)
+    {
+        for (int layer = 0; layer < Model.LayerCount; layer++)
+        {
+            int h = Model.HiddenSize(layer);
+            Model.InitialHidden(layer).Slice(b * h, h).CopyTo(state.Hidden(layer));
+            if (Model.HasCellState(layer))
+            {
+                Model.InitialCell(layer).Slice(b * h, h).CopyTo(state.Cell(layer));
+            }
+        }
+    }
+
+    public static ModelHarness Tokens<TModel, TState, TTarget>(string name, TModel model, int[] inputs, TTarget[] targets, int[]? lengths = null)
         where TModel : IRnnModel<int, TTarget>, ITokenStreamingModel<TState>
         where TState : IRecurrentState
         where TTarget : unmanaged
     {
         int t = model.SequenceLength, o = model.OutputSize;
-        return new ModelHarness(name, model)
+        ModelHarness h = new(name, model, lengths);
+        h.Forward = outputs =>
         {
-            Forward = outputs => model.Forward(inputs, outputs),
-            TrainStep = () => model.TrainStep(inputs, targets),
-            Evaluate = () => model.Evaluate(inputs, targets),
-            Stream = (entry, outputs) =>
+            if (lengths is null)
             {
-                using TState state = model.NewState();
-                for (int i = 0; i < t; i++)
-                {
-                    model.Step(state, inputs[(entry * t) + i], outputs.AsSpan(i * o, o));
-                }
-            },
+                model.Forward(inputs, outputs);
+            }
+            else
+            {
+                model.Forward(inputs, lengths, outputs);
+            }
         };
+        h.TrainStep = () => lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
+        h.Evaluate = () => (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+        h.Stream = (entry, outputs) =>
+        {
+            using TState state = model.NewState();
+            h.InitialiseStream(state, entry);
+            int steps = h.LengthOf(entry);
+            for (int i = 0; i < steps; i++)
+            {
+                model.Step(state, inputs[(entry * t) + i], outputs.AsSpan(i * o, o));
+            }
+
+            return steps;
+        };
+        return h;
     }
 
-    public static ModelHarness Features<TModel, TState, TTarget>(string name, TModel model, float[] inputs, TTarget[] targets)
+    public static ModelHarness Features<TModel, TState, TTarget>(string name, TModel model, float[] inputs, TTarget[] targets, int[]? lengths = null)
         where TModel : IRnnModel<float, TTarget>, IFeatureStreamingModel<TState>
         where TState : IRecurrentState
         where TTarget : unmanaged
     {
         int t = model.SequenceLength, o = model.OutputSize, f = model.InputSize;
-        return new ModelHarness(name, model)
+        ModelHarness h = new(name, model, lengths);
+        h.Forward = outputs =>
         {
-            Forward = outputs => model.Forward(inputs, outputs),
-            TrainStep = () => model.TrainStep(inputs, targets),
-            Evaluate = () => model.Evaluate(inputs, targets),
-            Stream = (entry, outputs) =>
+            if (lengths is null)
             {
-                using TState state = model.NewState();
-                for (int i = 0; i < t; i++)
-                {
-                    model.Step(state, inputs.AsSpan(((entry * t) + i) * f, f), outputs.AsSpan(i * o, o));
-                }
-            },
+                model.Forward(inputs, outputs);
+            }
+            else
+            {
+                model.Forward(inputs, lengths, outputs);
+            }
         };
+        h.TrainStep = () => lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
+        h.Evaluate = () => (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+        h.Stream = (entry, outputs) =>
+        {
+            using TState state = model.NewState();
+            h.InitialiseStream(state, entry);
+            int steps = h.LengthOf(entry);
+            for (int i = 0; i < steps; i++)
+            {
+                model.Step(state, inputs.AsSpan(((entry * t) + i) * f, f), outputs.AsSpan(i * o, o));
+            }
+
+            return steps;
+        };
+        return h;
     }
 }

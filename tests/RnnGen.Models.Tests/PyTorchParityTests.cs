@@ -42,6 +42,44 @@ public sealed class PyTorchParityTests
         }
     }
 
+    public static System.Collections.Generic.IEnumerable<object[]> Ragged()
+    {
+        foreach (string name in FixtureModelsCatalog.Names)
+        {
+            if (name.EndsWith(".ragged", StringComparison.Ordinal))
+            {
+                yield return [name];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sequences of different lengths from random initial states, with gradients of a downstream
+    /// loss on the final states: the final states (after each sequence's last real step) and
+    /// d(loss)/d(initial state) match PyTorch. The parameter gradients are checked by
+    /// <see cref="TrainStep_LossAndEveryGradientMatchPyTorch"/> on the same fixtures.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Ragged))]
+    public void Ragged_FinalStatesAndInitialStateGradientsMatchPyTorch(string model)
+    {
+        var (h, fixture) = FixtureModelsCatalog.Load(model);
+        using (h)
+        {
+            h.TrainStep();
+            for (int layer = 0; layer < h.Model.LayerCount; layer++)
+            {
+                Tolerance.AssertClose(h.Model.FinalHidden(layer), fixture.Tensor($"hT.{layer}"), OutputTolerance, $"{model} final h of layer {layer}");
+                Tolerance.AssertClose(h.Model.InitialHiddenGradient(layer), fixture.Tensor($"dh0.{layer}"), GradientTolerance, $"{model} d/d(h0) of layer {layer}");
+                if (h.Model.HasCellState(layer))
+                {
+                    Tolerance.AssertClose(h.Model.FinalCell(layer), fixture.Tensor($"cT.{layer}"), OutputTolerance, $"{model} final c of layer {layer}");
+                    Tolerance.AssertClose(h.Model.InitialCellGradient(layer), fixture.Tensor($"dc0.{layer}"), GradientTolerance, $"{model} d/d(c0) of layer {layer}");
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
     public void TrainStep_OverwritesGradients_UnlessAccumulating(string model)

@@ -52,13 +52,15 @@ import torch.nn.functional as F
 #   rec        recurrent layers in order, each feeding the next:
 #              Rec(layer name, kind in {"rnn_tanh", "rnn_relu", "lstm", "gru"},
 #                  hidden size, num_layers)
-#   dense      Dense(layer name, O): nn.Linear applied at every time step
-#   loss       "ce" (cross entropy over [B*T, O] logits, mean) or "mse" (mean)
+#   dense      Dense(layer name, O, readout): nn.Linear applied at every time step
+#              (readout "every"), or once per sequence to the top layer's output at
+#              the last step ("last") or to its mean over the steps ("mean")
+#   loss       "ce" (cross entropy over the [rows, O] logits, mean) or "mse" (mean)
 # ---------------------------------------------------------------------------
 Embedding = namedtuple("Embedding", "name vocab dim")
 Features = namedtuple("Features", "size")
 Rec = namedtuple("Rec", "name kind hidden layers")
-Dense = namedtuple("Dense", "name out")
+Dense = namedtuple("Dense", "name out readout", defaults=("every",))
 Model = namedtuple("Model", "name seed T B inp rec dense loss")
 
 MODELS = [
@@ -93,7 +95,25 @@ MODELS = [
           rec=[Rec("gru", "gru", 64, 3)], dense=Dense("dense", 30), loss="ce"),
     Model("LstmRelu", 113, T=3, B=3, inp=Features(17),
           rec=[Rec("lstm", "lstm", 31, 1), Rec("relu", "rnn_relu", 129, 1)], dense=Dense("out", 5), loss="mse"),
+    # Many-to-one: the head reads the last step, or the mean over the steps.
+    Model("LstmLast", 114, T=5, B=3, inp=Embedding("embedding", 12, 6),
+          rec=[Rec("lstm", "lstm", 16, 2)], dense=Dense("dense", 4, "last"), loss="ce"),
+    Model("GruMean", 115, T=4, B=3, inp=Features(5),
+          rec=[Rec("gru", "gru", 10, 1), Rec("rnn", "rnn_tanh", 7, 1)], dense=Dense("dense", 3, "mean"), loss="mse"),
 ]
+
+# Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
+# lengths (given per model, one per batch entry; 0 allowed), random initial states, and random
+# gradients of a downstream loss with respect to the final states (see make_ragged_fixture).
+RAGGED = {
+    "RnnRelu2": [5, 2],
+    "Lstm1": [6, 3, 1],
+    "Lstm3Mse": [2, 4],
+    "Gru2": [5, 0, 3, 1],
+    "Mixed": [1, 4],
+    "LstmLast": [5, 1, 3],
+    "GruMean": [2, 4, 0],
+}
 
 # Optimizer configurations: (name, torch.optim class name, hyper-parameters).
 # The metadata string lists the full hyper-parameters, defaults included.
@@ -241,7 +261,39 @@ class Stack(nn.Module):
             x, _ = getattr(self, r.name)(x)  # zero initial hidden/cell state
             if trace is not None:
                 trace[r.name] = x.detach()
+        if self.spec.dense.readout == "last":
+            x = x[:, -1]
+        elif self.spec.dense.readout == "mean":
+            x = x.mean(dim=1)
         return getattr(self, self.spec.dense.name)(x)
+
+    def forward_one(self, x, states):
+        """One sequence x ([1, L, ...], L >= 0) from the given initial states.
+
+        ``states`` is a list, one entry per flattened recurrent layer (stage), of (h0, c0) with
+        h0, c0 of shape [H] (c0 None for non-LSTM). Returns (top-layer outputs [L, H_top],
+        final states as a list of (h, c) per stage). A sequence of length 0 ends in its
+        initial state.
+        """
+        stage = 0
+        finals = []
+        if x.shape[1] > 0 and isinstance(self.spec.inp, Embedding):
+            x = getattr(self, self.spec.inp.name)(x)
+        for r in self.spec.rec:
+            group = states[stage:stage + r.layers]
+            h0 = torch.stack([h for h, _ in group]).unsqueeze(1)  # [layers, 1, H]
+            if x.shape[1] == 0:
+                finals.extend(group)
+                x = torch.zeros((1, 0, r.hidden), dtype=torch.float64)
+            elif r.kind == "lstm":
+                c0 = torch.stack([c for _, c in group]).unsqueeze(1)
+                x, (hn, cn) = getattr(self, r.name)(x, (h0, c0))
+                finals.extend((hn[k, 0], cn[k, 0]) for k in range(r.layers))
+            else:
+                x, hn = getattr(self, r.name)(x, h0)
+                finals.extend((hn[k, 0], None) for k in range(r.layers))
+            stage += r.layers
+        return x[0], finals
 
 
 def loss_fn(spec, output, target):
@@ -252,6 +304,11 @@ def loss_fn(spec, output, target):
     raise ValueError(spec.loss)
 
 
+def stages_of(spec):
+    """(kind, hidden) of every flattened recurrent layer, in order."""
+    return [(r.kind, r.hidden) for r in spec.rec for _ in range(r.layers)]
+
+
 def describe(spec):
     if isinstance(spec.inp, Embedding):
         parts = [f"Embedding '{spec.inp.name}' V={spec.inp.vocab} D={spec.inp.dim}"]
@@ -260,8 +317,10 @@ def describe(spec):
     names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU"}
     for r in spec.rec:
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
-    parts.append(f"Linear '{spec.dense.name}' O={spec.dense.out}")
-    loss = "cross entropy (mean over B*T)" if spec.loss == "ce" else "MSE (mean)"
+    readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}
+    parts.append(f"Linear '{spec.dense.name}' O={spec.dense.out}{readout[spec.dense.readout]}")
+    over = "B*T" if spec.dense.readout == "every" else "B"
+    loss = f"cross entropy (mean over {over})" if spec.loss == "ce" else "MSE (mean)"
     return (" -> ".join(parts) + f"; {loss}; B={spec.B} T={spec.T}; batch_first, "
             "zero initial state; output/loss/grads computed in float64 from the "
             "float32 parameters, stored as F32")
@@ -273,10 +332,11 @@ def make_data(spec):
         x = torch.randint(0, spec.inp.vocab, (spec.B, spec.T), generator=g, dtype=torch.int64)
     else:
         x = torch.randn(spec.B, spec.T, spec.inp.size, generator=g, dtype=torch.float32)
+    rows = (spec.B,) if spec.dense.readout != "every" else (spec.B, spec.T)
     if spec.loss == "ce":
-        y = torch.randint(0, spec.dense.out, (spec.B, spec.T), generator=g, dtype=torch.int64)
+        y = torch.randint(0, spec.dense.out, rows, generator=g, dtype=torch.int64)
     else:
-        y = torch.randn(spec.B, spec.T, spec.dense.out, generator=g, dtype=torch.float32)
+        y = torch.randn(*rows, spec.dense.out, generator=g, dtype=torch.float32)
     return x, y
 
 
@@ -353,6 +413,154 @@ def make_model_fixture(spec):
     return path, float(back["loss"])
 
 
+def check_loop_matches_batched(spec):
+    """The per-sequence loop of make_ragged_fixture, at full length from zero states, reproduces the
+    batched module's outputs: the loop is a faithful reference."""
+    torch.manual_seed(spec.seed)
+    model = Stack(spec).double()
+    x, _ = make_data(spec)
+    x = x if x.dtype == torch.int64 else x.double()
+    with torch.no_grad():
+        batched = model(x)
+        head = getattr(model, spec.dense.name)
+        for b in range(spec.B):
+            states = [(torch.zeros(h, dtype=torch.float64), torch.zeros(h, dtype=torch.float64) if k == "lstm" else None)
+                      for k, h in stages_of(spec)]
+            top, finals = model.forward_one(x[b:b + 1], states)
+            if spec.dense.readout == "last":
+                top = finals[-1][0].unsqueeze(0)
+            elif spec.dense.readout == "mean":
+                top = top.mean(dim=0, keepdim=True)
+            assert torch.allclose(head(top), batched[b], rtol=1e-12, atol=1e-12), spec.name
+
+
+def make_ragged_fixture(spec, lengths):
+    """Sequences of different lengths, initial states, and final-state gradients.
+
+    The same parameters and data as the model's main fixture, with:
+
+    * ``lengths`` (I64 [B]): the real steps of each sequence. The inputs and targets at padding
+      positions hold values a model must never read (token id -1, class -100, NaN features and
+      targets).
+    * ``h0.{s}`` / ``c0.{s}`` (F32 [B, H]) for every flattened recurrent layer s (c0 for LSTMs):
+      the initial state of each sequence, drawn from N(0, 0.5²).
+    * ``dhT.{s}`` / ``dcT.{s}``: the gradient of a downstream loss with respect to each final
+      state, drawn from N(0, 0.3²); the reference adds sum(final · grad) to the loss before
+      backpropagating, which is what injecting these gradients computes.
+
+    References: ``output`` (zero at padding; [B, O] for a many-to-one readout), ``loss`` (the
+    model's own loss: mean over the real steps, or over the sequences with at least one step for a
+    many-to-one readout), ``grad.{name}``, ``dh0.{s}`` / ``dc0.{s}`` (d total / d initial state) and
+    ``hT.{s}`` / ``cT.{s}`` (the state after each sequence's last real step).
+    """
+    torch.manual_seed(spec.seed)
+    model = Stack(spec)
+    params32 = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
+    x, y = make_data(spec)
+    g = torch.Generator().manual_seed(spec.seed + 2000)
+    stages = stages_of(spec)
+    h0 = [0.5 * torch.randn(spec.B, h, generator=g) for _, h in stages]
+    c0 = [0.5 * torch.randn(spec.B, h, generator=g) if k == "lstm" else None for k, h in stages]
+    dhT = [0.3 * torch.randn(spec.B, h, generator=g) for _, h in stages]
+    dcT = [0.3 * torch.randn(spec.B, h, generator=g) if k == "lstm" else None for k, h in stages]
+
+    model = model.double()
+    h0_64 = [t.double().requires_grad_() for t in h0]
+    c0_64 = [t.double().requires_grad_() if t is not None else None for t in c0]
+    model.zero_grad()
+    many_to_one = spec.dense.readout != "every"
+    head = getattr(model, spec.dense.name)
+    out_rows = []
+    loss_sum = 0
+    real_rows = 0
+    downstream = 0
+    finals_all = []
+    for b in range(spec.B):
+        length = lengths[b]
+        xb = x[b:b + 1, :length]
+        xb = xb if xb.dtype == torch.int64 else xb.double()
+        states = [(h0_64[s][b], c0_64[s][b] if c0_64[s] is not None else None) for s in range(len(stages))]
+        top, finals = model.forward_one(xb, states)
+        finals_all.append(finals)
+        for s, (hT, cT) in enumerate(finals):
+            downstream = downstream + (hT * dhT[s][b].double()).sum()
+            if cT is not None:
+                downstream = downstream + (cT * dcT[s][b].double()).sum()
+        if many_to_one:
+            if spec.dense.readout == "last":
+                readout = finals[-1][0] if length > 0 else states[-1][0]
+            else:
+                readout = top.mean(dim=0) if length > 0 else top.new_zeros(stages[-1][1])
+            out = head(readout.unsqueeze(0))  # [1, O]
+            if length > 0:
+                real_rows += 1
+                if spec.loss == "ce":
+                    loss_sum = loss_sum + F.cross_entropy(out, y[b:b + 1], reduction="sum")
+                else:
+                    loss_sum = loss_sum + ((out[0] - y[b].double()) ** 2).sum()
+            out_rows.append(out[0])
+        else:
+            out = head(top)  # [L, O]
+            real_rows += length
+            if length > 0:
+                if spec.loss == "ce":
+                    loss_sum = loss_sum + F.cross_entropy(out, y[b, :length], reduction="sum")
+                else:
+                    loss_sum = loss_sum + ((out - y[b, :length].double()) ** 2).sum()
+            padded = torch.zeros(spec.T, spec.dense.out, dtype=torch.float64)
+            padded[:length] = out
+            out_rows.append(padded)
+    loss = loss_sum / (real_rows * (spec.dense.out if spec.loss == "mse" else 1))
+    (loss + downstream).backward()
+    output = torch.stack(out_rows)
+
+    # Padding: values that must never be read.
+    x_stored = x.clone()
+    y_stored = y.clone()
+    for b in range(spec.B):
+        length = lengths[b]
+        if x_stored.dtype == torch.int64:
+            x_stored[b, length:] = -1
+        else:
+            x_stored[b, length:] = float("nan")
+        if not many_to_one:
+            y_stored[b, length:] = -100 if y_stored.dtype == torch.int64 else float("nan")
+        elif length == 0:
+            y_stored[b] = -100 if y_stored.dtype == torch.int64 else float("nan")
+
+    named = OrderedDict(model.named_parameters())
+    tensors = OrderedDict()
+    for k, v in params32.items():
+        tensors[f"param.{k}"] = ("F32", v)
+    tensors["input"] = ("I64", x_stored) if x_stored.dtype == torch.int64 else ("F32", x_stored)
+    tensors["target"] = ("I64", y_stored) if y_stored.dtype == torch.int64 else ("F32", y_stored)
+    tensors["lengths"] = ("I64", torch.tensor(lengths, dtype=torch.int64))
+    for s in range(len(stages)):
+        tensors[f"h0.{s}"] = ("F32", h0[s])
+        tensors[f"dhT.{s}"] = ("F32", dhT[s])
+        if c0[s] is not None:
+            tensors[f"c0.{s}"] = ("F32", c0[s])
+            tensors[f"dcT.{s}"] = ("F32", dcT[s])
+    tensors["output"] = ("F32", output.detach())
+    tensors["loss"] = ("F32", loss.detach())
+    for k, p in named.items():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), k
+        tensors[f"grad.{k}"] = ("F32", p.grad)
+    for s in range(len(stages)):
+        tensors[f"dh0.{s}"] = ("F32", h0_64[s].grad)
+        tensors[f"hT.{s}"] = ("F32", torch.stack([finals_all[b][s][0].detach() for b in range(spec.B)]))
+        if c0[s] is not None:
+            tensors[f"dc0.{s}"] = ("F32", c0_64[s].grad)
+            tensors[f"cT.{s}"] = ("F32", torch.stack([finals_all[b][s][1].detach() for b in range(spec.B)]))
+    metadata = OrderedDict([("model", spec.name), ("description", describe(spec) + f"; ragged: lengths {lengths}, "
+                            "random initial states, final-state gradients added as sum(final * dT)")])
+    path = os.path.join(OUT_DIR, f"{spec.name}.ragged.safetensors")
+    write_and_check(path, tensors, metadata)
+
+    assert any(length < spec.T for length in lengths), "a ragged fixture needs a short sequence"
+    return path, float(loss)
+
+
 # ---------------------------------------------------------------------------
 # Optimizers and gradient clipping
 # ---------------------------------------------------------------------------
@@ -415,6 +623,11 @@ def main():
         path, loss = make_model_fixture(spec)
         written.append(path)
         print(f"{spec.name:10s} loss={loss:.6f}")
+        if spec.name in RAGGED:
+            check_loop_matches_batched(spec)
+            path, loss = make_ragged_fixture(spec, RAGGED[spec.name])
+            written.append(path)
+            print(f"{spec.name:10s} ragged loss={loss:.6f}")
     written.append(make_optimizer_fixture())
     for path in written:
         with open(path, "rb") as f:

@@ -78,8 +78,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidEnumValue = Error(
         "RNNG014",
-        "Invalid activation",
-        "[Rnn] Activation value {0} is not a member of RnnActivation");
+        "Invalid enum value",
+        "[{0}] {1} value {2} is not a member of {3}");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {

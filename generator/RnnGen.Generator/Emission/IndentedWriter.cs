@@ -33,6 +33,14 @@ internal sealed class IndentedWriter
         return new Block(this, "}");
     }
 
+    /// <summary>Writes <paramref name="header"/> then "{", indents, and closes with "};" when disposed: a switch expression's statement.</summary>
+    public Block OpenExpression(string header)
+    {
+        Line(header);
+        Line("{");
+        _indent++;
+        return new Block(this, "};");
+    }
 
     /// <summary>Opens a bare "{ }" scope.</summary>
     public Block Scope()

@@ -10,7 +10,7 @@ namespace RnnGen.Generator.Emission;
 /// TrainStep, streaming Step and State, Save/Load) and the private drivers that run each layer
 /// forward and backward through time by calling the specialised kernels.
 /// </summary>
-internal static class ModelEmitter
+internal static partial class ModelEmitter
 {
     private const string Rt = "global::RnnGen.";
     private const string Sys = "global::System.";
@@ -35,6 +35,7 @@ internal static class ModelEmitter
                 EmitConstantsAndFields(w, plan);
                 EmitConstructor(w, plan);
                 EmitPublicApi(w, plan);
+                EmitBatchState(w, plan);
                 EmitStreaming(w, plan);
                 EmitForwardDrivers(w, plan);
                 EmitLoss(w, plan);
@@ -183,11 +184,11 @@ internal static class ModelEmitter
     {
         var spec = plan.Spec;
         long parameterCount = plan.ParameterList.Sum(p => p.Length);
-        w.Line("/// <summary>Time steps per sequence given to <see cref=\"Forward\"/> and <see cref=\"TrainStep\"/>.</summary>");
+        w.Line("/// <summary>Time steps per sequence given to <c>Forward</c> and <c>TrainStep</c>.</summary>");
         w.Line(GeneratedCode);
         w.Line($"public const int SequenceLength = {Code.Int(plan.T)};");
         w.Line();
-        w.Line("/// <summary>Sequences per batch given to <see cref=\"Forward\"/> and <see cref=\"TrainStep\"/>.</summary>");
+        w.Line("/// <summary>Sequences per batch given to <c>Forward</c> and <c>TrainStep</c>.</summary>");
         w.Line(GeneratedCode);
         w.Line($"public const int BatchSize = {Code.Int(plan.B)};");
         w.Line();
@@ -197,15 +198,23 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         w.Line($"public const int InputSize = {Code.Int(spec.Input.IsEmbedding ? spec.Input.Vocabulary : spec.Input.Features)};");
         w.Line();
-        w.Line("/// <summary>Outputs per time step (the dense head's size).</summary>");
+        w.Line(plan.ManyToOne
+            ? "/// <summary>Outputs per sequence (the dense head's size).</summary>"
+            : "/// <summary>Outputs per time step (the dense head's size).</summary>");
         w.Line(GeneratedCode);
         w.Line($"public const int OutputSize = {Code.Int(plan.Outputs)};");
+        w.Line();
+        w.Line(plan.ManyToOne
+            ? "/// <summary>Output rows per sequence: 1, since the head reads one " + (plan.Readout == Readout.Mean ? "mean" : "last-step") + " readout of each sequence (many-to-one).</summary>"
+            : "/// <summary>Output rows per sequence: one per time step (synced many-to-many).</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public const int OutputSteps = {(plan.ManyToOne ? "1" : "SequenceLength")};");
         w.Line();
         w.Line("/// <summary>Number of trainable floats across all <see cref=\"Parameters\"/>.</summary>");
         w.Line(GeneratedCode);
         w.Line($"public const int ParameterCount = {Code.Int(parameterCount)};");
         w.Line();
-        foreach (string name in new[] { "SequenceLength", "BatchSize", "InputSize", "OutputSize" })
+        foreach (string name in new[] { "SequenceLength", "BatchSize", "InputSize", "OutputSize", "OutputSteps" })
         {
             w.Line($"int {Rt}IRnnModel.{name} => {name};");
         }
@@ -224,9 +233,25 @@ internal static class ModelEmitter
         w.Line("private readonly global::System.Action<int> _backwardBody;");
         bool ce = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>");
-        w.Line(ce ? "private readonly int[] _targets = new int[SequenceLength * BatchSize];" : "private readonly float[] _targets = new float[SequenceLength * BatchSize * OutputSize];");
-        w.Line("/// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>");
-        w.Line("private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];");
+        w.Line(ce ? "private readonly int[] _targets = new int[OutputSteps * BatchSize];" : "private readonly float[] _targets = new float[OutputSteps * BatchSize * OutputSize];");
+        w.Line(plan.ManyToOne
+            ? "/// <summary>The loss of each sequence [B], summed in a fixed order after the forward pass.</summary>"
+            : "/// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>");
+        w.Line("private readonly double[] _rowLoss = new double[OutputSteps * BatchSize];");
+        w.Line("/// <summary>The real steps of each sequence in the running (or most recent) pass.</summary>");
+        w.Line("private readonly int[] _lengths = new int[BatchSize];");
+        w.Line(plan.ManyToOne
+            ? "/// <summary>The rows the loss averages over: sequences with at least one real step.</summary>"
+            : "/// <summary>The rows the loss averages over: real steps, summed over the batch.</summary>");
+        w.Line("private int _realRows;");
+        if (spec.Input.IsEmbedding)
+        {
+            w.Line("/// <summary>The token ids of the most recent pass, for the embedding's gradient.</summary>");
+            w.Line("private readonly int[] _inputs = new int[BatchSize * SequenceLength];");
+        }
+
+        w.Line("/// <summary>Whether the activations hold a completed forward pass that Backward can use.</summary>");
+        w.Line("private bool _forwardDone;");
         w.Line("/// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>");
         w.Line("private bool _withLoss;");
         w.Line($"private readonly {Rt}Parameter[] _parameterList;");
@@ -305,14 +330,6 @@ internal static class ModelEmitter
 
     private static void EmitPublicApi(IndentedWriter w, ModelPlan plan)
     {
-        var spec = plan.Spec;
-        bool tokens = spec.Input.IsEmbedding;
-        string inputType = tokens ? $"{Sys}ReadOnlySpan<int>" : $"{Sys}ReadOnlySpan<float>";
-        string targetType = spec.Loss == LossKind.SoftmaxCrossEntropy ? $"{Sys}ReadOnlySpan<int>" : $"{Sys}ReadOnlySpan<float>";
-        string inputDoc = tokens
-            ? "Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1."
-            : "Features, batch-major [BatchSize, SequenceLength, InputSize].";
-
         w.Line("/// <summary>");
         w.Line("/// The trainable tensors with PyTorch's names and shapes, in state_dict order. Their");
         w.Line("/// <c>Value</c> and <c>Gradient</c> are views of this model's memory.");
@@ -321,7 +338,7 @@ internal static class ModelEmitter
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Rt}Parameter> Parameters => _parameterList;");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// When <see langword=\"false\"/> (the default) <see cref=\"TrainStep\"/> overwrites every gradient;");
+        w.Line("/// When <see langword=\"false\"/> (the default) <c>TrainStep</c> overwrites every gradient;");
         w.Line("/// when <see langword=\"true\"/> it adds to them, so several steps can form one larger batch");
         w.Line("/// (call <see cref=\"ZeroGradients\"/> after each optimizer step).");
         w.Line("/// </summary>");
@@ -338,7 +355,7 @@ internal static class ModelEmitter
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Gets or sets how many threads <see cref=\"Forward\"/>, <see cref=\"TrainStep\"/> and <see cref=\"Evaluate\"/>");
+        w.Line("/// Gets or sets how many threads <c>Forward</c>, <c>TrainStep</c> and <c>Evaluate</c>");
         w.Line("/// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each");
         w.Line("/// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every");
         w.Line("/// value. <see cref=\"Step\"/> always runs on the calling thread.");
@@ -370,115 +387,8 @@ internal static class ModelEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>Runs the whole batch through the whole sequence.</summary>");
-        w.Line($"/// <param name=\"inputs\">{inputDoc}</param>");
-        w.Line("/// <param name=\"outputs\">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>");
-        w.Line(GeneratedCode);
-        using (w.Open($"public void Forward({inputType} inputs, {Sys}Span<float> outputs)"))
-        {
-            w.Line("ThrowIfDisposed();");
-            w.Line("ValidateInputs(inputs);");
-            w.Line("if (outputs.Length != BatchSize * SequenceLength * OutputSize)");
-            using (w.Scope())
-            {
-                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold BatchSize × SequenceLength × OutputSize = {{BatchSize * SequenceLength * OutputSize}} floats, but holds {{outputs.Length}}.\", nameof(outputs));");
-            }
+        EmitBatchApi(w, plan);
 
-            w.Line("RunForward(inputs);");
-            w.Line("// Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O].");
-            w.Line("var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
-            using (w.Open("for (int b = 0; b < BatchSize; b++)"))
-            {
-                using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
-                {
-                    w.Line("y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));");
-                }
-            }
-
-            KeepAlive(w, "this");
-        }
-
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// One training step without the optimizer: forward pass, loss, and backpropagation through time.");
-        w.Line("/// Leaves d(loss)/d(parameter) in every <see cref=\"Parameters\"/> gradient (overwritten unless");
-        w.Line("/// <see cref=\"AccumulateGradients\"/> is set).");
-        w.Line("/// </summary>");
-        w.Line($"/// <param name=\"inputs\">{inputDoc}</param>");
-        w.Line(spec.Loss == LossKind.SoftmaxCrossEntropy
-            ? "/// <param name=\"targets\">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1.</param>"
-            : "/// <param name=\"targets\">Target values, batch-major [BatchSize, SequenceLength, OutputSize].</param>");
-        w.Line(spec.Loss == LossKind.SoftmaxCrossEntropy
-            ? "/// <returns>The softmax cross-entropy, averaged over batch × time (nats per step).</returns>"
-            : "/// <returns>The squared error, averaged over every output element.</returns>");
-        w.Line(GeneratedCode);
-        using (w.Open($"public float TrainStep({inputType} inputs, {targetType} targets)"))
-        {
-            w.Line("ThrowIfDisposed();");
-            w.Line("ValidateInputs(inputs);");
-            w.Line("ValidateTargets(targets);");
-            w.Line("targets.CopyTo(_targets);");
-            w.Line("_withLoss = true;");
-            w.Line("try");
-            using (w.Scope())
-            {
-                w.Line("RunForward(inputs);");
-            }
-
-            w.Line("finally");
-            using (w.Scope())
-            {
-                w.Line("_withLoss = false;");
-            }
-
-            w.Line("float loss = (float)SumLoss();");
-            w.Line("if (!AccumulateGradients)");
-            using (w.Scope())
-            {
-                w.Line("_gradients.Clear();");
-            }
-
-            w.Line("RunBackward(inputs);");
-            KeepAlive(w, "this");
-            w.Line("return loss;");
-        }
-
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// The forward pass and the mean loss, without backpropagation: gradients are left as they are.");
-        w.Line("/// For validation, and wherever the loss is needed to more than float precision.");
-        w.Line("/// </summary>");
-        w.Line($"/// <param name=\"inputs\">{inputDoc}</param>");
-        w.Line(spec.Loss == LossKind.SoftmaxCrossEntropy
-            ? "/// <param name=\"targets\">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1.</param>"
-            : "/// <param name=\"targets\">Target values, batch-major [BatchSize, SequenceLength, OutputSize].</param>");
-        w.Line("/// <returns>The same mean loss as <see cref=\"TrainStep\"/>, accumulated and returned in double precision.</returns>");
-        w.Line(GeneratedCode);
-        using (w.Open($"public double Evaluate({inputType} inputs, {targetType} targets)"))
-        {
-            w.Line("ThrowIfDisposed();");
-            w.Line("ValidateInputs(inputs);");
-            w.Line("ValidateTargets(targets);");
-            w.Line("targets.CopyTo(_targets);");
-            w.Line("_withLoss = true;");
-            w.Line("try");
-            using (w.Scope())
-            {
-                w.Line("RunForward(inputs);");
-            }
-
-            w.Line("finally");
-            using (w.Scope())
-            {
-                w.Line("_withLoss = false;");
-            }
-
-            w.Line("double loss = SumLoss();");
-            KeepAlive(w, "this");
-            w.Line("return loss;");
-        }
-
-        w.Line();
         w.Line("/// <summary>");
         w.Line("/// Writes the parameters to a safetensors file with PyTorch's names and shapes, loadable with");
         w.Line("/// <c>safetensors.torch.load_file</c> into the matching PyTorch module. The file is replaced");
@@ -537,66 +447,6 @@ internal static class ModelEmitter
         }
 
         w.Line();
-        using (w.Open($"private static void ValidateInputs({inputType} inputs)"))
-        {
-            if (tokens)
-            {
-                w.Line("if (inputs.Length != BatchSize * SequenceLength)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength = {{BatchSize * SequenceLength}} token ids, but holds {{inputs.Length}}.\", nameof(inputs));");
-                }
-
-                using (w.Open("for (int i = 0; i < inputs.Length; i++)"))
-                {
-                    w.Line("if ((uint)inputs[i] >= InputSize)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(inputs), inputs[i], $\"Token id at index {{i}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
-                    }
-                }
-            }
-            else
-            {
-                w.Line("if (inputs.Length != BatchSize * SequenceLength * InputSize)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength × InputSize = {{BatchSize * SequenceLength * InputSize}} floats, but holds {{inputs.Length}}.\", nameof(inputs));");
-                }
-            }
-        }
-
-        w.Line();
-        using (w.Open($"private static void ValidateTargets({targetType} targets)"))
-        {
-            if (spec.Loss == LossKind.SoftmaxCrossEntropy)
-            {
-                w.Line("if (targets.Length != BatchSize * SequenceLength)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"targets must hold BatchSize × SequenceLength = {{BatchSize * SequenceLength}} class ids, but holds {{targets.Length}}.\", nameof(targets));");
-                }
-
-                using (w.Open("for (int i = 0; i < targets.Length; i++)"))
-                {
-                    w.Line("if ((uint)targets[i] >= OutputSize)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(targets), targets[i], $\"Target class at index {{i}} is outside 0 … {{OutputSize - 1}}.\");");
-                    }
-                }
-            }
-            else
-            {
-                w.Line("if (targets.Length != BatchSize * SequenceLength * OutputSize)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"targets must hold BatchSize × SequenceLength × OutputSize = {{BatchSize * SequenceLength * OutputSize}} floats, but holds {{targets.Length}}.\", nameof(targets));");
-                }
-            }
-        }
-
-        w.Line();
     }
 
     private static void EmitStreaming(IndentedWriter w, ModelPlan plan)
@@ -614,8 +464,17 @@ internal static class ModelEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Advances one stream by one time step, updating <paramref name=\"state\"/> in place, with the");
-        w.Line("/// same math as <see cref=\"Forward\"/>: stepping a fresh state through a sequence reproduces");
-        w.Line("/// Forward's outputs for it. Allocates nothing.");
+        if (plan.ManyToOne)
+        {
+            w.Line("/// same math as <c>Forward</c>: the output after t steps from a fresh state is Forward's output");
+            w.Line("/// for that sequence cut to length t (the classification of the sequence so far). Allocates nothing.");
+        }
+        else
+        {
+            w.Line("/// same math as <c>Forward</c>: stepping a fresh state through a sequence reproduces");
+            w.Line("/// Forward's outputs for it. Allocates nothing.");
+        }
+
         w.Line("/// </summary>");
         w.Line("/// <param name=\"state\">The stream's state, from <see cref=\"NewState\"/>.</param>");
         w.Line(tokens
@@ -689,8 +548,29 @@ internal static class ModelEmitter
 
             var top = plan.Stages[plan.Stages.Count - 1];
             w.Line();
-            w.Line("// output = h·W_denseᵀ + b_dense");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("s", "Layout." + top.StateH.Name)}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
+            string headInput = U("s", "Layout." + top.StateH.Name);
+            if (plan.Readout == Readout.Mean)
+            {
+                int th = top.Hidden;
+                w.Line("// The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it");
+                w.Line($"var sum = state.Buffer.AsSpan(Layout.StateReadoutSum, {Code.Int(th)});");
+                w.Line($"var top = state.Buffer.AsSpan(Layout.{top.StateH.Name}, {Code.Int(th)});");
+                w.Line($"var readout = _stepScratch.AsSpan(Layout.StepReadout, {Code.Int(th)});");
+                w.Line("ref float steps = ref Kernels.At(ref s, Layout.StateReadoutCount);");
+                w.Line("steps += 1f;");
+                w.Line("float scale = 1f / steps;");
+                using (w.Open("for (int j = 0; j < sum.Length; j++)"))
+                {
+                    w.Line("sum[j] += top[j];");
+                    w.Line("readout[j] = sum[j] * scale;");
+                }
+
+                headInput = U("scratch", "Layout.StepReadout");
+            }
+
+            w.Line();
+            w.Line(plan.Readout == Readout.Mean ? "// output = r·W_denseᵀ + b_dense" : "// output = h·W_denseᵀ + b_dense");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({headInput}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
             KeepAlive(w, "state", "this");
         }
 
@@ -722,7 +602,7 @@ internal static class ModelEmitter
             using (w.Open($"public {Sys}Span<float> Hidden(int layer)"))
             {
                 w.Line("ThrowIfDisposed();");
-                using (w.Open("return layer switch"))
+                using (w.OpenExpression("return layer switch"))
                 {
                     foreach (var stage in plan.Stages)
                     {
@@ -731,8 +611,6 @@ internal static class ModelEmitter
 
                     w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
                 }
-
-                w.Line(";");
             }
 
             w.Line();
@@ -742,7 +620,7 @@ internal static class ModelEmitter
             using (w.Open($"public {Sys}Span<float> Cell(int layer)"))
             {
                 w.Line("ThrowIfDisposed();");
-                using (w.Open("return layer switch"))
+                using (w.OpenExpression("return layer switch"))
                 {
                     foreach (var stage in plan.Stages)
                     {
@@ -753,8 +631,6 @@ internal static class ModelEmitter
 
                     w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
                 }
-
-                w.Line(";");
             }
 
             w.Line();
@@ -810,23 +686,35 @@ internal static class ModelEmitter
             {
                 int d = spec.Input.Features;
                 w.Line($"var embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
-                w.Line("// X0[t, b, :] = E[inputs[b, t], :]");
+                w.Line("// X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
-                    using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+                    w.Line("int length = _lengths[b];");
+                    using (w.Open("for (int t = 0; t < length; t++)"))
                     {
                         w.Line($"embedding.Slice(inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)}).CopyTo(x0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)}));");
+                    }
+
+                    using (w.Open("for (int t = length; t < SequenceLength; t++)"))
+                    {
+                        w.Line($"x0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)}).Clear();");
                     }
                 }
             }
             else
             {
-                w.Line("// X0[t, b, :] = inputs[b, t, :]");
+                w.Line("// X0[t, b, :] = inputs[b, t, :] for the real steps; zero for padding, which is never read.");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
-                    using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+                    w.Line("int length = _lengths[b];");
+                    using (w.Open("for (int t = 0; t < length; t++)"))
                     {
                         w.Line("inputs.Slice(((b * SequenceLength) + t) * InputSize, InputSize).CopyTo(x0.Slice(((t * BatchSize) + b) * InputSize, InputSize));");
+                    }
+
+                    using (w.Open("for (int t = length; t < SequenceLength; t++)"))
+                    {
+                        w.Line("x0.Slice(((t * BatchSize) + b) * InputSize, InputSize).Clear();");
                     }
                 }
             }
@@ -847,12 +735,53 @@ internal static class ModelEmitter
             }
 
             w.Line();
-            w.Line("// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense");
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("a", HRows(plan, top, "BatchSize") + $" + (r0 * {Code.Int(top.Hidden)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+            if (plan.ManyToOne)
+            {
+                int th = top.Hidden;
+                w.Line("// Dense head once per sequence, this participant's share of the B rows: Y = R·W_denseᵀ + b_dense,");
+                Share(w, "r0", "rows", "BatchSize", 4);
+                using (w.Open("for (int b = r0; b < r0 + rows; b++)"))
+                {
+                    w.Line($"var readout = _activations.AsSpan(Layout.R + (b * {Code.Int(th)}), {Code.Int(th)});");
+                    if (plan.Readout == Readout.LastStep)
+                    {
+                        w.Line("// R[b] = h at the last real step (the top layer's final state; the initial state for length 0)");
+                        w.Line($"_activations.AsSpan(Layout.{top.HT.Name} + (b * {Code.Int(th)}), {Code.Int(th)}).CopyTo(readout);");
+                    }
+                    else
+                    {
+                        w.Line("// R[b] = (Σ_{t < length} h_t) · (1 / length), summed in step order (as Step does); 0 for length 0");
+                        w.Line("readout.Clear();");
+                        w.Line("int length = _lengths[b];");
+                        using (w.Open("for (int t = 0; t < length; t++)"))
+                        {
+                            w.Line($"var h = _activations.AsSpan({HRows(plan, top, "(((t + 1) * BatchSize) + b)")}, {Code.Int(th)});");
+                            using (w.Open("for (int j = 0; j < readout.Length; j++)"))
+                            {
+                                w.Line("readout[j] += h[j];");
+                            }
+                        }
+
+                        w.Line("float scale = length == 0 ? 0f : 1f / length;");
+                        using (w.Open("for (int j = 0; j < readout.Length; j++)"))
+                        {
+                            w.Line("readout[j] *= scale;");
+                        }
+                    }
+                }
+
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, th)}({U("a", $"Layout.R + (r0 * {Code.Int(th)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+            }
+            else
+            {
+                w.Line("// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense");
+                Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("a", HRows(plan, top, "BatchSize") + $" + (r0 * {Code.Int(top.Hidden)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+            }
+
             w.Line("if (_withLoss)");
             using (w.Scope())
             {
@@ -941,9 +870,16 @@ internal static class ModelEmitter
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {U("q", "Layout." + s.PackedIh.Name)}, {U("p", P(s.BiasIh))}, {U("a", projection + $" + (r0 * {Code.Int(s.GateWidth)})")}, rows);");
             w.Line("Barrier();");
             w.Line();
-            w.Line("// The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.");
+            w.Line("// The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,");
+            w.Line("// from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.");
             Share(w, "b0", "batch", "BatchSize", 1);
             string bOff(int width) => $" + (b0 * {Code.Int(width)})";
+            w.Line($"_activations.AsSpan(Layout.{s.H0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.H.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
+            if (s.C0 is { } c0)
+            {
+                w.Line($"_activations.AsSpan(Layout.{c0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.C!.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
+            }
+
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
                 w.Line("// h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t");
@@ -978,6 +914,17 @@ internal static class ModelEmitter
             }
 
             w.Line();
+            w.Line("// The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).");
+            using (w.Open("for (int b = b0; b < b0 + batch; b++)"))
+            {
+                w.Line($"_activations.AsSpan(Layout.{s.H.Name} + (((_lengths[b] * BatchSize) + b) * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.HT.Name} + (b * {Code.Int(h)}), {Code.Int(h)}));");
+                if (s.CT is { } ct)
+                {
+                    w.Line($"_activations.AsSpan(Layout.{s.C!.Name} + (((_lengths[b] * BatchSize) + b) * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{ct.Name} + (b * {Code.Int(h)}), {Code.Int(h)}));");
+                }
+            }
+
+            w.Line();
             w.Line("// The layer above (or the dense head) reads every participant's rows.");
             w.Line("Barrier();");
         }
@@ -988,46 +935,76 @@ internal static class ModelEmitter
     private static void EmitLoss(IndentedWriter w, ModelPlan plan)
     {
         bool ce = plan.Spec.Loss == LossKind.SoftmaxCrossEntropy;
+        string rowsWhat = plan.ManyToOne ? "rows (sequences)" : "time-major rows";
         w.Line(ce
-            ? "/// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>"
-            : "/// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>");
+            ? $"/// <summary>Softmax cross-entropy of {rowsWhat} [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>"
+            : $"/// <summary>Squared error of {rowsWhat} [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>");
         using (w.Open("private void LossRows(int r0, int rows)"))
         {
-            w.Line("var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
-            w.Line("var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
+            w.Line($"var y = _activations.AsSpan(Layout.Y, {plan.HeadRowsExpression} * OutputSize);");
+            w.Line($"var dy = _activations.AsSpan(Layout.DY, {plan.HeadRowsExpression} * OutputSize);");
             w.Line(ce
-                ? "const float scale = 1f / (SequenceLength * BatchSize);"
-                : "const float scale = 1f / (SequenceLength * BatchSize * OutputSize);");
+                ? "float scale = 1f / _realRows;"
+                : "float scale = 1f / (_realRows * OutputSize);");
             using (w.Open("for (int r = r0; r < r0 + rows; r++)"))
             {
-                w.Line("// Row r is step t of batch entry b; targets are batch-major [B, T].");
-                w.Line("int t = r / BatchSize;");
-                w.Line("int b = r - (t * BatchSize);");
+                if (plan.ManyToOne)
+                {
+                    w.Line("// Row r is sequence b = r; targets are [B] (or [B, O]).");
+                    w.Line("int b = r;");
+                    w.Line("int target = b;");
+                    w.Line("bool padding = _lengths[b] == 0;");
+                }
+                else
+                {
+                    w.Line("// Row r is step t of batch entry b; targets are batch-major [B, T].");
+                    w.Line("int t = r / BatchSize;");
+                    w.Line("int b = r - (t * BatchSize);");
+                    w.Line("int target = (b * SequenceLength) + t;");
+                    w.Line("bool padding = t >= _lengths[b];");
+                }
+
                 w.Line("int row = r * OutputSize;");
+                w.Line("if (padding)");
+                using (w.Scope())
+                {
+                    w.Line("_rowLoss[r] = 0;");
+                    w.Line("dy.Slice(row, OutputSize).Clear();");
+                    w.Line("continue;");
+                }
+
+                w.Line();
                 w.Line(ce
-                    ? "_rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);"
-                    : "_rowLoss[r] = global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), new global::System.ReadOnlySpan<float>(_targets, ((b * SequenceLength) + t) * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);");
+                    ? "_rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[target], dy.Slice(row, OutputSize), scale);"
+                    : "_rowLoss[r] = global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), new global::System.ReadOnlySpan<float>(_targets, target * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);");
             }
         }
 
         w.Line();
         w.Line(ce
-            ? "/// <summary>The mean softmax cross-entropy over batch × time, summed batch entry by batch entry.</summary>"
-            : "/// <summary>The mean squared error over every output element, summed batch entry by batch entry.</summary>");
+            ? "/// <summary>The mean softmax cross-entropy over the real rows, summed batch entry by batch entry.</summary>"
+            : "/// <summary>The mean squared error over every output element of the real rows, summed batch entry by batch entry.</summary>");
         using (w.Open("private double SumLoss()"))
         {
             w.Line("double total = 0;");
             using (w.Open("for (int b = 0; b < BatchSize; b++)"))
             {
-                using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+                if (plan.ManyToOne)
                 {
-                    w.Line("total += _rowLoss[(t * BatchSize) + b];");
+                    w.Line("total += _rowLoss[b];");
+                }
+                else
+                {
+                    using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+                    {
+                        w.Line("total += _rowLoss[(t * BatchSize) + b];");
+                    }
                 }
             }
 
             w.Line(ce
-                ? "return total / (SequenceLength * BatchSize);"
-                : "return total / (SequenceLength * BatchSize * OutputSize);");
+                ? "return total / _realRows;"
+                : "return total / ((double)_realRows * OutputSize);");
         }
 
         w.Line();
@@ -1037,9 +1014,8 @@ internal static class ModelEmitter
     {
         var spec = plan.Spec;
         var top = plan.Stages[plan.Stages.Count - 1];
-        string inputType = spec.Input.IsEmbedding ? $"{Sys}ReadOnlySpan<int>" : $"{Sys}ReadOnlySpan<float>";
         w.Line("/// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>");
-        using (w.Open($"private void RunBackward({inputType} inputs)"))
+        using (w.Open("private void RunBackward()"))
         {
             RunOnTeam(w, "Backward");
 
@@ -1047,25 +1023,22 @@ internal static class ModelEmitter
             {
                 int d = spec.Input.Features;
                 w.Line();
-                w.Line("// Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :]");
+                w.Line("// Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)");
                 w.Line($"var dEmbedding = _gradients.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
                 w.Line($"var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * {Code.Int(d)});");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
-                    using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+                    w.Line("int length = _lengths[b];");
+                    using (w.Open("for (int t = 0; t < length; t++)"))
                     {
                         w.Line($"var source = dx0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)});");
-                        w.Line($"var destination = dEmbedding.Slice(inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)});");
+                        w.Line($"var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)});");
                         using (w.Open("for (int i = 0; i < source.Length; i++)"))
                         {
                             w.Line("destination[i] += source[i];");
                         }
                     }
                 }
-            }
-            else
-            {
-                w.Line("_ = inputs; // float inputs have no parameters to update");
             }
         }
 
@@ -1077,19 +1050,76 @@ internal static class ModelEmitter
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float g = ref _gradients.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            w.Line("// Dense head: dW += DYᵀ·H and db += Σ DY, each participant taking a share of the rows of dW;");
+            int th = top.Hidden;
+            string headInput = plan.ManyToOne ? "Layout.R" : HRows(plan, top, "BatchSize");
+            w.Line($"// Dense head: dW += DYᵀ·{(plan.ManyToOne ? "R" : "H")} and db += Σ DY, each participant taking a share of the rows of dW;");
             using (w.Scope())
             {
                 Share(w, "n0", "rows", "OutputSize", 16);
-                w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, top.Hidden)}({U("a", "Layout.DY + n0")}, {U("a", HRows(plan, top, "BatchSize"))}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(top.Hidden)})")}, {U("g", P(plan.DenseBias) + " + n0")}, SequenceLength * BatchSize, rows);");
+                w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, th)}({U("a", "Layout.DY + n0")}, {U("a", headInput)}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(th)})")}, {U("g", P(plan.DenseBias) + " + n0")}, {plan.HeadRowsExpression}, rows);");
             }
 
-            w.Line("// and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.");
-            using (w.Scope())
+            if (plan.ManyToOne)
             {
-                Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-                w.Line($"_activations.AsSpan(Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)}), rows * {Code.Int(top.Hidden)}).Clear();");
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, top.Hidden)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.{top.DH.Name} + (r0 * {Code.Int(top.Hidden)})")}, rows);");
+                w.Line("// and ∂L/∂R = DY·W, a share of the B rows each, spread over the top layer's ∂L/∂H rows of the same sequences:");
+                w.Line(plan.Readout == Readout.LastStep
+                    ? "// all of it at the last real step, none elsewhere."
+                    : "// ∂L/∂R · (1 / length) at every real step, none at padding.");
+                using (w.Scope())
+                {
+                    Share(w, "r0", "rows", "BatchSize", 4);
+                    w.Line($"_activations.AsSpan(Layout.DR + (r0 * {Code.Int(th)}), rows * {Code.Int(th)}).Clear();");
+                    w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, th)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.DR + (r0 * {Code.Int(th)})")}, rows);");
+                    using (w.Open("for (int b = r0; b < r0 + rows; b++)"))
+                    {
+                        w.Line($"var dr = _activations.AsSpan(Layout.DR + (b * {Code.Int(th)}), {Code.Int(th)});");
+                        w.Line("int length = _lengths[b];");
+                        if (plan.Readout == Readout.Mean)
+                        {
+                            w.Line("float scale = length == 0 ? 0f : 1f / length;");
+                        }
+
+                        using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+                        {
+                            w.Line($"var dh = _activations.AsSpan(Layout.{top.DH.Name} + (((t * BatchSize) + b) * {Code.Int(th)}), {Code.Int(th)});");
+                            if (plan.Readout == Readout.LastStep)
+                            {
+                                w.Line("if (t == length - 1)");
+                                using (w.Scope())
+                                {
+                                    w.Line("dr.CopyTo(dh);");
+                                }
+                            }
+                            else
+                            {
+                                w.Line("if (t < length)");
+                                using (w.Scope())
+                                {
+                                    using (w.Open("for (int j = 0; j < dh.Length; j++)"))
+                                    {
+                                        w.Line("dh[j] = dr[j] * scale;");
+                                    }
+                                }
+                            }
+
+                            w.Line("else");
+                            using (w.Scope())
+                            {
+                                w.Line("dh.Clear();");
+                            }
+                        }
+                    }
+                }
+            }
+            else
+            {
+                w.Line("// and ∂L/∂H = DY·W for the top recurrent layer, a share of the T·B rows each.");
+                using (w.Scope())
+                {
+                    Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
+                    w.Line($"_activations.AsSpan(Layout.{top.DH.Name} + (r0 * {Code.Int(th)}), rows * {Code.Int(th)}).Clear();");
+                    w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, th)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.{top.DH.Name} + (r0 * {Code.Int(th)})")}, rows);");
+                }
             }
             w.Line();
             w.Line("Barrier();");
@@ -1129,6 +1159,18 @@ internal static class ModelEmitter
 
             using (w.Open("for (int t = SequenceLength - 1; t >= 0; t--)"))
             {
+                w.Line("// The caller's d/d(final state) enters at each entry's last real step. Before it, at padding,");
+                w.Line("// every gradient is exactly zero, so the cell's backward pass there leaves zeros.");
+                using (w.Open("for (int b = b0; b < b0 + batch; b++)"))
+                {
+                    w.Line("if (_lengths[b] == t + 1)");
+                    using (w.Scope())
+                    {
+                        w.Line($"AddFinalStateGradient{s.Index}(b);");
+                    }
+                }
+
+                w.Line();
                 string cell = "Kernels." + CellKernelEmitter.BackwardName(s.Kind, s.Activation, h);
                 string dH = U("a", $"Layout.{s.DH.Name} + (t * {bh})" + bOff(h));
                 string dA = U("a", $"Layout.{s.DA.Name} + (t * {bgh})" + bOff(s.GateWidth));
@@ -1166,6 +1208,24 @@ internal static class ModelEmitter
             }
 
             w.Line();
+            w.Line("// What is left in DHNext (DCNext) is d(loss)/d(initial state); a sequence of length 0 passes the");
+            w.Line("// caller's final-state gradient straight through.");
+            using (w.Open("for (int b = b0; b < b0 + batch; b++)"))
+            {
+                w.Line("if (_lengths[b] == 0)");
+                using (w.Scope())
+                {
+                    w.Line($"AddFinalStateGradient{s.Index}(b);");
+                }
+            }
+
+            w.Line($"_activations.AsSpan(Layout.DHNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.DH0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
+            if (s.DC0 is { } dc0)
+            {
+                w.Line($"_activations.AsSpan(Layout.DCNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{dc0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
+            }
+
+            w.Line();
             w.Line("// The weight gradients reduce over every participant's rows.");
             w.Line("Barrier();");
             w.Line();
@@ -1188,6 +1248,28 @@ internal static class ModelEmitter
             w.Line();
             w.Line("// The layer below reads every participant's rows of its output gradient.");
             w.Line("Barrier();");
+        }
+
+        w.Line();
+        w.Line($"/// <summary>DHNext[b] += FinalHiddenGradient({Code.Int(s.Index)})[b]" + (s.DCT is null ? "" : "; DCNext[b] += FinalCellGradient[b]") + ".</summary>");
+        using (w.Open($"private void AddFinalStateGradient{s.Index}(int b)"))
+        {
+            w.Line($"var dh = _activations.AsSpan(Layout.DHNext + (b * {Code.Int(h)}), {Code.Int(h)});");
+            w.Line($"var dFinal = _activations.AsSpan(Layout.{s.DHT.Name} + (b * {Code.Int(h)}), {Code.Int(h)});");
+            using (w.Open("for (int j = 0; j < dh.Length; j++)"))
+            {
+                w.Line("dh[j] += dFinal[j];");
+            }
+
+            if (s.DCT is { } dct)
+            {
+                w.Line($"var dc = _activations.AsSpan(Layout.DCNext + (b * {Code.Int(h)}), {Code.Int(h)});");
+                w.Line($"var dFinalCell = _activations.AsSpan(Layout.{dct.Name} + (b * {Code.Int(h)}), {Code.Int(h)});");
+                using (w.Open("for (int j = 0; j < dc.Length; j++)"))
+                {
+                    w.Line("dc[j] += dFinalCell[j];");
+                }
+            }
         }
 
         w.Line();

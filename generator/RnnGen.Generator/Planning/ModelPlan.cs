@@ -37,6 +37,18 @@ internal sealed class ModelPlan
 
     public int Outputs => Spec.Dense.Outputs;
 
+    /// <summary>Which hidden states the dense head reads.</summary>
+    public Readout Readout => Spec.Dense.Readout;
+
+    /// <summary>Whether the head reads one vector per sequence (many-to-one) instead of every step.</summary>
+    public bool ManyToOne => Readout != Readout.EveryStep;
+
+    /// <summary>Rows of the head's output: T·B time-major rows, or B rows (one per sequence) for a many-to-one readout.</summary>
+    public long HeadRows => ManyToOne ? B : (long)T * B;
+
+    /// <summary>The C# expression of <see cref="HeadRows"/> in terms of the generated constants.</summary>
+    public string HeadRowsExpression => ManyToOne ? "BatchSize" : "SequenceLength * BatchSize";
+
     public IReadOnlyList<StagePlan> Stages { get; private set; } = Array.Empty<StagePlan>();
 
     public IReadOnlyList<ParameterPlan> ParameterList { get; private set; } = Array.Empty<ParameterPlan>();
@@ -64,11 +76,23 @@ internal sealed class ModelPlan
     /// <summary>[T, B, InputFeatures]: the first stage's input (gathered embeddings or transposed features).</summary>
     public BufferRegion X0 { get; private set; } = null!;
 
-    /// <summary>[T, B, O]: the dense head's output.</summary>
+    /// <summary>[T, B, O] (or [B, O] many-to-one): the dense head's output.</summary>
     public BufferRegion Y { get; private set; } = null!;
 
-    /// <summary>[T, B, O]: d(loss)/d(output).</summary>
+    /// <summary>[T, B, O] (or [B, O] many-to-one): d(loss)/d(output).</summary>
     public BufferRegion DY { get; private set; } = null!;
+
+    /// <summary>[B, H_top]: the readout the head reads (many-to-one only).</summary>
+    public BufferRegion? R { get; private set; }
+
+    /// <summary>[B, H_top]: d(loss)/d(readout) (many-to-one only).</summary>
+    public BufferRegion? DR { get; private set; }
+
+    /// <summary>[H_top]: the running sum of the top layer's hidden states in a stream's state (mean readout only).</summary>
+    public BufferRegion? StateReadoutSum { get; private set; }
+
+    /// <summary>[1]: the number of steps summed into <see cref="StateReadoutSum"/>, as a float (mean readout only).</summary>
+    public BufferRegion? StateReadoutCount { get; private set; }
 
     /// <summary>[T, B, InputFeatures]: d(loss)/d(first stage input); embeddings only.</summary>
     public BufferRegion? DX0 { get; private set; }
@@ -87,6 +111,9 @@ internal sealed class ModelPlan
     public BufferRegion StepHiddenProjection { get; private set; } = null!;
 
     public BufferRegion StepTemp { get; private set; } = null!;
+
+    /// <summary>[H_top]: a stream's mean readout (mean readout only).</summary>
+    public BufferRegion? StepReadout { get; private set; }
 
     public int MaxHidden { get; private set; }
 
@@ -167,6 +194,19 @@ internal sealed class ModelPlan
                     stage.HiddenN = Activations.Add(p + "HiddenN", tb * h, "[T, B, H]: W_hn·h_{t−1} + b_hn");
                 }
 
+                // The batch's initial and final state, and their gradients.
+                stage.H0 = Activations.Add(p + "H0", (long)B * h, "[B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)");
+                stage.HT = Activations.Add(p + "HT", (long)B * h, "[B, H]: h at each entry's last real step (the final state)");
+                stage.DH0 = Activations.Add(p + "DH0", (long)B * h, "[B, H]: d(loss)/d(initial h)");
+                stage.DHT = Activations.Add(p + "DHT", (long)B * h, "[B, H]: d(downstream loss)/d(final h), set by the caller");
+                if (layer.Kind == CellKind.Lstm)
+                {
+                    stage.C0 = Activations.Add(p + "C0", (long)B * h, "[B, H]: the initial c, set by the caller");
+                    stage.CT = Activations.Add(p + "CT", (long)B * h, "[B, H]: c at each entry's last real step");
+                    stage.DC0 = Activations.Add(p + "DC0", (long)B * h, "[B, H]: d(loss)/d(initial c)");
+                    stage.DCT = Activations.Add(p + "DCT", (long)B * h, "[B, H]: d(downstream loss)/d(final c), set by the caller");
+                }
+
                 // Backward temporaries.
                 stage.DH = Activations.Add(p + "DH", tb * h, "[T, B, H]: d(loss)/d(h_t) from the layer above");
                 stage.DA = Activations.Add(p + "DA", tb * gates * h, "[T, B, G·H]: d(loss)/d(input pre-activations)");
@@ -190,8 +230,19 @@ internal sealed class ModelPlan
         DenseBias = AddParameter(Spec.Dense.Name + ".bias", [Outputs], ParameterInit.Uniform, denseBound);
         PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, (long)Outputs * last, $"[{last}, {Outputs}] in panels: W_denseᵀ");
 
-        Y = Activations.Add("Y", tb * Outputs, "[T, B, O]: dense output");
-        DY = Activations.Add("DY", tb * Outputs, "[T, B, O]: d(loss)/d(output)");
+        if (ManyToOne)
+        {
+            R = Activations.Add("R", (long)B * last, Readout == Readout.Mean ? "[B, H]: mean of the top layer's h over each entry's real steps" : "[B, H]: the top layer's h at each entry's last real step");
+            DR = Activations.Add("DR", (long)B * last, "[B, H]: d(loss)/d(readout)");
+            Y = Activations.Add("Y", (long)B * Outputs, "[B, O]: dense output, one row per sequence");
+            DY = Activations.Add("DY", (long)B * Outputs, "[B, O]: d(loss)/d(output)");
+        }
+        else
+        {
+            Y = Activations.Add("Y", tb * Outputs, "[T, B, O]: dense output");
+            DY = Activations.Add("DY", tb * Outputs, "[T, B, O]: d(loss)/d(output)");
+        }
+
         if (Spec.Input.IsEmbedding)
         {
             DX0 = Activations.Add("DX0", tb * InputFeatures, "[T, B, input]: d(loss)/d(embedded input)");
@@ -204,6 +255,10 @@ internal sealed class ModelPlan
         StepGates = StepScratch.Add("StepGates", MaxGateWidth, "[G·H]");
         StepHiddenProjection = StepScratch.Add("StepHiddenProjection", MaxGateWidth, "[G·H]");
         StepTemp = StepScratch.Add("StepTemp", MaxHidden, "[H]");
+        if (Readout == Readout.Mean)
+        {
+            StepReadout = StepScratch.Add("StepReadout", last, "[H]: the mean readout of one stream");
+        }
 
         foreach (var stage in stages)
         {
@@ -213,6 +268,12 @@ internal sealed class ModelPlan
             {
                 stage.StateC = StateLayout.Add(p + "C", stage.Hidden, "[H]: c");
             }
+        }
+
+        if (Readout == Readout.Mean)
+        {
+            StateReadoutSum = StateLayout.Add("StateReadoutSum", last, "[H]: Σ of the top layer's h over the steps so far");
+            StateReadoutCount = StateLayout.Add("StateReadoutCount", 1, "[1]: steps so far");
         }
 
         Stages = stages;
@@ -305,6 +366,30 @@ internal sealed class StagePlan
     public BufferRegion? DGh { get; set; }
 
     public BufferRegion StateH { get; set; } = null!;
+
+    /// <summary>[B, H]: the caller's initial h.</summary>
+    public BufferRegion H0 { get; set; } = null!;
+
+    /// <summary>[B, H]: the caller's initial c (LSTM).</summary>
+    public BufferRegion? C0 { get; set; }
+
+    /// <summary>[B, H]: h at each entry's last real step.</summary>
+    public BufferRegion HT { get; set; } = null!;
+
+    /// <summary>[B, H]: c at each entry's last real step (LSTM).</summary>
+    public BufferRegion? CT { get; set; }
+
+    /// <summary>[B, H]: d(loss)/d(initial h).</summary>
+    public BufferRegion DH0 { get; set; } = null!;
+
+    /// <summary>[B, H]: d(loss)/d(initial c) (LSTM).</summary>
+    public BufferRegion? DC0 { get; set; }
+
+    /// <summary>[B, H]: the caller's d(downstream loss)/d(final h).</summary>
+    public BufferRegion DHT { get; set; } = null!;
+
+    /// <summary>[B, H]: the caller's d(downstream loss)/d(final c) (LSTM).</summary>
+    public BufferRegion? DCT { get; set; }
 
     /// <summary>W_ihᵀ in panels.</summary>
     public BufferRegion PackedIh { get; set; } = null!;

@@ -3,8 +3,9 @@ using System;
 namespace RnnGen
 {
     /// <summary>
-    /// Declares a fully connected output layer applied independently at every time step to the
-    /// last recurrent layer's hidden state. Equivalent to PyTorch's
+    /// Declares a fully connected output layer on the last recurrent layer's hidden states: applied
+    /// independently at every time step by default, or once per sequence to a readout of its hidden
+    /// states (see <see cref="Readout"/>). Equivalent to PyTorch's
     /// <c>nn.Linear(in_features, Outputs)</c>: <c>y = W h + b</c>.
     /// </summary>
     /// <remarks>
@@ -23,6 +24,13 @@ namespace RnnGen
     {
         /// <summary>Gets or sets the number of outputs per time step (<c>out_features</c>). Must be positive.</summary>
         public int Outputs { get; set; }
+
+        /// <summary>
+        /// Gets or sets which hidden states the head reads: every step (synced many-to-many, the
+        /// default), the last real step of each sequence, or their mean (many-to-one). With a
+        /// many-to-one readout, outputs and targets have one row per sequence instead of one per step.
+        /// </summary>
+        public RnnReadout Readout { get; set; }
 
         /// <summary>
         /// Gets or sets the layer name used as the prefix of its parameter names, for example

@@ -16,6 +16,12 @@ public interface IRecurrentState : IDisposable
     /// <returns>A view of the state's memory.</returns>
     Span<float> Hidden(int layer);
 
+    /// <summary>The cell state c of an LSTM layer, readable and writable.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <returns>A view of the state's memory.</returns>
+    /// <exception cref="InvalidOperationException">The layer is not an LSTM.</exception>
+    Span<float> Cell(int layer);
+
     /// <summary>Copies this state into <paramref name="destination"/>, a state of the same model type.</summary>
     /// <param name="destination">The state to overwrite.</param>
     void CopyTo(IRecurrentState destination);

@@ -18,8 +18,70 @@ public interface IRnnModel : IDisposable
     /// <summary>The vocabulary size (token models) or the features per step (float-input models).</summary>
     int InputSize { get; }
 
-    /// <summary>Outputs per time step.</summary>
+    /// <summary>Outputs per output row: per time step, or per sequence for a many-to-one readout.</summary>
     int OutputSize { get; }
+
+    /// <summary>Output rows per sequence: SequenceLength (synced many-to-many) or 1 (many-to-one readout).</summary>
+    int OutputSteps { get; }
+
+    /// <summary>Number of recurrent layers, stacked layers counted one by one.</summary>
+    int LayerCount { get; }
+
+    /// <summary>The hidden size of one recurrent layer.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+    /// <returns>The number of hidden units.</returns>
+    int HiddenSize(int layer);
+
+    /// <summary>Whether a recurrent layer has a cell state (it is an LSTM).</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
+    /// <returns><see langword="true"/> for an LSTM layer.</returns>
+    bool HasCellState(int layer);
+
+    /// <summary>The batch's initial hidden state of one layer, [BatchSize, H], writable; zero until set, kept across calls.</summary>
+    /// <param name="layer">Layer index.</param>
+    /// <returns>A view of the model's memory.</returns>
+    Span<float> InitialHidden(int layer);
+
+    /// <summary>The batch's initial cell state of an LSTM layer, [BatchSize, H], writable.</summary>
+    /// <param name="layer">Layer index; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory.</returns>
+    Span<float> InitialCell(int layer);
+
+    /// <summary>The hidden state after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+    /// <param name="layer">Layer index.</param>
+    /// <returns>A view of the model's memory.</returns>
+    ReadOnlySpan<float> FinalHidden(int layer);
+
+    /// <summary>The cell state after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+    /// <param name="layer">Layer index; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory.</returns>
+    ReadOnlySpan<float> FinalCell(int layer);
+
+    /// <summary>d(loss)/d(initial hidden state), [BatchSize, H], left by the most recent training step or Backward.</summary>
+    /// <param name="layer">Layer index.</param>
+    /// <returns>A view of the model's memory.</returns>
+    ReadOnlySpan<float> InitialHiddenGradient(int layer);
+
+    /// <summary>d(loss)/d(initial cell state), [BatchSize, H], left by the most recent training step or Backward.</summary>
+    /// <param name="layer">Layer index; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory.</returns>
+    ReadOnlySpan<float> InitialCellGradient(int layer);
+
+    /// <summary>A downstream gradient with respect to the final hidden state, [BatchSize, H], writable; added in by training steps and Backward.</summary>
+    /// <param name="layer">Layer index.</param>
+    /// <returns>A view of the model's memory.</returns>
+    Span<float> FinalHiddenGradient(int layer);
+
+    /// <summary>A downstream gradient with respect to the final cell state, [BatchSize, H], writable.</summary>
+    /// <param name="layer">Layer index; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory.</returns>
+    Span<float> FinalCellGradient(int layer);
+
+    /// <summary>Makes the final state of the most recent forward pass the next initial state (truncated BPTT).</summary>
+    void CarryState();
+
+    /// <summary>Sets the initial state of every layer back to zero.</summary>
+    void ResetInitialState();
 
     /// <summary>The trainable tensors with PyTorch's names and shapes.</summary>
     IReadOnlyList<Parameter> Parameters { get; }

@@ -10,11 +10,11 @@ namespace Games.Input
     /// </remarks>
     partial class GestureGru : global::RnnGen.IRnnModel<float, float>, global::RnnGen.IFeatureStreamingModel<GestureGru.State>
     {
-        /// <summary>Time steps per sequence given to <see cref="Forward"/> and <see cref="TrainStep"/>.</summary>
+        /// <summary>Time steps per sequence given to <c>Forward</c> and <c>TrainStep</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public const int SequenceLength = 30;
 
-        /// <summary>Sequences per batch given to <see cref="Forward"/> and <see cref="TrainStep"/>.</summary>
+        /// <summary>Sequences per batch given to <c>Forward</c> and <c>TrainStep</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public const int BatchSize = 8;
 
@@ -26,6 +26,10 @@ namespace Games.Input
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public const int OutputSize = 3;
 
+        /// <summary>Output rows per sequence: one per time step (synced many-to-many).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public const int OutputSteps = SequenceLength;
+
         /// <summary>Number of trainable floats across all <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public const int ParameterCount = 1743;
@@ -34,6 +38,7 @@ namespace Games.Input
         int global::RnnGen.IRnnModel.BatchSize => BatchSize;
         int global::RnnGen.IRnnModel.InputSize => InputSize;
         int global::RnnGen.IRnnModel.OutputSize => OutputSize;
+        int global::RnnGen.IRnnModel.OutputSteps => OutputSteps;
 
         private readonly global::RnnGen.AlignedBuffer _parameters;
         private readonly global::RnnGen.AlignedBuffer _gradients;
@@ -47,9 +52,15 @@ namespace Games.Input
         private readonly global::System.Action<int> _forwardBody;
         private readonly global::System.Action<int> _backwardBody;
         /// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>
-        private readonly float[] _targets = new float[SequenceLength * BatchSize * OutputSize];
+        private readonly float[] _targets = new float[OutputSteps * BatchSize * OutputSize];
         /// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>
-        private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];
+        private readonly double[] _rowLoss = new double[OutputSteps * BatchSize];
+        /// <summary>The real steps of each sequence in the running (or most recent) pass.</summary>
+        private readonly int[] _lengths = new int[BatchSize];
+        /// <summary>The rows the loss averages over: real steps, summed over the batch.</summary>
+        private int _realRows;
+        /// <summary>Whether the activations hold a completed forward pass that Backward can use.</summary>
+        private bool _forwardDone;
         /// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>
         private bool _withLoss;
         private readonly global::RnnGen.Parameter[] _parameterList;
@@ -121,7 +132,7 @@ namespace Games.Input
         public global::System.Collections.Generic.IReadOnlyList<global::RnnGen.Parameter> Parameters => _parameterList;
 
         /// <summary>
-        /// When <see langword="false"/> (the default) <see cref="TrainStep"/> overwrites every gradient;
+        /// When <see langword="false"/> (the default) <c>TrainStep</c> overwrites every gradient;
         /// when <see langword="true"/> it adds to them, so several steps can form one larger batch
         /// (call <see cref="ZeroGradients"/> after each optimizer step).
         /// </summary>
@@ -137,7 +148,7 @@ namespace Games.Input
         }
 
         /// <summary>
-        /// Gets or sets how many threads <see cref="Forward"/>, <see cref="TrainStep"/> and <see cref="Evaluate"/>
+        /// Gets or sets how many threads <c>Forward</c>, <c>TrainStep</c> and <c>Evaluate</c>
         /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
         /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
         /// value. <see cref="Step"/> always runs on the calling thread.
@@ -163,26 +174,58 @@ namespace Games.Input
             }
         }
 
-        /// <summary>Runs the whole batch through the whole sequence.</summary>
-        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize].</param>
-        /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>
+        /// <summary>Runs the whole batch through the whole sequence, every sequence SequenceLength steps long.</summary>
+        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
+        /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             ThrowIfDisposed();
-            ValidateInputs(inputs);
-            if (outputs.Length != BatchSize * SequenceLength * OutputSize)
+            ForwardCore(inputs, default, outputs);
+        }
+
+        /// <summary>
+        /// Runs a batch of sequences of different lengths: sequence b is its first lengths[b] steps. The
+        /// state each sequence ends in (<see cref="FinalHidden"/>) is the state after its last real step.
+        /// </summary>
+        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
+        /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding.</param>
+        /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Forward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs)
+        {
+            ThrowIfDisposed();
+            RequireLengths(lengths);
+            ForwardCore(inputs, lengths, outputs);
+        }
+
+        private void ForwardCore(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs)
+        {
+            ValidateLengths(lengths);
+            ValidateInputs(inputs, lengths);
+            if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
             }
+
+            BeginPass(inputs, lengths);
             RunForward(inputs);
-            // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O].
+            _forwardDone = true;
+            // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
             var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));
+                    var destination = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    if (t < _lengths[b])
+                    {
+                        y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(destination);
+                    }
+                    else
+                    {
+                        destination.Clear();
+                    }
                 }
             }
 
@@ -191,54 +234,92 @@ namespace Games.Input
         }
 
         /// <summary>
-        /// One training step without the optimizer: forward pass, loss, and backpropagation through time.
-        /// Leaves d(loss)/d(parameter) in every <see cref="Parameters"/> gradient (overwritten unless
-        /// <see cref="AccumulateGradients"/> is set).
+        /// One training step without the optimizer: forward pass, loss, and backpropagation through time,
+        /// every sequence SequenceLength steps long. Leaves d(loss)/d(parameter) in every
+        /// <see cref="Parameters"/> gradient (overwritten unless <see cref="AccumulateGradients"/> is set),
+        /// and d(loss)/d(initial state) in <see cref="InitialHiddenGradient"/>. The caller's
+        /// <see cref="FinalHiddenGradient"/> (zero unless set) is added to the loss's own gradient.
         /// </summary>
-        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize].</param>
-        /// <param name="targets">Target values, batch-major [BatchSize, SequenceLength, OutputSize].</param>
-        /// <returns>The squared error, averaged over every output element.</returns>
+        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
+        /// <param name="targets">Target values, batch-major [BatchSize, SequenceLength, OutputSize] (padding positions are not read).</param>
+        /// <returns>The squared error, averaged over every output element of the real steps.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             ThrowIfDisposed();
-            ValidateInputs(inputs);
-            ValidateTargets(targets);
-            targets.CopyTo(_targets);
-            _withLoss = true;
-            try
-            {
-                RunForward(inputs);
-            }
-            finally
-            {
-                _withLoss = false;
-            }
-            float loss = (float)SumLoss();
+            return TrainStepCore(inputs, default, targets);
+        }
+
+        /// <summary>
+        /// One training step on sequences of different lengths: padding steps contribute nothing to the
+        /// loss or to any gradient, and the mean is over the real steps.
+        /// Otherwise as <see cref="TrainStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>.
+        /// </summary>
+        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
+        /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding. At least one must be positive.</param>
+        /// <param name="targets">Target values, batch-major [BatchSize, SequenceLength, OutputSize] (padding positions are not read).</param>
+        /// <returns>The squared error, averaged over every output element of the real steps.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+        {
+            ThrowIfDisposed();
+            RequireLengths(lengths);
+            return TrainStepCore(inputs, lengths, targets);
+        }
+
+        private float TrainStepCore(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+        {
+            double loss = LossPass(inputs, lengths, targets);
             if (!AccumulateGradients)
             {
                 _gradients.Clear();
             }
-            RunBackward(inputs);
+            RunBackward();
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
-            return loss;
+            return (float)loss;
         }
 
         /// <summary>
         /// The forward pass and the mean loss, without backpropagation: gradients are left as they are.
         /// For validation, and wherever the loss is needed to more than float precision.
         /// </summary>
-        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize].</param>
-        /// <param name="targets">Target values, batch-major [BatchSize, SequenceLength, OutputSize].</param>
-        /// <returns>The same mean loss as <see cref="TrainStep"/>, accumulated and returned in double precision.</returns>
+        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
+        /// <param name="targets">Target values, batch-major [BatchSize, SequenceLength, OutputSize] (padding positions are not read).</param>
+        /// <returns>The same mean loss as <see cref="TrainStep(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float})"/>, accumulated and returned in double precision.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public double Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
         {
             ThrowIfDisposed();
-            ValidateInputs(inputs);
-            ValidateTargets(targets);
+            return LossPass(inputs, default, targets);
+        }
+
+        /// <summary>The mean loss of sequences of different lengths, without backpropagation.</summary>
+        /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
+        /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding. At least one must be positive.</param>
+        /// <param name="targets">Target values, batch-major [BatchSize, SequenceLength, OutputSize] (padding positions are not read).</param>
+        /// <returns>The same mean loss as the TrainStep with lengths, in double precision.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public double Evaluate(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+        {
+            ThrowIfDisposed();
+            RequireLengths(lengths);
+            return LossPass(inputs, lengths, targets);
+        }
+
+        /// <summary>Validates, runs the forward pass with the loss, and returns the mean loss.</summary>
+        private double LossPass(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
+        {
+            ValidateLengths(lengths);
+            ValidateInputs(inputs, lengths);
+            ValidateTargets(targets, lengths);
+            if (RealRows(lengths) == 0)
+            {
+                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+            }
+
+            BeginPass(inputs, lengths);
             targets.CopyTo(_targets);
             _withLoss = true;
             try
@@ -249,13 +330,127 @@ namespace Games.Input
             {
                 _withLoss = false;
             }
-            double loss = SumLoss();
+            _forwardDone = true;
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
-            return loss;
+            return SumLoss();
         }
 
+        /// <summary>
+        /// Backpropagation through time of the most recent Forward, TrainStep or Evaluate, from gradients
+        /// the caller supplies instead of this model's loss: d(loss)/d(outputs) and the
+        /// <see cref="FinalHiddenGradient"/> (zero unless set). This is how a model whose outputs or final
+        /// state feed another model (an encoder, a model chained to another) is trained. Leaves the
+        /// parameter gradients (overwritten unless <see cref="AccumulateGradients"/> is set) and
+        /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
+        /// </summary>
+        /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Backward(global::System.ReadOnlySpan<float> outputGradients)
+        {
+            ThrowIfDisposed();
+            if (!_forwardDone)
+            {
+                throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
+            }
+            if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+            }
+
+            // DY is time-major [T, B, O]; padding positions get no gradient.
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            for (int b = 0; b < BatchSize; b++)
+            {
+                for (int t = 0; t < SequenceLength; t++)
+                {
+                    var destination = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    if (t < _lengths[b])
+                    {
+                        outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(destination);
+                    }
+                    else
+                    {
+                        destination.Clear();
+                    }
+                }
+            }
+            if (!AccumulateGradients)
+            {
+                _gradients.Clear();
+            }
+            RunBackward();
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(this);
+        }
+
+        private static void RequireLengths(global::System.ReadOnlySpan<int> lengths)
+        {
+            if (lengths.Length != BatchSize)
+            {
+                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+            }
+        }
+
+        /// <summary>Checks each length (an empty span stands for every sequence at full length).</summary>
+        private static void ValidateLengths(global::System.ReadOnlySpan<int> lengths)
+        {
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if ((uint)lengths[b] > SequenceLength)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+                }
+            }
+        }
+
+        /// <summary>The real steps of sequence <paramref name="b"/> (an empty span: every sequence at full length).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static int LengthOf(global::System.ReadOnlySpan<int> lengths, int b) => lengths.IsEmpty ? SequenceLength : lengths[b];
+
+        /// <summary>The rows the loss averages over: the real steps of all sequences.</summary>
+        private static int RealRows(global::System.ReadOnlySpan<int> lengths)
+        {
+            int rows = 0;
+            for (int b = 0; b < BatchSize; b++)
+            {
+                rows += LengthOf(lengths, b);
+            }
+            return rows;
+        }
+
+        /// <summary>Commits a validated call's lengths (and token ids, for the backward pass's embedding update).</summary>
+        private void BeginPass(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            _forwardDone = false;
+            for (int b = 0; b < BatchSize; b++)
+            {
+                _lengths[b] = LengthOf(lengths, b);
+            }
+            _realRows = RealRows(lengths);
+            _ = inputs;
+        }
+
+        private static void ValidateInputs(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths)
+        {
+            _ = lengths;
+            if (inputs.Length != BatchSize * SequenceLength * InputSize)
+            {
+                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength × InputSize = {BatchSize * SequenceLength * InputSize} floats, but holds {inputs.Length}.", nameof(inputs));
+            }
+        }
+
+        private static void ValidateTargets(global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<int> lengths)
+        {
+            if (targets.Length != BatchSize * SequenceLength * OutputSize)
+            {
+                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {targets.Length}.", nameof(targets));
+            }
+            _ = lengths;
+        }
         /// <summary>
         /// Writes the parameters to a safetensors file with PyTorch's names and shapes, loadable with
         /// <c>safetensors.torch.load_file</c> into the matching PyTorch module. The file is replaced
@@ -307,20 +502,167 @@ namespace Games.Input
             }
         }
 
-        private static void ValidateInputs(global::System.ReadOnlySpan<float> inputs)
+        /// <summary>Number of recurrent layers (stacked layers counted one by one): 1.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public const int LayerCount = 1;
+
+        int global::RnnGen.IRnnModel.LayerCount => LayerCount;
+
+        /// <summary>The hidden size of recurrent layer <paramref name="layer"/>.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+        /// <returns>The number of hidden units.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public int HiddenSize(int layer)
         {
-            if (inputs.Length != BatchSize * SequenceLength * InputSize)
+            return layer switch
             {
-                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength × InputSize = {BatchSize * SequenceLength * InputSize} floats, but holds {inputs.Length}.", nameof(inputs));
-            }
+                0 => 20,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
         }
 
-        private static void ValidateTargets(global::System.ReadOnlySpan<float> targets)
+        /// <summary>Whether recurrent layer <paramref name="layer"/> has a cell state (it is an LSTM).</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
+        /// <returns><see langword="true"/> for an LSTM layer.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public bool HasCellState(int layer)
         {
-            if (targets.Length != BatchSize * SequenceLength * OutputSize)
+            return layer switch
             {
-                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {targets.Length}.", nameof(targets));
-            }
+                0 => false,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>The initial hidden state h₀ of every sequence of the batch for layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls (see <see cref="CarryState"/>). Every forward pass starts from it.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.Span<float> InitialHidden(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => _activations.AsSpan(Layout.S0H0, BatchSize * 20),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>The initial cell state c₀ of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.Span<float> InitialCell(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>The hidden state of layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H] (the initial state for a sequence of length 0).</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.ReadOnlySpan<float> FinalHidden(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => _activations.AsSpan(Layout.S0HT, BatchSize * 20),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>The cell state of LSTM layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.ReadOnlySpan<float> FinalCell(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>d(loss)/d(<see cref="InitialHidden"/>) for layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward (overwritten each time): the gradient to pass to whatever produced the initial state.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.ReadOnlySpan<float> InitialHiddenGradient(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 20),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>d(loss)/d(<see cref="InitialCell"/>) for LSTM layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.ReadOnlySpan<float> InitialCellGradient(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>The gradient of a downstream loss with respect to <see cref="FinalHidden"/> of layer <paramref name="layer"/>, [BatchSize, H], readable and writable: TrainStep and Backward add it to the gradient at each sequence's last real step. Zero until set; kept across calls.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.Span<float> FinalHiddenGradient(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 20),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
+        /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.Span<float> FinalCellGradient(int layer)
+        {
+            ThrowIfDisposed();
+            return layer switch
+            {
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+        /// <summary>
+        /// Makes the final state of the most recent forward pass the initial state of the next, for every layer:
+        /// truncated backpropagation through time over a stream longer than SequenceLength, cut into
+        /// consecutive chunks (gradients do not flow across the cut).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void CarryState()
+        {
+            ThrowIfDisposed();
+            _activations.AsSpan(Layout.S0HT, BatchSize * 20).CopyTo(_activations.AsSpan(Layout.S0H0, BatchSize * 20));
+        }
+
+        /// <summary>Sets the initial state of every layer back to zero, as at the start of a stream.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void ResetInitialState()
+        {
+            ThrowIfDisposed();
+            _activations.AsSpan(Layout.S0H0, BatchSize * 20).Clear();
         }
 
         /// <summary>Creates a zeroed recurrent state for <see cref="Step"/>: one independent stream (one game agent, one voice, …).</summary>
@@ -333,7 +675,7 @@ namespace Games.Input
 
         /// <summary>
         /// Advances one stream by one time step, updating <paramref name="state"/> in place, with the
-        /// same math as <see cref="Forward"/>: stepping a fresh state through a sequence reproduces
+        /// same math as <c>Forward</c>: stepping a fresh state through a sequence reproduces
         /// Forward's outputs for it. Allocates nothing.
         /// </summary>
         /// <param name="state">The stream's state, from <see cref="NewState"/>.</param>
@@ -366,6 +708,7 @@ namespace Games.Input
             Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
             Kernels.GruForward_H20(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+
 
             // output = h·W_denseᵀ + b_dense
             Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
@@ -405,8 +748,7 @@ namespace Games.Input
                 {
                     0 => Buffer.AsSpan(Layout.State0H, 20),
                     _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
-                }
-                ;
+                };
             }
 
             /// <summary>The cell state c of LSTM layer <paramref name="layer"/>, readable and writable.</summary>
@@ -419,8 +761,7 @@ namespace Games.Input
                 {
                     0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
                     _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
-                }
-                ;
+                };
             }
 
             /// <summary>Copies this state into <paramref name="destination"/>, which must be a state of the same model type.</summary>
@@ -461,12 +802,17 @@ namespace Games.Input
         {
             EnsurePacked();
             var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
-            // X0[t, b, :] = inputs[b, t, :]
+            // X0[t, b, :] = inputs[b, t, :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
-                for (int t = 0; t < SequenceLength; t++)
+                int length = _lengths[b];
+                for (int t = 0; t < length; t++)
                 {
                     inputs.Slice(((b * SequenceLength) + t) * InputSize, InputSize).CopyTo(x0.Slice(((t * BatchSize) + b) * InputSize, InputSize));
+                }
+                for (int t = length; t < SequenceLength; t++)
+                {
+                    x0.Slice(((t * BatchSize) + b) * InputSize, InputSize).Clear();
                 }
             }
 
@@ -486,10 +832,10 @@ namespace Games.Input
             int workers = _team?.Count ?? 1;
             ForwardLayer0(worker, workers);
 
-            // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
             ref float a = ref _activations.Reference;
+            // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
             Kernels.Linear_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20) + (r0 * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 3)), rows);
@@ -550,9 +896,11 @@ namespace Games.Input
             Kernels.Linear_60x6(ref Kernels.At(ref a, Layout.X0 + (r0 * 6)), ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 60)), rows);
             Barrier();
 
-            // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+            // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
+            // from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.
             int b0 = ShareStart(BatchSize, worker, workers, 1);
             int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+            _activations.AsSpan(Layout.S0H0 + (b0 * 20), batch * 20).CopyTo(_activations.AsSpan(Layout.S0H + (b0 * 20), batch * 20));
             for (int t = 0; t < SequenceLength; t++)
             {
                 // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
@@ -566,27 +914,42 @@ namespace Games.Input
                     batch);
             }
 
+            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            for (int b = b0; b < b0 + batch; b++)
+            {
+                _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 20), 20).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 20), 20));
+            }
+
             // The layer above (or the dense head) reads every participant's rows.
             Barrier();
         }
 
-        /// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>
+        /// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
             var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
-            const float scale = 1f / (SequenceLength * BatchSize * OutputSize);
+            float scale = 1f / (_realRows * OutputSize);
             for (int r = r0; r < r0 + rows; r++)
             {
                 // Row r is step t of batch entry b; targets are batch-major [B, T].
                 int t = r / BatchSize;
                 int b = r - (t * BatchSize);
+                int target = (b * SequenceLength) + t;
+                bool padding = t >= _lengths[b];
                 int row = r * OutputSize;
-                _rowLoss[r] = global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), new global::System.ReadOnlySpan<float>(_targets, ((b * SequenceLength) + t) * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);
+                if (padding)
+                {
+                    _rowLoss[r] = 0;
+                    dy.Slice(row, OutputSize).Clear();
+                    continue;
+                }
+
+                _rowLoss[r] = global::RnnGen.Numerics.Losses.SquaredError(y.Slice(row, OutputSize), new global::System.ReadOnlySpan<float>(_targets, target * OutputSize, OutputSize), dy.Slice(row, OutputSize), scale);
             }
         }
 
-        /// <summary>The mean squared error over every output element, summed batch entry by batch entry.</summary>
+        /// <summary>The mean squared error over every output element of the real rows, summed batch entry by batch entry.</summary>
         private double SumLoss()
         {
             double total = 0;
@@ -597,11 +960,11 @@ namespace Games.Input
                     total += _rowLoss[(t * BatchSize) + b];
                 }
             }
-            return total / (SequenceLength * BatchSize * OutputSize);
+            return total / ((double)_realRows * OutputSize);
         }
 
         /// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs)
+        private void RunBackward()
         {
             if (_team is null)
             {
@@ -611,7 +974,6 @@ namespace Games.Input
             {
                 _team.Run(_backwardBody);
             }
-            _ = inputs; // float inputs have no parameters to update
         }
 
         /// <summary>Backpropagation proper, on every participant of the team (or on the caller alone).</summary>
@@ -651,6 +1013,16 @@ namespace Games.Input
             _activations.AsSpan(Layout.DHNext + (b0 * 20), batch * 20).Clear();
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
+                // The caller's d/d(final state) enters at each entry's last real step. Before it, at padding,
+                // every gradient is exactly zero, so the cell's backward pass there leaves zeros.
+                for (int b = b0; b < b0 + batch; b++)
+                {
+                    if (_lengths[b] == t + 1)
+                    {
+                        AddFinalStateGradient0(b);
+                    }
+                }
+
                 Kernels.GruBackward_H20(
                     ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 20) + (b0 * 20)),
                     ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)),
@@ -664,6 +1036,17 @@ namespace Games.Input
                 Kernels.AccumulateInputGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60) + (b0 * 60)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)), batch);
             }
 
+            // What is left in DHNext (DCNext) is d(loss)/d(initial state); a sequence of length 0 passes the
+            // caller's final-state gradient straight through.
+            for (int b = b0; b < b0 + batch; b++)
+            {
+                if (_lengths[b] == 0)
+                {
+                    AddFinalStateGradient0(b);
+                }
+            }
+            _activations.AsSpan(Layout.DHNext + (b0 * 20), batch * 20).CopyTo(_activations.AsSpan(Layout.S0DH0 + (b0 * 20), batch * 20));
+
             // The weight gradients reduce over every participant's rows.
             Barrier();
 
@@ -676,6 +1059,17 @@ namespace Games.Input
 
             // The layer below reads every participant's rows of its output gradient.
             Barrier();
+        }
+
+        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b].</summary>
+        private void AddFinalStateGradient0(int b)
+        {
+            var dh = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
+            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
+            for (int j = 0; j < dh.Length; j++)
+            {
+                dh[j] += dFinal[j];
+            }
         }
 
         /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>
@@ -695,14 +1089,18 @@ namespace Games.Input
             public const int S0Gates = 1440; // [T, B, 3H]: x·W_ihᵀ + b_ih, then the gate activations r, z, n
             public const int S0H = 15840; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
             public const int S0HiddenN = 20800; // [T, B, H]: W_hn·h_{t−1} + b_hn
-            public const int S0DH = 25600; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 30400; // [T, B, G·H]: d(loss)/d(input pre-activations)
-            public const int S0DGh = 44800; // [T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)
-            public const int Y = 59200; // [T, B, O]: dense output
-            public const int DY = 59920; // [T, B, O]: d(loss)/d(output)
-            public const int HiddenProjection = 60640; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
-            public const int DHNext = 61120; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 61280; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+            public const int S0H0 = 25600; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
+            public const int S0HT = 25760; // [B, H]: h at each entry's last real step (the final state)
+            public const int S0DH0 = 25920; // [B, H]: d(loss)/d(initial h)
+            public const int S0DHT = 26080; // [B, H]: d(downstream loss)/d(final h), set by the caller
+            public const int S0DH = 26240; // [T, B, H]: d(loss)/d(h_t) from the layer above
+            public const int S0DA = 31040; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S0DGh = 45440; // [T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)
+            public const int Y = 59840; // [T, B, O]: dense output
+            public const int DY = 60560; // [T, B, O]: d(loss)/d(output)
+            public const int HiddenProjection = 61280; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
+            public const int DHNext = 61760; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
+            public const int DCNext = 61920; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepGates = 0; // [G·H]
@@ -718,7 +1116,7 @@ namespace Games.Input
             public const int Packed_dense_weight = 1568; // [20, 3] in panels: W_denseᵀ
 
             public const int ParameterLength = 1776;
-            public const int ActivationLength = 61440;
+            public const int ActivationLength = 62080;
             public const int StepScratchLength = 160;
             public const int StateLength = 32;
             public const int PackedLength = 1632;

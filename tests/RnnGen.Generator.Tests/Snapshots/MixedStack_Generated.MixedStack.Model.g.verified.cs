@@ -8,11 +8,11 @@
 /// </remarks>
 partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.ITokenStreamingModel<MixedStack.State>
 {
-    /// <summary>Time steps per sequence given to <see cref="Forward"/> and <see cref="TrainStep"/>.</summary>
+    /// <summary>Time steps per sequence given to <c>Forward</c> and <c>TrainStep</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public const int SequenceLength = 4;
 
-    /// <summary>Sequences per batch given to <see cref="Forward"/> and <see cref="TrainStep"/>.</summary>
+    /// <summary>Sequences per batch given to <c>Forward</c> and <c>TrainStep</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public const int BatchSize = 2;
 
@@ -24,6 +24,10 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public const int OutputSize = 9;
 
+    /// <summary>Output rows per sequence: one per time step (synced many-to-many).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public const int OutputSteps = SequenceLength;
+
     /// <summary>Number of trainable floats across all <see cref="Parameters"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public const int ParameterCount = 6209;
@@ -32,6 +36,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     int global::RnnGen.IRnnModel.BatchSize => BatchSize;
     int global::RnnGen.IRnnModel.InputSize => InputSize;
     int global::RnnGen.IRnnModel.OutputSize => OutputSize;
+    int global::RnnGen.IRnnModel.OutputSteps => OutputSteps;
 
     private readonly global::RnnGen.AlignedBuffer _parameters;
     private readonly global::RnnGen.AlignedBuffer _gradients;
@@ -45,9 +50,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private readonly global::System.Action<int> _forwardBody;
     private readonly global::System.Action<int> _backwardBody;
     /// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>
-    private readonly int[] _targets = new int[SequenceLength * BatchSize];
+    private readonly int[] _targets = new int[OutputSteps * BatchSize];
     /// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>
-    private readonly double[] _rowLoss = new double[SequenceLength * BatchSize];
+    private readonly double[] _rowLoss = new double[OutputSteps * BatchSize];
+    /// <summary>The real steps of each sequence in the running (or most recent) pass.</summary>
+    private readonly int[] _lengths = new int[BatchSize];
+    /// <summary>The rows the loss averages over: real steps, summed over the batch.</summary>
+    private int _realRows;
+    /// <summary>The token ids of the most recent pass, for the embedding's gradient.</summary>
+    private readonly int[] _inputs = new int[BatchSize * SequenceLength];
+    /// <summary>Whether the activations hold a completed forward pass that Backward can use.</summary>
+    private bool _forwardDone;
     /// <summary>Whether the forward pass also computes the loss and its gradient DY (TrainStep, Evaluate).</summary>
     private bool _withLoss;
     private readonly global::RnnGen.Parameter[] _parameterList;
@@ -137,7 +150,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     public global::System.Collections.Generic.IReadOnlyList<global::RnnGen.Parameter> Parameters => _parameterList;
 
     /// <summary>
-    /// When <see langword="false"/> (the default) <see cref="TrainStep"/> overwrites every gradient;
+    /// When <see langword="false"/> (the default) <c>TrainStep</c> overwrites every gradient;
     /// when <see langword="true"/> it adds to them, so several steps can form one larger batch
     /// (call <see cref="ZeroGradients"/> after each optimizer step).
     /// </summary>
@@ -153,7 +166,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     }
 
     /// <summary>
-    /// Gets or sets how many threads <see cref="Forward"/>, <see cref="TrainStep"/> and <see cref="Evaluate"/>
+    /// Gets or sets how many threads <c>Forward</c>, <c>TrainStep</c> and <c>Evaluate</c>
     /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
     /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
     /// value. <see cref="Step"/> always runs on the calling thread.
@@ -179,26 +192,58 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
     }
 
-    /// <summary>Runs the whole batch through the whole sequence.</summary>
-    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1.</param>
-    /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize].</param>
+    /// <summary>Runs the whole batch through the whole sequence, every sequence SequenceLength steps long.</summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public void Forward(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs)
     {
         ThrowIfDisposed();
-        ValidateInputs(inputs);
-        if (outputs.Length != BatchSize * SequenceLength * OutputSize)
+        ForwardCore(inputs, default, outputs);
+    }
+
+    /// <summary>
+    /// Runs a batch of sequences of different lengths: sequence b is its first lengths[b] steps. The
+    /// state each sequence ends in (<see cref="FinalHidden"/>) is the state after its last real step.
+    /// </summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding.</param>
+    /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public void Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs)
+    {
+        ThrowIfDisposed();
+        RequireLengths(lengths);
+        ForwardCore(inputs, lengths, outputs);
+    }
+
+    private void ForwardCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs)
+    {
+        ValidateLengths(lengths);
+        ValidateInputs(inputs, lengths);
+        if (outputs.Length != BatchSize * OutputSteps * OutputSize)
         {
-            throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+            throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
         }
+
+        BeginPass(inputs, lengths);
         RunForward(inputs);
-        // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O].
+        _forwardDone = true;
+        // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
         var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
         for (int b = 0; b < BatchSize; b++)
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize));
+                var destination = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                if (t < _lengths[b])
+                {
+                    y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(destination);
+                }
+                else
+                {
+                    destination.Clear();
+                }
             }
         }
 
@@ -207,54 +252,92 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     }
 
     /// <summary>
-    /// One training step without the optimizer: forward pass, loss, and backpropagation through time.
-    /// Leaves d(loss)/d(parameter) in every <see cref="Parameters"/> gradient (overwritten unless
-    /// <see cref="AccumulateGradients"/> is set).
+    /// One training step without the optimizer: forward pass, loss, and backpropagation through time,
+    /// every sequence SequenceLength steps long. Leaves d(loss)/d(parameter) in every
+    /// <see cref="Parameters"/> gradient (overwritten unless <see cref="AccumulateGradients"/> is set),
+    /// and d(loss)/d(initial state) in <see cref="InitialHiddenGradient"/>. The caller's
+    /// <see cref="FinalHiddenGradient"/> (zero unless set) is added to the loss's own gradient.
     /// </summary>
-    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1.</param>
-    /// <param name="targets">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1.</param>
-    /// <returns>The softmax cross-entropy, averaged over batch × time (nats per step).</returns>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="targets">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1 (padding positions are not read).</param>
+    /// <returns>The softmax cross-entropy, averaged over the real steps (nats).</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public float TrainStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         ThrowIfDisposed();
-        ValidateInputs(inputs);
-        ValidateTargets(targets);
-        targets.CopyTo(_targets);
-        _withLoss = true;
-        try
-        {
-            RunForward(inputs);
-        }
-        finally
-        {
-            _withLoss = false;
-        }
-        float loss = (float)SumLoss();
+        return TrainStepCore(inputs, default, targets);
+    }
+
+    /// <summary>
+    /// One training step on sequences of different lengths: padding steps contribute nothing to the
+    /// loss or to any gradient, and the mean is over the real steps.
+    /// Otherwise as <see cref="TrainStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>.
+    /// </summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding. At least one must be positive.</param>
+    /// <param name="targets">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1 (padding positions are not read).</param>
+    /// <returns>The softmax cross-entropy, averaged over the real steps (nats).</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public float TrainStep(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<int> targets)
+    {
+        ThrowIfDisposed();
+        RequireLengths(lengths);
+        return TrainStepCore(inputs, lengths, targets);
+    }
+
+    private float TrainStepCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<int> targets)
+    {
+        double loss = LossPass(inputs, lengths, targets);
         if (!AccumulateGradients)
         {
             _gradients.Clear();
         }
-        RunBackward(inputs);
+        RunBackward();
 
         // Native memory was used above through refs and spans, which do not keep its owners alive.
         global::System.GC.KeepAlive(this);
-        return loss;
+        return (float)loss;
     }
 
     /// <summary>
     /// The forward pass and the mean loss, without backpropagation: gradients are left as they are.
     /// For validation, and wherever the loss is needed to more than float precision.
     /// </summary>
-    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1.</param>
-    /// <param name="targets">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1.</param>
-    /// <returns>The same mean loss as <see cref="TrainStep"/>, accumulated and returned in double precision.</returns>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="targets">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1 (padding positions are not read).</param>
+    /// <returns>The same mean loss as <see cref="TrainStep(global::System.ReadOnlySpan{int}, global::System.ReadOnlySpan{int})"/>, accumulated and returned in double precision.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public double Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets)
     {
         ThrowIfDisposed();
-        ValidateInputs(inputs);
-        ValidateTargets(targets);
+        return LossPass(inputs, default, targets);
+    }
+
+    /// <summary>The mean loss of sequences of different lengths, without backpropagation.</summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding. At least one must be positive.</param>
+    /// <param name="targets">Class ids, batch-major [BatchSize, SequenceLength], each in 0 … OutputSize − 1 (padding positions are not read).</param>
+    /// <returns>The same mean loss as the TrainStep with lengths, in double precision.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public double Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<int> targets)
+    {
+        ThrowIfDisposed();
+        RequireLengths(lengths);
+        return LossPass(inputs, lengths, targets);
+    }
+
+    /// <summary>Validates, runs the forward pass with the loss, and returns the mean loss.</summary>
+    private double LossPass(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<int> targets)
+    {
+        ValidateLengths(lengths);
+        ValidateInputs(inputs, lengths);
+        ValidateTargets(targets, lengths);
+        if (RealRows(lengths) == 0)
+        {
+            throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+        }
+
+        BeginPass(inputs, lengths);
         targets.CopyTo(_targets);
         _withLoss = true;
         try
@@ -265,11 +348,148 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             _withLoss = false;
         }
-        double loss = SumLoss();
+        _forwardDone = true;
 
         // Native memory was used above through refs and spans, which do not keep its owners alive.
         global::System.GC.KeepAlive(this);
-        return loss;
+        return SumLoss();
+    }
+
+    /// <summary>
+    /// Backpropagation through time of the most recent Forward, TrainStep or Evaluate, from gradients
+    /// the caller supplies instead of this model's loss: d(loss)/d(outputs) and the
+    /// <see cref="FinalHiddenGradient"/> (zero unless set). This is how a model whose outputs or final
+    /// state feed another model (an encoder, a model chained to another) is trained. Leaves the
+    /// parameter gradients (overwritten unless <see cref="AccumulateGradients"/> is set) and
+    /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
+    /// </summary>
+    /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
+    /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public void Backward(global::System.ReadOnlySpan<float> outputGradients)
+    {
+        ThrowIfDisposed();
+        if (!_forwardDone)
+        {
+            throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
+        }
+        if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
+        {
+            throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+        }
+
+        // DY is time-major [T, B, O]; padding positions get no gradient.
+        var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+        for (int b = 0; b < BatchSize; b++)
+        {
+            for (int t = 0; t < SequenceLength; t++)
+            {
+                var destination = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                if (t < _lengths[b])
+                {
+                    outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(destination);
+                }
+                else
+                {
+                    destination.Clear();
+                }
+            }
+        }
+        if (!AccumulateGradients)
+        {
+            _gradients.Clear();
+        }
+        RunBackward();
+
+        // Native memory was used above through refs and spans, which do not keep its owners alive.
+        global::System.GC.KeepAlive(this);
+    }
+
+    private static void RequireLengths(global::System.ReadOnlySpan<int> lengths)
+    {
+        if (lengths.Length != BatchSize)
+        {
+            throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+        }
+    }
+
+    /// <summary>Checks each length (an empty span stands for every sequence at full length).</summary>
+    private static void ValidateLengths(global::System.ReadOnlySpan<int> lengths)
+    {
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if ((uint)lengths[b] > SequenceLength)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+            }
+        }
+    }
+
+    /// <summary>The real steps of sequence <paramref name="b"/> (an empty span: every sequence at full length).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int LengthOf(global::System.ReadOnlySpan<int> lengths, int b) => lengths.IsEmpty ? SequenceLength : lengths[b];
+
+    /// <summary>The rows the loss averages over: the real steps of all sequences.</summary>
+    private static int RealRows(global::System.ReadOnlySpan<int> lengths)
+    {
+        int rows = 0;
+        for (int b = 0; b < BatchSize; b++)
+        {
+            rows += LengthOf(lengths, b);
+        }
+        return rows;
+    }
+
+    /// <summary>Commits a validated call's lengths (and token ids, for the backward pass's embedding update).</summary>
+    private void BeginPass(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths)
+    {
+        _forwardDone = false;
+        for (int b = 0; b < BatchSize; b++)
+        {
+            _lengths[b] = LengthOf(lengths, b);
+        }
+        _realRows = RealRows(lengths);
+        inputs.CopyTo(_inputs);
+    }
+
+    private static void ValidateInputs(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths)
+    {
+        if (inputs.Length != BatchSize * SequenceLength)
+        {
+            throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", nameof(inputs));
+        }
+        for (int b = 0; b < BatchSize; b++)
+        {
+            int length = LengthOf(lengths, b);
+            for (int t = 0; t < length; t++)
+            {
+                int i = (b * SequenceLength) + t;
+                if ((uint)inputs[i] >= InputSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
+                }
+            }
+        }
+    }
+
+    private static void ValidateTargets(global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths)
+    {
+        if (targets.Length != BatchSize * SequenceLength)
+        {
+            throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", nameof(targets));
+        }
+        for (int b = 0; b < BatchSize; b++)
+        {
+            int length = LengthOf(lengths, b);
+            for (int t = 0; t < length; t++)
+            {
+                int i = (b * SequenceLength) + t;
+                if ((uint)targets[i] >= OutputSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -323,34 +543,193 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
     }
 
-    private static void ValidateInputs(global::System.ReadOnlySpan<int> inputs)
+    /// <summary>Number of recurrent layers (stacked layers counted one by one): 3.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public const int LayerCount = 3;
+
+    int global::RnnGen.IRnnModel.LayerCount => LayerCount;
+
+    /// <summary>The hidden size of recurrent layer <paramref name="layer"/>.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+    /// <returns>The number of hidden units.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public int HiddenSize(int layer)
     {
-        if (inputs.Length != BatchSize * SequenceLength)
+        return layer switch
         {
-            throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", nameof(inputs));
-        }
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            if ((uint)inputs[i] >= InputSize)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
-            }
-        }
+            0 => 19,
+            1 => 24,
+            2 => 8,
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
     }
 
-    private static void ValidateTargets(global::System.ReadOnlySpan<int> targets)
+    /// <summary>Whether recurrent layer <paramref name="layer"/> has a cell state (it is an LSTM).</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
+    /// <returns><see langword="true"/> for an LSTM layer.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public bool HasCellState(int layer)
     {
-        if (targets.Length != BatchSize * SequenceLength)
+        return layer switch
         {
-            throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", nameof(targets));
-        }
-        for (int i = 0; i < targets.Length; i++)
+            0 => true,
+            1 => false,
+            2 => false,
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>The initial hidden state h₀ of every sequence of the batch for layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls (see <see cref="CarryState"/>). Every forward pass starts from it.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.Span<float> InitialHidden(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
         {
-            if ((uint)targets[i] >= OutputSize)
-            {
-                throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
-            }
-        }
+            0 => _activations.AsSpan(Layout.S0H0, BatchSize * 19),
+            1 => _activations.AsSpan(Layout.S1H0, BatchSize * 24),
+            2 => _activations.AsSpan(Layout.S2H0, BatchSize * 8),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>The initial cell state c₀ of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.Span<float> InitialCell(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0C0, BatchSize * 19),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>The hidden state of layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H] (the initial state for a sequence of length 0).</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.ReadOnlySpan<float> FinalHidden(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0HT, BatchSize * 19),
+            1 => _activations.AsSpan(Layout.S1HT, BatchSize * 24),
+            2 => _activations.AsSpan(Layout.S2HT, BatchSize * 8),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>The cell state of LSTM layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.ReadOnlySpan<float> FinalCell(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0CT, BatchSize * 19),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>d(loss)/d(<see cref="InitialHidden"/>) for layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward (overwritten each time): the gradient to pass to whatever produced the initial state.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.ReadOnlySpan<float> InitialHiddenGradient(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 19),
+            1 => _activations.AsSpan(Layout.S1DH0, BatchSize * 24),
+            2 => _activations.AsSpan(Layout.S2DH0, BatchSize * 8),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>d(loss)/d(<see cref="InitialCell"/>) for LSTM layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.ReadOnlySpan<float> InitialCellGradient(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0DC0, BatchSize * 19),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>The gradient of a downstream loss with respect to <see cref="FinalHidden"/> of layer <paramref name="layer"/>, [BatchSize, H], readable and writable: TrainStep and Backward add it to the gradient at each sequence's last real step. Zero until set; kept across calls.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.Span<float> FinalHiddenGradient(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 19),
+            1 => _activations.AsSpan(Layout.S1DHT, BatchSize * 24),
+            2 => _activations.AsSpan(Layout.S2DHT, BatchSize * 8),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+
+    /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::System.Span<float> FinalCellGradient(int layer)
+    {
+        ThrowIfDisposed();
+        return layer switch
+        {
+            0 => _activations.AsSpan(Layout.S0DCT, BatchSize * 19),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+        };
+    }
+    /// <summary>
+    /// Makes the final state of the most recent forward pass the initial state of the next, for every layer:
+    /// truncated backpropagation through time over a stream longer than SequenceLength, cut into
+    /// consecutive chunks (gradients do not flow across the cut).
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public void CarryState()
+    {
+        ThrowIfDisposed();
+        _activations.AsSpan(Layout.S0HT, BatchSize * 19).CopyTo(_activations.AsSpan(Layout.S0H0, BatchSize * 19));
+        _activations.AsSpan(Layout.S0CT, BatchSize * 19).CopyTo(_activations.AsSpan(Layout.S0C0, BatchSize * 19));
+        _activations.AsSpan(Layout.S1HT, BatchSize * 24).CopyTo(_activations.AsSpan(Layout.S1H0, BatchSize * 24));
+        _activations.AsSpan(Layout.S2HT, BatchSize * 8).CopyTo(_activations.AsSpan(Layout.S2H0, BatchSize * 8));
+    }
+
+    /// <summary>Sets the initial state of every layer back to zero, as at the start of a stream.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public void ResetInitialState()
+    {
+        ThrowIfDisposed();
+        _activations.AsSpan(Layout.S0H0, BatchSize * 19).Clear();
+        _activations.AsSpan(Layout.S0C0, BatchSize * 19).Clear();
+        _activations.AsSpan(Layout.S1H0, BatchSize * 24).Clear();
+        _activations.AsSpan(Layout.S2H0, BatchSize * 8).Clear();
     }
 
     /// <summary>Creates a zeroed recurrent state for <see cref="Step"/>: one independent stream (one game agent, one voice, …).</summary>
@@ -363,7 +742,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
     /// <summary>
     /// Advances one stream by one time step, updating <paramref name="state"/> in place, with the
-    /// same math as <see cref="Forward"/>: stepping a fresh state through a sequence reproduces
+    /// same math as <c>Forward</c>: stepping a fresh state through a sequence reproduces
     /// Forward's outputs for it. Allocates nothing.
     /// </summary>
     /// <param name="state">The stream's state, from <see cref="NewState"/>.</param>
@@ -407,6 +786,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.RnnReluForward_H8(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State2H), 1);
 
+
         // output = h·W_denseᵀ + b_dense
         Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
 
@@ -447,8 +827,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 1 => Buffer.AsSpan(Layout.State1H, 24),
                 2 => Buffer.AsSpan(Layout.State2H, 8),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
-            }
-            ;
+            };
         }
 
         /// <summary>The cell state c of LSTM layer <paramref name="layer"/>, readable and writable.</summary>
@@ -463,8 +842,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
                 2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
-            }
-            ;
+            };
         }
 
         /// <summary>Copies this state into <paramref name="destination"/>, which must be a state of the same model type.</summary>
@@ -506,12 +884,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         EnsurePacked();
         var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
         var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
-        // X0[t, b, :] = E[inputs[b, t], :]
+        // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
         for (int b = 0; b < BatchSize; b++)
         {
-            for (int t = 0; t < SequenceLength; t++)
+            int length = _lengths[b];
+            for (int t = 0; t < length; t++)
             {
                 embedding.Slice(inputs[(b * SequenceLength) + t] * 12, 12).CopyTo(x0.Slice(((t * BatchSize) + b) * 12, 12));
+            }
+            for (int t = length; t < SequenceLength; t++)
+            {
+                x0.Slice(((t * BatchSize) + b) * 12, 12).Clear();
             }
         }
 
@@ -533,10 +916,10 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ForwardLayer1(worker, workers);
         ForwardLayer2(worker, workers);
 
-        // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
         ref float a = ref _activations.Reference;
+        // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
         Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
@@ -601,9 +984,12 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
         Barrier();
 
-        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
+        // from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.
         int b0 = ShareStart(BatchSize, worker, workers, 1);
         int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+        _activations.AsSpan(Layout.S0H0 + (b0 * 19), batch * 19).CopyTo(_activations.AsSpan(Layout.S0H + (b0 * 19), batch * 19));
+        _activations.AsSpan(Layout.S0C0 + (b0 * 19), batch * 19).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 19), batch * 19));
         for (int t = 0; t < SequenceLength; t++)
         {
             // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
@@ -616,6 +1002,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 19) + (b0 * 19)),
                 ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)),
                 batch);
+        }
+
+        // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+        for (int b = b0; b < b0 + batch; b++)
+        {
+            _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 19), 19).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 19), 19));
+            _activations.AsSpan(Layout.S0C + (((_lengths[b] * BatchSize) + b) * 19), 19).CopyTo(_activations.AsSpan(Layout.S0CT + (b * 19), 19));
         }
 
         // The layer above (or the dense head) reads every participant's rows.
@@ -635,9 +1028,11 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
         Barrier();
 
-        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
+        // from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.
         int b0 = ShareStart(BatchSize, worker, workers, 1);
         int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+        _activations.AsSpan(Layout.S1H0 + (b0 * 24), batch * 24).CopyTo(_activations.AsSpan(Layout.S1H + (b0 * 24), batch * 24));
         for (int t = 0; t < SequenceLength; t++)
         {
             // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
@@ -649,6 +1044,12 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 24) + (b0 * 24)),
                 ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)),
                 batch);
+        }
+
+        // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+        for (int b = b0; b < b0 + batch; b++)
+        {
+            _activations.AsSpan(Layout.S1H + (((_lengths[b] * BatchSize) + b) * 24), 24).CopyTo(_activations.AsSpan(Layout.S1HT + (b * 24), 24));
         }
 
         // The layer above (or the dense head) reads every participant's rows.
@@ -668,9 +1069,11 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
         Barrier();
 
-        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time.
+        // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
+        // from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.
         int b0 = ShareStart(BatchSize, worker, workers, 1);
         int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
+        _activations.AsSpan(Layout.S2H0 + (b0 * 8), batch * 8).CopyTo(_activations.AsSpan(Layout.S2H + (b0 * 8), batch * 8));
         for (int t = 0; t < SequenceLength; t++)
         {
             // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
@@ -678,27 +1081,42 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             Kernels.RnnReluForward_H8(ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), batch);
         }
 
+        // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+        for (int b = b0; b < b0 + batch; b++)
+        {
+            _activations.AsSpan(Layout.S2H + (((_lengths[b] * BatchSize) + b) * 8), 8).CopyTo(_activations.AsSpan(Layout.S2HT + (b * 8), 8));
+        }
+
         // The layer above (or the dense head) reads every participant's rows.
         Barrier();
     }
 
-    /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY.</summary>
+    /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
     private void LossRows(int r0, int rows)
     {
         var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
         var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
-        const float scale = 1f / (SequenceLength * BatchSize);
+        float scale = 1f / _realRows;
         for (int r = r0; r < r0 + rows; r++)
         {
             // Row r is step t of batch entry b; targets are batch-major [B, T].
             int t = r / BatchSize;
             int b = r - (t * BatchSize);
+            int target = (b * SequenceLength) + t;
+            bool padding = t >= _lengths[b];
             int row = r * OutputSize;
-            _rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[(b * SequenceLength) + t], dy.Slice(row, OutputSize), scale);
+            if (padding)
+            {
+                _rowLoss[r] = 0;
+                dy.Slice(row, OutputSize).Clear();
+                continue;
+            }
+
+            _rowLoss[r] = global::RnnGen.Numerics.Losses.SoftmaxCrossEntropy(y.Slice(row, OutputSize), _targets[target], dy.Slice(row, OutputSize), scale);
         }
     }
 
-    /// <summary>The mean softmax cross-entropy over batch × time, summed batch entry by batch entry.</summary>
+    /// <summary>The mean softmax cross-entropy over the real rows, summed batch entry by batch entry.</summary>
     private double SumLoss()
     {
         double total = 0;
@@ -709,11 +1127,11 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 total += _rowLoss[(t * BatchSize) + b];
             }
         }
-        return total / (SequenceLength * BatchSize);
+        return total / _realRows;
     }
 
     /// <summary>Backpropagation through time, from DY down to the embedding, accumulating into the gradients.</summary>
-    private void RunBackward(global::System.ReadOnlySpan<int> inputs)
+    private void RunBackward()
     {
         if (_team is null)
         {
@@ -724,15 +1142,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             _team.Run(_backwardBody);
         }
 
-        // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :]
+        // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
         var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 108);
         var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12);
         for (int b = 0; b < BatchSize; b++)
         {
-            for (int t = 0; t < SequenceLength; t++)
+            int length = _lengths[b];
+            for (int t = 0; t < length; t++)
             {
                 var source = dx0.Slice(((t * BatchSize) + b) * 12, 12);
-                var destination = dEmbedding.Slice(inputs[(b * SequenceLength) + t] * 12, 12);
+                var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 12, 12);
                 for (int i = 0; i < source.Length; i++)
                 {
                     destination[i] += source[i];
@@ -781,6 +1200,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.DCNext + (b0 * 19), batch * 19).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
+            // The caller's d/d(final state) enters at each entry's last real step. Before it, at padding,
+            // every gradient is exactly zero, so the cell's backward pass there leaves zeros.
+            for (int b = b0; b < b0 + batch; b++)
+            {
+                if (_lengths[b] == t + 1)
+                {
+                    AddFinalStateGradient0(b);
+                }
+            }
+
             Kernels.LstmBackward_H19(
                 ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 19) + (b0 * 19)),
                 ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)),
@@ -793,6 +1222,18 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
             Kernels.AccumulateInputGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76) + (b0 * 76)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)), batch);
         }
+
+        // What is left in DHNext (DCNext) is d(loss)/d(initial state); a sequence of length 0 passes the
+        // caller's final-state gradient straight through.
+        for (int b = b0; b < b0 + batch; b++)
+        {
+            if (_lengths[b] == 0)
+            {
+                AddFinalStateGradient0(b);
+            }
+        }
+        _activations.AsSpan(Layout.DHNext + (b0 * 19), batch * 19).CopyTo(_activations.AsSpan(Layout.S0DH0 + (b0 * 19), batch * 19));
+        _activations.AsSpan(Layout.DCNext + (b0 * 19), batch * 19).CopyTo(_activations.AsSpan(Layout.S0DC0 + (b0 * 19), batch * 19));
 
         // The weight gradients reduce over every participant's rows.
         Barrier();
@@ -814,6 +1255,23 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
     }
 
+    /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+    private void AddFinalStateGradient0(int b)
+    {
+        var dh = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
+        var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
+        for (int j = 0; j < dh.Length; j++)
+        {
+            dh[j] += dFinal[j];
+        }
+        var dc = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
+        var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
+        for (int j = 0; j < dc.Length; j++)
+        {
+            dc[j] += dFinalCell[j];
+        }
+    }
+
     /// <summary>mid layer 0 (GRU 19 → 24): backward through time, then the weight gradients of all steps at once.</summary>
     private void BackwardLayer1(int worker, int workers)
     {
@@ -826,6 +1284,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.DHNext + (b0 * 24), batch * 24).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
+            // The caller's d/d(final state) enters at each entry's last real step. Before it, at padding,
+            // every gradient is exactly zero, so the cell's backward pass there leaves zeros.
+            for (int b = b0; b < b0 + batch; b++)
+            {
+                if (_lengths[b] == t + 1)
+                {
+                    AddFinalStateGradient1(b);
+                }
+            }
+
             Kernels.GruBackward_H24(
                 ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 24) + (b0 * 24)),
                 ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)),
@@ -838,6 +1306,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
             Kernels.AccumulateInputGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72) + (b0 * 72)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)), batch);
         }
+
+        // What is left in DHNext (DCNext) is d(loss)/d(initial state); a sequence of length 0 passes the
+        // caller's final-state gradient straight through.
+        for (int b = b0; b < b0 + batch; b++)
+        {
+            if (_lengths[b] == 0)
+            {
+                AddFinalStateGradient1(b);
+            }
+        }
+        _activations.AsSpan(Layout.DHNext + (b0 * 24), batch * 24).CopyTo(_activations.AsSpan(Layout.S1DH0 + (b0 * 24), batch * 24));
 
         // The weight gradients reduce over every participant's rows.
         Barrier();
@@ -859,6 +1338,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
     }
 
+    /// <summary>DHNext[b] += FinalHiddenGradient(1)[b].</summary>
+    private void AddFinalStateGradient1(int b)
+    {
+        var dh = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
+        var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
+        for (int j = 0; j < dh.Length; j++)
+        {
+            dh[j] += dFinal[j];
+        }
+    }
+
     /// <summary>top layer 0 (RNN-ReLU 24 → 8): backward through time, then the weight gradients of all steps at once.</summary>
     private void BackwardLayer2(int worker, int workers)
     {
@@ -871,10 +1361,31 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.DHNext + (b0 * 8), batch * 8).Clear();
         for (int t = SequenceLength - 1; t >= 0; t--)
         {
+            // The caller's d/d(final state) enters at each entry's last real step. Before it, at padding,
+            // every gradient is exactly zero, so the cell's backward pass there leaves zeros.
+            for (int b = b0; b < b0 + batch; b++)
+            {
+                if (_lengths[b] == t + 1)
+                {
+                    AddFinalStateGradient2(b);
+                }
+            }
+
             Kernels.RnnReluBackward_H8(ref Kernels.At(ref a, Layout.S2DH + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), batch);
             // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
             Kernels.AccumulateInputGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), batch);
         }
+
+        // What is left in DHNext (DCNext) is d(loss)/d(initial state); a sequence of length 0 passes the
+        // caller's final-state gradient straight through.
+        for (int b = b0; b < b0 + batch; b++)
+        {
+            if (_lengths[b] == 0)
+            {
+                AddFinalStateGradient2(b);
+            }
+        }
+        _activations.AsSpan(Layout.DHNext + (b0 * 8), batch * 8).CopyTo(_activations.AsSpan(Layout.S2DH0 + (b0 * 8), batch * 8));
 
         // The weight gradients reduce over every participant's rows.
         Barrier();
@@ -894,6 +1405,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
         // The layer below reads every participant's rows of its output gradient.
         Barrier();
+    }
+
+    /// <summary>DHNext[b] += FinalHiddenGradient(2)[b].</summary>
+    private void AddFinalStateGradient2(int b)
+    {
+        var dh = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
+        var dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
+        for (int j = 0; j < dh.Length; j++)
+        {
+            dh[j] += dFinal[j];
+        }
     }
 
     /// <summary>Offsets, in floats, of every region of the model's buffers (each 64-byte aligned).</summary>
@@ -923,23 +1445,39 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         public const int S0H = 704; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
         public const int S0C = 896; // [T + 1, B, H]: c_{t−1} for t = 0 … T
         public const int S0TanhC = 1088; // [T, B, H]: tanh(c_t)
-        public const int S0DH = 1248; // [T, B, H]: d(loss)/d(h_t) from the layer above
-        public const int S0DA = 1408; // [T, B, G·H]: d(loss)/d(input pre-activations)
-        public const int S1Gates = 2016; // [T, B, 3H]: x·W_ihᵀ + b_ih, then the gate activations r, z, n
-        public const int S1H = 2592; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-        public const int S1HiddenN = 2832; // [T, B, H]: W_hn·h_{t−1} + b_hn
-        public const int S1DH = 3024; // [T, B, H]: d(loss)/d(h_t) from the layer above
-        public const int S1DA = 3216; // [T, B, G·H]: d(loss)/d(input pre-activations)
-        public const int S1DGh = 3792; // [T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)
-        public const int S2H = 4368; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-        public const int S2DH = 4448; // [T, B, H]: d(loss)/d(h_t) from the layer above
-        public const int S2DA = 4512; // [T, B, G·H]: d(loss)/d(input pre-activations)
-        public const int Y = 4576; // [T, B, O]: dense output
-        public const int DY = 4656; // [T, B, O]: d(loss)/d(output)
-        public const int DX0 = 4736; // [T, B, input]: d(loss)/d(embedded input)
-        public const int HiddenProjection = 4832; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
-        public const int DHNext = 4992; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-        public const int DCNext = 5040; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+        public const int S0H0 = 1248; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
+        public const int S0HT = 1296; // [B, H]: h at each entry's last real step (the final state)
+        public const int S0DH0 = 1344; // [B, H]: d(loss)/d(initial h)
+        public const int S0DHT = 1392; // [B, H]: d(downstream loss)/d(final h), set by the caller
+        public const int S0C0 = 1440; // [B, H]: the initial c, set by the caller
+        public const int S0CT = 1488; // [B, H]: c at each entry's last real step
+        public const int S0DC0 = 1536; // [B, H]: d(loss)/d(initial c)
+        public const int S0DCT = 1584; // [B, H]: d(downstream loss)/d(final c), set by the caller
+        public const int S0DH = 1632; // [T, B, H]: d(loss)/d(h_t) from the layer above
+        public const int S0DA = 1792; // [T, B, G·H]: d(loss)/d(input pre-activations)
+        public const int S1Gates = 2400; // [T, B, 3H]: x·W_ihᵀ + b_ih, then the gate activations r, z, n
+        public const int S1H = 2976; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
+        public const int S1HiddenN = 3216; // [T, B, H]: W_hn·h_{t−1} + b_hn
+        public const int S1H0 = 3408; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
+        public const int S1HT = 3456; // [B, H]: h at each entry's last real step (the final state)
+        public const int S1DH0 = 3504; // [B, H]: d(loss)/d(initial h)
+        public const int S1DHT = 3552; // [B, H]: d(downstream loss)/d(final h), set by the caller
+        public const int S1DH = 3600; // [T, B, H]: d(loss)/d(h_t) from the layer above
+        public const int S1DA = 3792; // [T, B, G·H]: d(loss)/d(input pre-activations)
+        public const int S1DGh = 4368; // [T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)
+        public const int S2H = 4944; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
+        public const int S2H0 = 5024; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
+        public const int S2HT = 5040; // [B, H]: h at each entry's last real step (the final state)
+        public const int S2DH0 = 5056; // [B, H]: d(loss)/d(initial h)
+        public const int S2DHT = 5072; // [B, H]: d(downstream loss)/d(final h), set by the caller
+        public const int S2DH = 5088; // [T, B, H]: d(loss)/d(h_t) from the layer above
+        public const int S2DA = 5152; // [T, B, G·H]: d(loss)/d(input pre-activations)
+        public const int Y = 5216; // [T, B, O]: dense output
+        public const int DY = 5296; // [T, B, O]: d(loss)/d(output)
+        public const int DX0 = 5376; // [T, B, input]: d(loss)/d(embedded input)
+        public const int HiddenProjection = 5472; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
+        public const int DHNext = 5632; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
+        public const int DCNext = 5680; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
 
         // scratch for one streaming step
         public const int StepGates = 0; // [G·H]
@@ -962,7 +1500,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         public const int Packed_head_weight = 5728; // [8, 9] in panels: W_denseᵀ
 
         public const int ParameterLength = 6288;
-        public const int ActivationLength = 5088;
+        public const int ActivationLength = 5728;
         public const int StepScratchLength = 192;
         public const int StateLength = 112;
         public const int PackedLength = 5808;
