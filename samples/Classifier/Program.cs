@@ -1,0 +1,226 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using RnnGen;
+using RnnGen.Optimizers;
+
+namespace Classifier;
+
+/// <summary>
+/// Many-to-one sequence classification: sentences of different lengths in, one class out. Trains
+/// the same LSTM with two readouts (the last word's hidden state, and the mean over the words),
+/// reports held-out accuracy, and classifies sentences word by word with the streaming API.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        Classifier: many-to-one sentence classification with an LSTM.
+
+        Usage: dotnet run --project samples/Classifier -c Release -- [options]
+
+          --data FILE     "label<TAB>sentence" lines, label 0 or 1 (default: generated review sentences)
+          --epochs N      passes over the training set (default 6)
+          --lr X          Adam learning rate (default 0.005)
+          --seed N        seed for data, initialisation and shuffling (default 1)
+        """;
+
+    private const int T = LastStepClassifier.SequenceLength, B = LastStepClassifier.BatchSize;
+
+    public static int Main(string[] args)
+    {
+        string? data = null;
+        int epochs = 6, seed = 1;
+        float lr = 0.005f;
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string name = args[i];
+                if (name is "-h" or "--help")
+                {
+                    Console.WriteLine(Usage);
+                    return 0;
+                }
+
+                string value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+                switch (name)
+                {
+                    case "--data": data = value; break;
+                    case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--lr": lr = float.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    default: throw new ArgumentException($"Unknown option {name}.");
+                }
+            }
+
+            if (epochs < 1 || !(lr > 0))
+            {
+                throw new ArgumentException("--epochs must be positive and --lr greater than 0.");
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var random = new Random(seed);
+        List<Sentence> train, test;
+        if (data is null)
+        {
+            train = Sentences.Generate(5000, random);
+            test = Sentences.Generate(1000, random);
+            Console.WriteLine("Data: 5,000 generated review sentences for training, 1,000 more held out.");
+        }
+        else
+        {
+            List<Sentence> all;
+            try
+            {
+                all = Sentences.Read(data);
+            }
+            catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or System.IO.InvalidDataException)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+
+            all = [.. all.OrderBy(_ => random.Next())];
+            int split = all.Count * 9 / 10;
+            train = all[..split];
+            test = all[split..];
+            Console.WriteLine($"Data: {data}, {all.Count:N0} sentences ({train.Count:N0} train, {test.Count:N0} held out).");
+            if (train.Count == 0 || test.Count == 0)
+            {
+                Console.Error.WriteLine("The file needs at least 10 sentences.");
+                return 2;
+            }
+        }
+
+        int truncated = train.Concat(test).Count(s => s.Words.Length > T);
+        if (truncated > 0)
+        {
+            Console.WriteLine($"{truncated:N0} sentences are longer than {T} words; only their first {T} words are read.");
+        }
+
+        var words = new WordIds(train, LastStepClassifier.InputSize);
+        Console.WriteLine($"Vocabulary: {words.Count:N0} words. Model: Embedding {LastStepClassifier.InputSize}×32 → LSTM 48 → Dense 2, {LastStepClassifier.ParameterCount:N0} parameters.");
+        Console.WriteLine();
+
+        using var last = new LastStepClassifier(seed);
+        using var mean = new MeanClassifier(seed);
+        Train("last-step readout", last, train, test, words, epochs, lr, seed);
+        Train("mean readout", mean, train, test, words, epochs, lr, seed);
+
+        Console.WriteLine();
+        Console.WriteLine("Streaming (last-step model): P(positive) after each word.");
+        string[] examples = data is null
+            ? ["the movie was not good", "the plot was dull but the acting was really brilliant", "the ending felt quite clever , although the pacing was not great"]
+            : [.. test.Take(3).Select(s => string.Join(' ', s.Words))];
+        foreach (string example in examples)
+        {
+            Stream(last, words, example);
+        }
+
+        return 0;
+    }
+
+    private static void Train<TModel>(string name, TModel model, List<Sentence> train, List<Sentence> test, WordIds words, int epochs, float lr, int seed)
+        where TModel : IRnnModel<int, int>
+    {
+        var inputs = new int[B * T];
+        var lengths = new int[B];
+        var targets = new int[B];
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        var shuffle = new Random(seed + 1);
+        using var adam = new Adam(model.Parameters, lr);
+        var watch = Stopwatch.StartNew();
+        Console.WriteLine($"Training with the {name}: epoch, mean training loss, held-out accuracy (all / sentences with \"but\" or \"although\").");
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            shuffle.Shuffle(order);
+            double loss = 0;
+            int batches = 0;
+            for (int start = 0; start < order.Length; start += B)
+            {
+                Fill(train, order, start, words, inputs, lengths, targets);
+                loss += model.TrainStep(inputs, lengths, targets);
+                GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
+                adam.Step();
+                batches++;
+            }
+
+            var (all, contrast) = Accuracy(model, test, words);
+            Console.WriteLine($"  {epoch,2}   {loss / batches,7:F4}   {all,6:P1} / {contrast,6:P1}   {watch.Elapsed.TotalSeconds,5:F1}s");
+        }
+    }
+
+    /// <summary>Batch entries [start, start + B) of the order; past the end, entries of length 0 (ignored by the loss).</summary>
+    private static void Fill(List<Sentence> sentences, int[] order, int start, WordIds words, int[] inputs, int[] lengths, int[] targets)
+    {
+        Array.Clear(inputs);
+        for (int b = 0; b < B; b++)
+        {
+            if (start + b >= order.Length)
+            {
+                lengths[b] = 0;
+                targets[b] = 0;
+                continue;
+            }
+
+            Sentence s = sentences[order[start + b]];
+            lengths[b] = Math.Min(T, s.Words.Length);
+            targets[b] = s.Label;
+            for (int t = 0; t < lengths[b]; t++)
+            {
+                inputs[(b * T) + t] = words[s.Words[t]];
+            }
+        }
+    }
+
+    private static (double All, double Contrast) Accuracy(IRnnModel<int, int> model, List<Sentence> test, WordIds words)
+    {
+        var inputs = new int[B * T];
+        var lengths = new int[B];
+        var targets = new int[B];
+        var outputs = new float[B * 2];
+        var order = Enumerable.Range(0, test.Count).ToArray();
+        int right = 0, contrast = 0, contrastRight = 0;
+        for (int start = 0; start < test.Count; start += B)
+        {
+            Fill(test, order, start, words, inputs, lengths, targets);
+            model.Forward(inputs, lengths, outputs);
+            for (int b = 0; b < B && start + b < test.Count; b++)
+            {
+                bool correct = (outputs[(b * 2) + 1] > outputs[b * 2] ? 1 : 0) == targets[b];
+                right += correct ? 1 : 0;
+                if (test[start + b].HasContrast)
+                {
+                    contrast++;
+                    contrastRight += correct ? 1 : 0;
+                }
+            }
+        }
+
+        return (right / (double)test.Count, contrast == 0 ? double.NaN : contrastRight / (double)contrast);
+    }
+
+    /// <summary>Feeds a sentence word by word; the output after each word classifies the sentence so far.</summary>
+    private static void Stream(LastStepClassifier model, WordIds words, string sentence)
+    {
+        using var state = model.NewState();
+        var logits = new float[2];
+        var line = new System.Text.StringBuilder("  ");
+        foreach (string word in sentence.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            model.Step(state, words[word], logits);
+            double positive = 1 / (1 + Math.Exp(logits[0] - logits[1]));
+            line.Append(CultureInfo.InvariantCulture, $"{word} ({positive:F2}) ");
+        }
+
+        Console.WriteLine(line.ToString().TrimEnd());
+    }
+}
