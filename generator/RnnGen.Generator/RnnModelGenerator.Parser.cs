@@ -79,7 +79,7 @@ public sealed partial class RnnModelGenerator
                 string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
                     ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
                     : cls.Name;
-                if (kind is "RnnModel" or "Embedding" or "Input" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
                 {
                     attributes.Add((attribute, kind, syntax));
                 }
@@ -136,6 +136,7 @@ public sealed partial class RnnModelGenerator
             InputSpec? input = null;
             var recurrent = new List<RecurrentSpec>();
             DenseSpec? dense = null;
+            ConditionSpec? condition = null;
             LossKind? loss = null;
             int inputCount = 0, denseCount = 0, lossCount = 0;
             var names = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -246,6 +247,19 @@ public sealed partial class RnnModelGenerator
                         break;
                     }
 
+                    case "Condition":
+                    {
+                        if (denseCount > 0)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "before the [Dense] head");
+                        }
+
+                        string name = NameOf(data, syntax, "condition");
+                        Name(name, syntax);
+                        condition = new ConditionSpec(name, Positive(data, syntax, kind, "Features", 0));
+                        break;
+                    }
+
                     case "SoftmaxCrossEntropy":
                         lossCount++;
                         loss = LossKind.SoftmaxCrossEntropy;
@@ -307,7 +321,8 @@ public sealed partial class RnnModelGenerator
                 input,
                 new EquatableArray<RecurrentSpec>(recurrent),
                 dense,
-                loss.Value);
+                loss.Value,
+                condition);
 
             // Sizes that overflow a buffer are a declaration error, not a runtime surprise. One
             // report names the largest buffer.
@@ -331,6 +346,7 @@ public sealed partial class RnnModelGenerator
                 or "CarryState" or "ResetInitialState" or "Backward" or "Threads" or "ForwardCore" or "TrainStepCore" or "LossPass"
                 or "RequireLengths" or "ValidateLengths" or "LengthOf" or "RealRows" or "BeginPass" or "LossRows" or "SumLoss"
                 or "ForwardBody" or "BackwardBody" or "ShareStart" or "Barrier" or "EnsurePacked"
+                or "ConditionSize" or "Conditions" or "ConditionGradient" or "InitialiseState" or "ConditionForward" or "ConditionBackward"
             || (name.StartsWith("AddFinalStateGradient", StringComparison.Ordinal) && name.Substring("AddFinalStateGradient".Length).All(char.IsDigit))
             || ((name.StartsWith("ForwardLayer", StringComparison.Ordinal) || name.StartsWith("BackwardLayer", StringComparison.Ordinal))
                 && name.TrimStart("ForwardBackwardLayer".ToCharArray()).All(char.IsDigit));

@@ -39,6 +39,8 @@ public sealed class DiagnosticTests
         ["RNNG011", Valid + "public partial record R;", "R"],
         ["RNNG012", Valid.Replace("[Lstm(Hidden = 7)]", "").Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5)][Lstm(Hidden = 7)]") + "public partial class M;", "Lstm(Hidden = 7)"],
         ["RNNG012", "[Lstm(Hidden = 7)]" + Valid.Replace("[Lstm(Hidden = 7)]", "") + "public partial class M;", "Embedding(Vocabulary = 5, Dimensions = 3)"],
+        ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5)][Condition(Features = 3)]") + "public partial class M;", "Condition(Features = 3)"],
+        ["RNNG002", Valid.Replace("[Lstm(Hidden = 7)]", "[Condition(Features = 0)][Lstm(Hidden = 7)]") + "public partial class M;", "Condition(Features = 0)"],
         ["RNNG013", Valid.Replace("SequenceLength = 4, BatchSize = 2", "SequenceLength = 1000, BatchSize = 64").Replace("Hidden = 7", "Hidden = 50000") + "public partial class M;", "M"],
         ["RNNG014", Valid.Replace("[Lstm(Hidden = 7)]", "[Rnn(Hidden = 7, Activation = (RnnActivation)5)]") + "public partial class M;", "Rnn(Hidden = 7, Activation = (RnnActivation)5)"],
         ["RNNG014", Valid.Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5, Readout = (RnnReadout)9)]") + "public partial class M;", "Dense(Outputs = 5, Readout = (RnnReadout)9)"],

@@ -21,6 +21,7 @@ public sealed class Net8CompatibilityTests
     [InlineData(SnapshotTests.GestureGru)]
     [InlineData(SnapshotTests.MixedStack)]
     [InlineData(SnapshotTests.SentimentMean)]
+    [InlineData(SnapshotTests.ConditionedNames)]
     public void GeneratedCode_CompilesForNet8(string model)
     {
         string references = Metadata("Net8ReferenceAssemblies");

@@ -68,8 +68,26 @@ public sealed class SnapshotTests
         public partial class SentimentMean;
         """;
 
+    /// <summary>One-to-many: every layer's initial state from a conditioning vector.</summary>
+    public const string ConditionedNames = """
+        using RnnGen;
+
+        namespace Samples;
+
+        [RnnModel(SequenceLength = 16, BatchSize = 32)]
+        [Embedding(Vocabulary = 30, Dimensions = 16)]
+        [Condition(Features = 8)]
+        [Lstm(Hidden = 64)]
+        [Dense(Outputs = 30)]
+        [SoftmaxCrossEntropy]
+        public partial class ConditionedNames;
+        """;
+
     [Fact]
     public void CharLstm_Generated() => Verify(CharLstm);
+
+    [Fact]
+    public void ConditionedNames_Generated() => Verify(ConditionedNames);
 
     [Fact]
     public void SentimentMean_Generated() => Verify(SentimentMean);

@@ -50,11 +50,17 @@ internal sealed class Fixture
     public float[] Tensor(string name) => _tensors[name].ToSingleArray();
 
     /// <summary>
-    /// Copies a ragged fixture's initial states and final-state gradients (h0.s, c0.s, dhT.s, dcT.s)
-    /// into the model; nothing for a plain fixture, whose states are zero.
+    /// Copies a ragged fixture's initial states and final-state gradients (h0.s, c0.s, dhT.s, dcT.s),
+    /// or a conditioned fixture's conditioning vectors, into the model; nothing for a plain fixture,
+    /// whose states are zero.
     /// </summary>
     public void CopyStatesTo(IRnnModel model)
     {
+        if (Has("condition"))
+        {
+            Tensor("condition").CopyTo(model.Conditions);
+        }
+
         for (int layer = 0; layer < model.LayerCount; layer++)
         {
             if (Has($"h0.{layer}"))

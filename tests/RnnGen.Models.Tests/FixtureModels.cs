@@ -116,3 +116,13 @@ public partial class LstmLast;
 [Dense(Outputs = 3, Readout = RnnReadout.Mean)]
 [MeanSquaredError]
 public partial class GruMean;
+
+// One-to-many: every layer's initial state computed from a conditioning vector.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 8, Dimensions = 5)]
+[Condition(Features = 4)]
+[Lstm(Hidden = 12)]
+[Gru(Hidden = 9)]
+[Dense(Outputs = 8)]
+[SoftmaxCrossEntropy]
+public partial class CondLstm;

@@ -43,13 +43,14 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
     public static IEnumerable<object[]> SmallModels() =>
         new[]
         {
-            "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny", "LstmLast", "GruMean",
+            "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny", "LstmLast", "GruMean", "CondLstm",
             "RnnRelu2.ragged", "Lstm1.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
         }.Select(name => new object[] { name });
 
     /// <summary>
-    /// Every parameter entry, and for the ragged fixtures (sequences of different lengths, random
-    /// initial states, a downstream loss on the final states) every entry of the initial state too.
+    /// Every parameter entry; for the ragged fixtures (sequences of different lengths, random
+    /// initial states, a downstream loss on the final states) every entry of the initial state too,
+    /// and for a conditioned model every entry of the conditioning vectors.
     /// </summary>
     [Theory]
     [MemberData(nameof(SmallModels))]
@@ -77,6 +78,11 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
                     checks.Add(($"initial c of layer {l}", () => h.Model.InitialCell(l), h.Model.InitialCellGradient(l).ToArray()));
                 }
             }
+        }
+
+        if (h.Model.ConditionSize > 0)
+        {
+            checks.Add(("conditioning vectors", () => h.Model.Conditions, h.Model.ConditionGradient.ToArray()));
         }
 
         foreach (var (name, values, analytic) in checks)

@@ -220,4 +220,40 @@ public sealed class SequenceApiTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    /// <summary>
+    /// A conditioned model: d(loss)/d(conditioning vectors) matches PyTorch, and a stream started with
+    /// InitialiseState from one sequence's vector starts from the state Forward computed for it.
+    /// </summary>
+    [Fact]
+    public void Condition_GradientMatchesPyTorch_AndInitialiseStateMatchesForward()
+    {
+        var (h, fixture) = FixtureModelsCatalog.Load("CondLstm");
+        using (h)
+        {
+            var model = (CondLstm)h.Model;
+            h.TrainStep();
+            Tolerance.AssertClose(model.ConditionGradient, fixture.Tensor("dcondition"), 5e-4, "d(loss)/d(condition)");
+
+            float[] conditions = model.Conditions.ToArray();
+            using var state = model.NewState();
+            for (int b = 0; b < CondLstm.BatchSize; b++)
+            {
+                model.InitialiseState(state, conditions.AsSpan(b * CondLstm.ConditionSize, CondLstm.ConditionSize));
+                for (int layer = 0; layer < CondLstm.LayerCount; layer++)
+                {
+                    int size = model.HiddenSize(layer);
+                    Assert.Equal(model.InitialHidden(layer).Slice(b * size, size).ToArray(), state.Hidden(layer).ToArray());
+                }
+
+                Assert.Equal(model.InitialCell(0).Slice(b * 12, 12).ToArray(), state.Cell(0).ToArray());
+            }
+
+            Assert.Throws<InvalidOperationException>(model.CarryState);
+            Assert.Throws<ArgumentException>(() => model.InitialiseState(state, new float[3]));
+            using var plain = new Lstm1();
+            Assert.Equal(0, plain.Conditions.Length);
+            Assert.Equal(0, Lstm1.ConditionSize);
+        }
+    }
 }

@@ -56,12 +56,14 @@ import torch.nn.functional as F
 #              (readout "every"), or once per sequence to the top layer's output at
 #              the last step ("last") or to its mean over the steps ("mean")
 #   loss       "ce" (cross entropy over the [rows, O] logits, mean) or "mse" (mean)
+#   cond       size F of a conditioning vector that sets every layer's initial state
+#              (h0 = tanh(W_h c + b_h), c0 = W_c c + b_c per flattened layer), or 0
 # ---------------------------------------------------------------------------
 Embedding = namedtuple("Embedding", "name vocab dim")
 Features = namedtuple("Features", "size")
 Rec = namedtuple("Rec", "name kind hidden layers")
 Dense = namedtuple("Dense", "name out readout", defaults=("every",))
-Model = namedtuple("Model", "name seed T B inp rec dense loss")
+Model = namedtuple("Model", "name seed T B inp rec dense loss cond", defaults=(0,))
 
 MODELS = [
     Model("RnnTanh", 101, T=4, B=3, inp=Features(3),
@@ -100,6 +102,9 @@ MODELS = [
           rec=[Rec("lstm", "lstm", 16, 2)], dense=Dense("dense", 4, "last"), loss="ce"),
     Model("GruMean", 115, T=4, B=3, inp=Features(5),
           rec=[Rec("gru", "gru", 10, 1), Rec("rnn", "rnn_tanh", 7, 1)], dense=Dense("dense", 3, "mean"), loss="mse"),
+    # One-to-many: every layer's initial state from a conditioning vector.
+    Model("CondLstm", 116, T=5, B=3, inp=Embedding("embedding", 8, 5),
+          rec=[Rec("lstm", "lstm", 12, 1), Rec("gru", "gru", 9, 1)], dense=Dense("dense", 8), loss="ce", cond=4),
 ]
 
 # Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
@@ -253,12 +258,40 @@ class Stack(nn.Module):
             self.add_module(r.name, m)
             size = r.hidden
         self.add_module(spec.dense.name, nn.Linear(size, spec.dense.out))
+        if spec.cond:
+            # The condition projections, registered last, per flattened layer l:
+            # weight_h_l{l}, bias_h_l{l} (and weight_c_l{l}, bias_c_l{l} for LSTMs), as nn.Linear(F, H).
+            condition = nn.Module()
+            for l, (kind, hidden) in enumerate(stages_of(spec)):
+                names = ["h", "c"] if kind == "lstm" else ["h"]
+                for n in names:
+                    linear = nn.Linear(spec.cond, hidden)
+                    condition.register_parameter(f"weight_{n}_l{l}", linear.weight)
+                    condition.register_parameter(f"bias_{n}_l{l}", linear.bias)
+            self.add_module("condition", condition)
 
-    def forward(self, x, trace=None):
+    def initial_states(self, cond):
+        """Per rec attribute: None (zero state) or the (h0, c0) / h0 computed from cond [B, F]."""
+        if cond is None:
+            return [None] * len(self.spec.rec)
+        c = self.condition
+        result, l = [], 0
+        for r in self.spec.rec:
+            hs, cs = [], []
+            for _ in range(r.layers):
+                hs.append(torch.tanh(F.linear(cond, getattr(c, f"weight_h_l{l}"), getattr(c, f"bias_h_l{l}"))))
+                if r.kind == "lstm":
+                    cs.append(F.linear(cond, getattr(c, f"weight_c_l{l}"), getattr(c, f"bias_c_l{l}")))
+                l += 1
+            h0 = torch.stack(hs)  # [layers, B, H]
+            result.append((h0, torch.stack(cs)) if r.kind == "lstm" else h0)
+        return result
+
+    def forward(self, x, trace=None, cond=None):
         if isinstance(self.spec.inp, Embedding):
             x = getattr(self, self.spec.inp.name)(x)
-        for r in self.spec.rec:
-            x, _ = getattr(self, r.name)(x)  # zero initial hidden/cell state
+        for r, state in zip(self.spec.rec, self.initial_states(cond)):
+            x, _ = getattr(self, r.name)(x, state)  # zero initial state when None
             if trace is not None:
                 trace[r.name] = x.detach()
         if self.spec.dense.readout == "last":
@@ -319,6 +352,8 @@ def describe(spec):
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}
     parts.append(f"Linear '{spec.dense.name}' O={spec.dense.out}{readout[spec.dense.readout]}")
+    if spec.cond:
+        parts.append(f"initial states from a condition vector F={spec.cond} (h0 = tanh(W_h c + b_h), c0 = W_c c + b_c)")
     over = "B*T" if spec.dense.readout == "every" else "B"
     loss = f"cross entropy (mean over {over})" if spec.loss == "ce" else "MSE (mean)"
     return (" -> ".join(parts) + f"; {loss}; B={spec.B} T={spec.T}; batch_first, "
@@ -337,6 +372,8 @@ def make_data(spec):
         y = torch.randint(0, spec.dense.out, rows, generator=g, dtype=torch.int64)
     else:
         y = torch.randn(*rows, spec.dense.out, generator=g, dtype=torch.float32)
+    if spec.cond:
+        return x, y, torch.randn(spec.B, spec.cond, generator=g, dtype=torch.float32)
     return x, y
 
 
@@ -348,18 +385,21 @@ def make_model_fixture(spec):
     torch.manual_seed(spec.seed)
     model = Stack(spec)  # PyTorch default initialisation, float32
     params32 = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
-    x, y = make_data(spec)
+    data = make_data(spec)
+    x, y = data[0], data[1]
+    cond = data[2] if spec.cond else None
 
     # Float32 forward, only used as a sanity check of the float64 reference.
     with torch.no_grad():
-        out32 = model(x)
+        out32 = model(x, cond=cond)
 
     model = model.double()  # exact widening of the float32 values
     x64 = x if x.dtype == torch.int64 else x.double()
     y64 = y if y.dtype == torch.int64 else y.double()
+    cond64 = cond.double().requires_grad_() if cond is not None else None
     model.zero_grad()
     trace = {}
-    output = model(x64, trace)
+    output = model(x64, trace, cond64)
     loss = loss_fn(spec, output, y64)
     loss.backward()
     named = OrderedDict(model.named_parameters())
@@ -383,10 +423,14 @@ def make_model_fixture(spec):
         tensors[f"param.{k}"] = ("F32", v)
     tensors["input"] = ("I64", x) if x.dtype == torch.int64 else ("F32", x)
     tensors["target"] = ("I64", y) if y.dtype == torch.int64 else ("F32", y)
+    if cond is not None:
+        tensors["condition"] = ("F32", cond)
     tensors["output"] = ("F32", output.detach())
     tensors["loss"] = ("F32", loss.detach())
     for k, p in named.items():
         tensors[f"grad.{k}"] = ("F32", p.grad)
+    if cond is not None:
+        tensors["dcondition"] = ("F32", cond64.grad)
     metadata = OrderedDict([("model", spec.name), ("description", describe(spec))])
 
     path = os.path.join(OUT_DIR, f"{spec.name}.safetensors")
@@ -418,7 +462,7 @@ def check_loop_matches_batched(spec):
     batched module's outputs: the loop is a faithful reference."""
     torch.manual_seed(spec.seed)
     model = Stack(spec).double()
-    x, _ = make_data(spec)
+    x = make_data(spec)[0]
     x = x if x.dtype == torch.int64 else x.double()
     with torch.no_grad():
         batched = model(x)
@@ -456,7 +500,7 @@ def make_ragged_fixture(spec, lengths):
     torch.manual_seed(spec.seed)
     model = Stack(spec)
     params32 = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
-    x, y = make_data(spec)
+    x, y = make_data(spec)[:2]
     g = torch.Generator().manual_seed(spec.seed + 2000)
     stages = stages_of(spec)
     h0 = [0.5 * torch.randn(spec.B, h, generator=g) for _, h in stages]

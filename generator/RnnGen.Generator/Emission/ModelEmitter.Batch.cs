@@ -544,11 +544,21 @@ internal static partial class ModelEmitter
         w.Line("/// truncated backpropagation through time over a stream longer than SequenceLength, cut into");
         w.Line("/// consecutive chunks (gradients do not flow across the cut).");
         w.Line("/// </summary>");
+        if (plan.Spec.Condition is not null)
+        {
+            w.Line($"/// <exception cref=\"{Sys}InvalidOperationException\">Always: this model computes its initial state from <see cref=\"Conditions\"/>.</exception>");
+        }
+
         w.Line(GeneratedCode);
         using (w.Open("public void CarryState()"))
         {
             w.Line("ThrowIfDisposed();");
-            foreach (var s in plan.Stages)
+            if (plan.Spec.Condition is not null)
+            {
+                w.Line($"throw new {Sys}InvalidOperationException(\"This model computes every initial state from its Conditions, so a final state cannot be carried into the next pass.\");");
+            }
+
+            foreach (var s in plan.Spec.Condition is null ? plan.Stages : System.Array.Empty<StagePlan>())
             {
                 w.Line($"_activations.AsSpan(Layout.{s.HT.Name}, BatchSize * {Code.Int(s.Hidden)}).CopyTo(_activations.AsSpan(Layout.{s.H0.Name}, BatchSize * {Code.Int(s.Hidden)}));");
                 if (s.CT is { } ct)

@@ -36,6 +36,7 @@ internal static partial class ModelEmitter
                 EmitConstructor(w, plan);
                 EmitPublicApi(w, plan);
                 EmitBatchState(w, plan);
+                EmitConditionApi(w, plan);
                 EmitStreaming(w, plan);
                 EmitForwardDrivers(w, plan);
                 EmitLoss(w, plan);
@@ -75,6 +76,14 @@ internal static partial class ModelEmitter
                     }
 
                     shapes.Add((plan.Outputs, plan.Stages[plan.Stages.Count - 1].Hidden));
+                    if (spec.Condition is { } condition)
+                    {
+                        foreach (var stage in plan.Stages)
+                        {
+                            shapes.Add((stage.Hidden, condition.Features));
+                        }
+                    }
+
                     foreach (var (n, k) in shapes)
                     {
                         w.Line($"// ---- {n} × {k} weight matrix ----");
@@ -129,6 +138,11 @@ internal static partial class ModelEmitter
         {
             spec.Input.IsEmbedding ? $"Embedding({spec.Input.Vocabulary} → {spec.Input.Features})" : $"Input({spec.Input.Features})",
         };
+        if (spec.Condition is { } condition)
+        {
+            parts.Add($"initial states from Condition({condition.Features})");
+        }
+
         parts.AddRange(plan.Stages.Select(s => s.Title));
         parts.Add($"Dense({plan.Stages[plan.Stages.Count - 1].Hidden} → {plan.Outputs})");
         parts.Add(spec.Loss == LossKind.SoftmaxCrossEntropy ? "softmax cross-entropy" : "mean squared error");
@@ -681,6 +695,11 @@ internal static partial class ModelEmitter
         using (w.Open($"private void RunForward({inputType} inputs)"))
         {
             w.Line("EnsurePacked();");
+            if (spec.Condition is not null)
+            {
+                w.Line("ConditionForward();");
+            }
+
             w.Line($"var x0 = _activations.AsSpan(Layout.X0, SequenceLength * {Code.Int(bf)});");
             if (spec.Input.IsEmbedding)
             {
@@ -834,6 +853,18 @@ internal static partial class ModelEmitter
 
             var last = plan.Stages[plan.Stages.Count - 1];
             w.Line($"Kernels.{MatrixKernelEmitter.PackName(plan.Outputs, last.Hidden)}({U("p", P(plan.DenseWeight))}, {U("q", "Layout." + plan.PackedDense.Name)});");
+            if (spec.Condition is { } condition)
+            {
+                foreach (var stage in plan.Stages)
+                {
+                    w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.Hidden, condition.Features)}({U("p", P(stage.ConditionWeightH!))}, {U("q", "Layout." + stage.PackedConditionH!.Name)});");
+                    if (stage.PackedConditionC is { } packedC)
+                    {
+                        w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.Hidden, condition.Features)}({U("p", P(stage.ConditionWeightC!))}, {U("q", "Layout." + packedC.Name)});");
+                    }
+                }
+            }
+
             w.Line("_packedVersion = version;");
         }
 
@@ -841,6 +872,11 @@ internal static partial class ModelEmitter
         foreach (var stage in plan.Stages)
         {
             EmitForwardStage(w, plan, stage);
+        }
+
+        if (spec.Condition is not null)
+        {
+            EmitConditionForward(w, plan);
         }
     }
 
@@ -1018,6 +1054,10 @@ internal static partial class ModelEmitter
         using (w.Open("private void RunBackward()"))
         {
             RunOnTeam(w, "Backward");
+            if (spec.Condition is not null)
+            {
+                w.Line("ConditionBackward();");
+            }
 
             if (spec.Input.IsEmbedding)
             {

@@ -6,3 +6,8 @@ namespace RnnGen.Generator.Models;
 /// <param name="Vocabulary">Number of token ids (embedding only; 0 otherwise).</param>
 /// <param name="Features">Width of the vector fed to the first recurrent layer: the embedding dimension or the feature count.</param>
 internal sealed record InputSpec(bool IsEmbedding, string Name, int Vocabulary, int Features);
+
+/// <summary>The conditioning vector that sets every layer's initial state. Must stay cacheable: plain values only.</summary>
+/// <param name="Name">Parameter-name prefix.</param>
+/// <param name="Features">Size of the conditioning vector.</param>
+internal sealed record ConditionSpec(string Name, int Features);

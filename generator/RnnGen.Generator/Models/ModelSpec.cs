@@ -12,6 +12,7 @@ namespace RnnGen.Generator.Models;
 /// <param name="Recurrent">The recurrent layers in data-flow order.</param>
 /// <param name="Dense">The dense head applied at every time step.</param>
 /// <param name="Loss">The training loss.</param>
+/// <param name="Condition">The conditioning vector that sets the initial states, or <see langword="null"/>.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     string ClassName,
@@ -20,7 +21,8 @@ internal sealed record ModelSpec(
     InputSpec Input,
     EquatableArray<RecurrentSpec> Recurrent,
     DenseSpec Dense,
-    LossKind Loss)
+    LossKind Loss,
+    ConditionSpec? Condition)
 {
     /// <summary>The name used for hint names and documentation: namespace-qualified.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

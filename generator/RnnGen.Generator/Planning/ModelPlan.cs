@@ -82,6 +82,12 @@ internal sealed class ModelPlan
     /// <summary>[T, B, O] (or [B, O] many-to-one): d(loss)/d(output).</summary>
     public BufferRegion DY { get; private set; } = null!;
 
+    /// <summary>[B, F]: the conditioning vectors (conditioned models only).</summary>
+    public BufferRegion? Cond { get; private set; }
+
+    /// <summary>[B, F]: d(loss)/d(conditioning vectors) (conditioned models only).</summary>
+    public BufferRegion? DCond { get; private set; }
+
     /// <summary>[B, H_top]: the readout the head reads (many-to-one only).</summary>
     public BufferRegion? R { get; private set; }
 
@@ -230,6 +236,29 @@ internal sealed class ModelPlan
         DenseBias = AddParameter(Spec.Dense.Name + ".bias", [Outputs], ParameterInit.Uniform, denseBound);
         PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, (long)Outputs * last, $"[{last}, {Outputs}] in panels: W_denseᵀ");
 
+        if (Spec.Condition is { } condition)
+        {
+            int f = condition.Features;
+            double conditionBound = 1.0 / Math.Sqrt(f);
+            Cond = Activations.Add("Cond", (long)B * f, "[B, F]: the conditioning vectors, set by the caller");
+            DCond = Activations.Add("DCond", (long)B * f, "[B, F]: d(loss)/d(conditioning vectors)");
+            foreach (var stage in stages)
+            {
+                int h = stage.Hidden;
+                string l = "_l" + stage.Index.ToString(CultureInfo.InvariantCulture);
+                stage.ConditionWeightH = AddParameter(condition.Name + ".weight_h" + l, [h, f], ParameterInit.Uniform, conditionBound);
+                stage.ConditionBiasH = AddParameter(condition.Name + ".bias_h" + l, [h], ParameterInit.Uniform, conditionBound);
+                stage.PackedConditionH = Packed.Add("Packed_" + stage.ConditionWeightH.Identifier, (long)h * f, $"[{f}, {h}] in panels: W_hᵀ of the condition");
+                stage.DZ0 = Activations.Add("S" + stage.Index.ToString(CultureInfo.InvariantCulture) + "DZ0", (long)B * h, "[B, H]: d(loss)/d(W_h·c + b_h), before the tanh");
+                if (stage.Kind == CellKind.Lstm)
+                {
+                    stage.ConditionWeightC = AddParameter(condition.Name + ".weight_c" + l, [h, f], ParameterInit.Uniform, conditionBound);
+                    stage.ConditionBiasC = AddParameter(condition.Name + ".bias_c" + l, [h], ParameterInit.Uniform, conditionBound);
+                    stage.PackedConditionC = Packed.Add("Packed_" + stage.ConditionWeightC.Identifier, (long)h * f, $"[{f}, {h}] in panels: W_cᵀ of the condition");
+                }
+            }
+        }
+
         if (ManyToOne)
         {
             R = Activations.Add("R", (long)B * last, Readout == Readout.Mean ? "[B, H]: mean of the top layer's h over each entry's real steps" : "[B, H]: the top layer's h at each entry's last real step");
@@ -366,6 +395,27 @@ internal sealed class StagePlan
     public BufferRegion? DGh { get; set; }
 
     public BufferRegion StateH { get; set; } = null!;
+
+    /// <summary>W_h of the condition projection h₀ = tanh(W_h·c + b_h) (conditioned models only).</summary>
+    public ParameterPlan? ConditionWeightH { get; set; }
+
+    /// <summary>b_h of the condition projection.</summary>
+    public ParameterPlan? ConditionBiasH { get; set; }
+
+    /// <summary>W_c of the condition projection c₀ = W_c·c + b_c (conditioned LSTMs only).</summary>
+    public ParameterPlan? ConditionWeightC { get; set; }
+
+    /// <summary>b_c of the condition projection.</summary>
+    public ParameterPlan? ConditionBiasC { get; set; }
+
+    /// <summary>W_hᵀ of the condition projection, in panels.</summary>
+    public BufferRegion? PackedConditionH { get; set; }
+
+    /// <summary>W_cᵀ of the condition projection, in panels.</summary>
+    public BufferRegion? PackedConditionC { get; set; }
+
+    /// <summary>[B, H]: d(loss)/d(W_h·c + b_h).</summary>
+    public BufferRegion? DZ0 { get; set; }
 
     /// <summary>[B, H]: the caller's initial h.</summary>
     public BufferRegion H0 { get; set; } = null!;

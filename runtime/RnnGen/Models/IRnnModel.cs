@@ -77,6 +77,15 @@ public interface IRnnModel : IDisposable
     /// <returns>A view of the model's memory.</returns>
     Span<float> FinalCellGradient(int layer);
 
+    /// <summary>The size of the conditioning vector that sets the initial states ([Condition]); 0 without one.</summary>
+    int ConditionSize { get; }
+
+    /// <summary>The batch's conditioning vectors, [BatchSize, ConditionSize], writable; empty without [Condition].</summary>
+    Span<float> Conditions { get; }
+
+    /// <summary>d(loss)/d(conditioning vectors) after the most recent training step or Backward; empty without [Condition].</summary>
+    ReadOnlySpan<float> ConditionGradient { get; }
+
     /// <summary>Makes the final state of the most recent forward pass the next initial state (truncated BPTT).</summary>
     void CarryState();
 

@@ -665,6 +665,24 @@ namespace Games.Input
             _activations.AsSpan(Layout.S0H0, BatchSize * 20).Clear();
         }
 
+        /// <summary>The size of the conditioning vector: 0, since this model has no [Condition].</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public const int ConditionSize = 0;
+
+        int global::RnnGen.IRnnModel.ConditionSize => ConditionSize;
+
+        /// <summary>
+        /// The conditioning vectors: empty, since this model has no [Condition].
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.Span<float> Conditions => global::System.Span<float>.Empty;
+
+        /// <summary>
+        /// d(loss)/d(conditioning vectors): empty, since this model has no [Condition].
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::System.ReadOnlySpan<float> ConditionGradient => global::System.ReadOnlySpan<float>.Empty;
+
         /// <summary>Creates a zeroed recurrent state for <see cref="Step"/>: one independent stream (one game agent, one voice, …).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public State NewState()
