@@ -79,7 +79,7 @@ public sealed partial class RnnModelGenerator
                 string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
                     ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
                     : cls.Name;
-                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
                 {
                     attributes.Add((attribute, kind, syntax));
                 }
@@ -137,6 +137,7 @@ public sealed partial class RnnModelGenerator
             var recurrent = new List<RecurrentSpec>();
             DenseSpec? dense = null;
             ConditionSpec? condition = null;
+            AttentionSpec? attention = null;
             LossKind? loss = null;
             int inputCount = 0, denseCount = 0, lossCount = 0;
             var names = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -151,7 +152,7 @@ public sealed partial class RnnModelGenerator
                 names[name] = true;
             }
 
-            bool sawLayer = false;
+            bool sawLayer = false, sawAttention = false;
             foreach (var (data, kind, syntax) in attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -190,9 +191,9 @@ public sealed partial class RnnModelGenerator
                     case "Lstm":
                     case "Gru":
                     {
-                        if (denseCount > 0)
+                        if (denseCount > 0 || sawAttention)
                         {
-                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "before the [Dense] head");
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, sawAttention ? "before [Attention]" : "before the [Dense] head");
                         }
 
                         var cell = kind == "Rnn" ? CellKind.Rnn : kind == "Lstm" ? CellKind.Lstm : CellKind.Gru;
@@ -260,6 +261,23 @@ public sealed partial class RnnModelGenerator
                         break;
                     }
 
+                    case "Attention":
+                    {
+                        if (denseCount > 0)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "after the recurrent layers, before the [Dense] head");
+                        }
+
+                        string name = NameOf(data, syntax, "attention");
+                        Name(name, syntax);
+                        attention = new AttentionSpec(name,
+                            Positive(data, syntax, kind, "MemorySize", 0),
+                            Positive(data, syntax, kind, "MemoryLength", 0),
+                            Positive(data, syntax, kind, "Units", 0));
+                        sawAttention = true;
+                        break;
+                    }
+
                     case "SoftmaxCrossEntropy":
                         lossCount++;
                         loss = LossKind.SoftmaxCrossEntropy;
@@ -308,6 +326,11 @@ public sealed partial class RnnModelGenerator
                 Report(DiagnosticDescriptors.LossDoesNotFitHead, null, type.Name, dense.Outputs);
             }
 
+            if (attention is not null && dense is { Readout: not Readout.EveryStep })
+            {
+                Report(DiagnosticDescriptors.AttentionNeedsEveryStep, null, type.Name);
+            }
+
             if (diagnostics.Count > 0 || input is null || dense is null || loss is null)
             {
                 return Fail();
@@ -322,7 +345,8 @@ public sealed partial class RnnModelGenerator
                 new EquatableArray<RecurrentSpec>(recurrent),
                 dense,
                 loss.Value,
-                condition);
+                condition,
+                attention);
 
             // Sizes that overflow a buffer are a declaration error, not a runtime surprise. One
             // report names the largest buffer.
@@ -347,6 +371,8 @@ public sealed partial class RnnModelGenerator
                 or "RequireLengths" or "ValidateLengths" or "LengthOf" or "RealRows" or "BeginPass" or "LossRows" or "SumLoss"
                 or "ForwardBody" or "BackwardBody" or "ShareStart" or "Barrier" or "EnsurePacked"
                 or "ConditionSize" or "Conditions" or "ConditionGradient" or "InitialiseState" or "ConditionForward" or "ConditionBackward"
+                or "MemorySize" or "MemoryLength" or "Memory" or "MemoryLengths" or "MemoryGradient" or "AttentionWeights" or "SetMemory"
+                or "AttentionForward" or "AttentionBackward" or "AttendRow"
             || (name.StartsWith("AddFinalStateGradient", StringComparison.Ordinal) && name.Substring("AddFinalStateGradient".Length).All(char.IsDigit))
             || ((name.StartsWith("ForwardLayer", StringComparison.Ordinal) || name.StartsWith("BackwardLayer", StringComparison.Ordinal))
                 && name.TrimStart("ForwardBackwardLayer".ToCharArray()).All(char.IsDigit));

@@ -22,6 +22,7 @@ public sealed class Net8CompatibilityTests
     [InlineData(SnapshotTests.MixedStack)]
     [InlineData(SnapshotTests.SentimentMean)]
     [InlineData(SnapshotTests.ConditionedNames)]
+    [InlineData(SnapshotTests.AttentionDecoder)]
     public void GeneratedCode_CompilesForNet8(string model)
     {
         string references = Metadata("Net8ReferenceAssemblies");

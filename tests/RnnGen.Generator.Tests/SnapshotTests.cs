@@ -83,8 +83,26 @@ public sealed class SnapshotTests
         public partial class ConditionedNames;
         """;
 
+    /// <summary>Encoder–decoder: a decoder with additive attention over an encoder's outputs.</summary>
+    public const string AttentionDecoder = """
+        using RnnGen;
+
+        namespace Samples;
+
+        [RnnModel(SequenceLength = 20, BatchSize = 32)]
+        [Embedding(Vocabulary = 42, Dimensions = 32)]
+        [Lstm(Hidden = 128)]
+        [Attention(MemorySize = 64, MemoryLength = 24, Units = 64)]
+        [Dense(Outputs = 42)]
+        [SoftmaxCrossEntropy]
+        public partial class AttentionDecoder;
+        """;
+
     [Fact]
     public void CharLstm_Generated() => Verify(CharLstm);
+
+    [Fact]
+    public void AttentionDecoder_Generated() => Verify(AttentionDecoder);
 
     [Fact]
     public void ConditionedNames_Generated() => Verify(ConditionedNames);

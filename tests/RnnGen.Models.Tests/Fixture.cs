@@ -61,6 +61,12 @@ internal sealed class Fixture
             Tensor("condition").CopyTo(model.Conditions);
         }
 
+        if (Has("memory") && model is IAttentionModel attention)
+        {
+            Tensor("memory").CopyTo(attention.Memory);
+            Array.ConvertAll(_tensors["memory_lengths"].ToInt64Array(), v => checked((int)v)).CopyTo(attention.MemoryLengths);
+        }
+
         for (int layer = 0; layer < model.LayerCount; layer++)
         {
             if (Has($"h0.{layer}"))

@@ -126,3 +126,12 @@ public partial class GruMean;
 [Dense(Outputs = 8)]
 [SoftmaxCrossEntropy]
 public partial class CondLstm;
+
+// Encoder–decoder: a decoder with additive attention over a memory of 6 vectors of 7.
+[RnnModel(SequenceLength = 4, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 5)]
+[Lstm(Hidden = 11)]
+[Attention(MemorySize = 7, MemoryLength = 6, Units = 10)]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class AttnDecoder;

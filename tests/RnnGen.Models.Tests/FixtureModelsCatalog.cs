@@ -13,7 +13,7 @@ internal static class FixtureModelsCatalog
     public static readonly string[] Names =
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
-        "LstmLast", "GruMean", "CondLstm",
+        "LstmLast", "GruMean", "CondLstm", "AttnDecoder",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -56,6 +56,7 @@ internal static class FixtureModelsCatalog
             "Gru3" => ModelHarness.Tokens<Gru3, Gru3.State, int>(name, new Gru3(), f.TokenInputs, f.ClassTargets, lengths),
             "LstmRelu" => ModelHarness.Features<LstmRelu, LstmRelu.State, float>(name, new LstmRelu(), f.FloatInputs, f.FloatTargets, lengths),
             "LstmLast" => ModelHarness.Tokens<LstmLast, LstmLast.State, int>(name, new LstmLast(), f.TokenInputs, f.ClassTargets, lengths),
+            "AttnDecoder" => ModelHarness.Tokens<AttnDecoder, AttnDecoder.State, int>(name, new AttnDecoder(), f.TokenInputs, f.ClassTargets, lengths),
             "CondLstm" => ModelHarness.Tokens<CondLstm, CondLstm.State, int>(name, new CondLstm(), f.TokenInputs, f.ClassTargets, lengths),
             "GruMean" => ModelHarness.Features<GruMean, GruMean.State, float>(name, new GruMean(), f.FloatInputs, f.FloatTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),

@@ -43,14 +43,15 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
     public static IEnumerable<object[]> SmallModels() =>
         new[]
         {
-            "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny", "LstmLast", "GruMean", "CondLstm",
+            "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny", "LstmLast", "GruMean", "CondLstm", "AttnDecoder",
             "RnnRelu2.ragged", "Lstm1.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
         }.Select(name => new object[] { name });
 
     /// <summary>
     /// Every parameter entry; for the ragged fixtures (sequences of different lengths, random
     /// initial states, a downstream loss on the final states) every entry of the initial state too,
-    /// and for a conditioned model every entry of the conditioning vectors.
+    /// for a conditioned model every entry of the conditioning vectors, and for an attention decoder
+    /// every entry of the memory.
     /// </summary>
     [Theory]
     [MemberData(nameof(SmallModels))]
@@ -78,6 +79,11 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
                     checks.Add(($"initial c of layer {l}", () => h.Model.InitialCell(l), h.Model.InitialCellGradient(l).ToArray()));
                 }
             }
+        }
+
+        if (h.Model is IAttentionModel attention)
+        {
+            checks.Add(("memory", () => attention.Memory, attention.MemoryGradient.ToArray()));
         }
 
         if (h.Model.ConditionSize > 0)

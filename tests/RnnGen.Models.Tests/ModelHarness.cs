@@ -76,9 +76,16 @@ internal sealed class ModelHarness : IDisposable
         return sum;
     }
 
-    /// <summary>Sets a fresh stream state to row <paramref name="b"/> of the model's batch initial state.</summary>
-    private void InitialiseStream(IRecurrentState state, int b)
+    /// <summary>Sets a fresh stream state to row <paramref name="b"/> of the model's batch initial state (and memory).</summary>
+    private void InitialiseStream<TState>(TState state, int b)
+        where TState : IRecurrentState
     {
+        if (Model is IAttentionModel<TState> attention)
+        {
+            int size = attention.MemoryLength * attention.MemorySize;
+            attention.SetMemory(state, attention.Memory.Slice(b * size, size), attention.MemoryLengths[b]);
+        }
+
         for (int layer = 0; layer < Model.LayerCount; layer++)
         {
             int h = Model.HiddenSize(layer);

@@ -256,4 +256,103 @@ public sealed class SequenceApiTests
             Assert.Equal(0, Lstm1.ConditionSize);
         }
     }
+
+    /// <summary>
+    /// Attention: d(loss)/d(memory) and the attention weights match PyTorch; the weights are zero past
+    /// each memory length and sum to one; streams need their memory before stepping.
+    /// </summary>
+    [Fact]
+    public void Attention_MemoryGradientAndWeightsMatchPyTorch()
+    {
+        var (h, fixture) = FixtureModelsCatalog.Load("AttnDecoder");
+        using (h)
+        {
+            var model = (AttnDecoder)h.Model;
+            h.TrainStep();
+            Tolerance.AssertClose(model.MemoryGradient, fixture.Tensor("dmemory"), 5e-4, "d(loss)/d(memory)");
+            float[] alpha = fixture.Tensor("alpha"); // [B, T, Tm]
+            for (int b = 0; b < AttnDecoder.BatchSize; b++)
+            {
+                for (int t = 0; t < AttnDecoder.SequenceLength; t++)
+                {
+                    var weights = model.AttentionWeights(b, t);
+                    Tolerance.AssertClose(weights, alpha.AsSpan(((b * AttnDecoder.SequenceLength) + t) * AttnDecoder.MemoryLength, AttnDecoder.MemoryLength), 1e-4, $"alpha[{b}, {t}]");
+                    Assert.Equal(1.0, weights.ToArray().Sum(v => (double)v), 5);
+                    Assert.All(weights[model.MemoryLengths[b]..].ToArray(), v => Assert.Equal(0f, v));
+                }
+            }
+
+            using var state = model.NewState();
+            Assert.Throws<InvalidOperationException>(() => model.Step(state, 0, new float[AttnDecoder.OutputSize]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => model.SetMemory(state, new float[AttnDecoder.MemoryLength * AttnDecoder.MemorySize], 0));
+            Assert.Throws<ArgumentException>(() => model.SetMemory(state, new float[5], 1));
+            model.MemoryLengths[1] = 0;
+            Assert.Throws<InvalidOperationException>(() => h.TrainStep());
+            model.MemoryLengths[1] = AttnDecoder.MemoryLength + 1;
+            Assert.Throws<InvalidOperationException>(() => h.Forward(new float[h.OutputCount]));
+        }
+    }
+
+    /// <summary>
+    /// An encoder–decoder trained end to end through attention and the state: the encoder's outputs are
+    /// the decoder's memory and its final state the decoder's initial state, with decoder sequences of
+    /// different lengths; the encoder's gradients (from MemoryGradient and InitialHiddenGradient)
+    /// match central differences of the decoder's loss.
+    /// </summary>
+    [Fact]
+    public void EncoderDecoder_WithAttention_GradientsReachTheEncoder()
+    {
+        using var encoder = new Encoder7(seed: 31);
+        using var decoder = new AttnDecoder(seed: 32);
+        var random = new Random(5);
+        int[] source = Enumerable.Range(0, Encoder7.BatchSize * Encoder7.SequenceLength).Select(_ => random.Next(Encoder7.InputSize)).ToArray();
+        int[] sourceLengths = [6, 3, 5];
+        int[] target = Enumerable.Range(0, AttnDecoder.BatchSize * AttnDecoder.SequenceLength).Select(_ => random.Next(AttnDecoder.InputSize)).ToArray();
+        int[] targetLengths = [4, 2, 3];
+        var encoded = new float[Encoder7.BatchSize * Encoder7.SequenceLength * Encoder7.OutputSize];
+
+        double Loss()
+        {
+            encoder.Forward(source, sourceLengths, encoded);
+            encoded.CopyTo(decoder.Memory);
+            sourceLengths.CopyTo(decoder.MemoryLengths);
+            encoder.FinalHidden(0).CopyTo(decoder.InitialHidden(0));
+            encoder.FinalCell(0).CopyTo(decoder.InitialCell(0));
+            return decoder.Evaluate(target, targetLengths, target);
+        }
+
+        Loss();
+        decoder.TrainStep(target, targetLengths, target);
+        decoder.InitialHiddenGradient(0).CopyTo(encoder.FinalHiddenGradient(0));
+        decoder.InitialCellGradient(0).CopyTo(encoder.FinalCellGradient(0));
+        encoder.Backward(decoder.MemoryGradient);
+
+        foreach (string name in new[] { "lstm.weight_ih_l0", "dense.weight" })
+        {
+            var p = encoder.Parameters.Single(q => q.Name == name);
+            float[] analytic = p.Gradient.ToArray();
+            double scale = analytic.Max(v => Math.Abs((double)v));
+            Assert.True(scale > 1e-4, $"{name}: the encoder's gradient is missing");
+            for (int i = 0; i < analytic.Length; i += 3)
+            {
+                const float epsilon = 1e-2f;
+                float original = p.Value[i];
+                p.Value[i] = original + epsilon;
+                double plus = Loss();
+                p.Value[i] = original - epsilon;
+                double minus = Loss();
+                p.Value[i] = original;
+                double numeric = (plus - minus) / (2 * epsilon);
+                Assert.True(Math.Abs(numeric - analytic[i]) <= (1e-2 * scale) + 1e-5, $"{name}[{i}]: {analytic[i]} vs central difference {numeric}");
+            }
+        }
+    }
 }
+
+/// <summary>An encoder whose outputs (its dense head, 7 per step) are AttnDecoder's memory and whose LSTM state is its initial state.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
+[Embedding(Vocabulary = 10, Dimensions = 4)]
+[Lstm(Hidden = 11)]
+[Dense(Outputs = 7)]
+[MeanSquaredError]
+public partial class Encoder7;

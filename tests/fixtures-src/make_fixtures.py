@@ -56,6 +56,10 @@ import torch.nn.functional as F
 #              (readout "every"), or once per sequence to the top layer's output at
 #              the last step ("last") or to its mean over the steps ("mean")
 #   loss       "ce" (cross entropy over the [rows, O] logits, mean) or "mse" (mean)
+#   attn       Attn(layer name, memory size Hm, memory length Tm, units A, memory lengths per
+#              batch entry): additive attention of the top layer's outputs over a random memory,
+#              e = v.tanh(Wq s + Wk m + bk), softmax over the real memory steps, and the head
+#              reads [s ; c]; or None
 #   cond       size F of a conditioning vector that sets every layer's initial state
 #              (h0 = tanh(W_h c + b_h), c0 = W_c c + b_c per flattened layer), or 0
 # ---------------------------------------------------------------------------
@@ -63,7 +67,8 @@ Embedding = namedtuple("Embedding", "name vocab dim")
 Features = namedtuple("Features", "size")
 Rec = namedtuple("Rec", "name kind hidden layers")
 Dense = namedtuple("Dense", "name out readout", defaults=("every",))
-Model = namedtuple("Model", "name seed T B inp rec dense loss cond", defaults=(0,))
+Attn = namedtuple("Attn", "name memory_size memory_length units memory_lengths")
+Model = namedtuple("Model", "name seed T B inp rec dense loss cond attn", defaults=(0, None))
 
 MODELS = [
     Model("RnnTanh", 101, T=4, B=3, inp=Features(3),
@@ -105,6 +110,10 @@ MODELS = [
     # One-to-many: every layer's initial state from a conditioning vector.
     Model("CondLstm", 116, T=5, B=3, inp=Embedding("embedding", 8, 5),
           rec=[Rec("lstm", "lstm", 12, 1), Rec("gru", "gru", 9, 1)], dense=Dense("dense", 8), loss="ce", cond=4),
+    # Encoder–decoder: a decoder attending over a memory (an encoder's outputs).
+    Model("AttnDecoder", 117, T=4, B=3, inp=Embedding("embedding", 9, 5),
+          rec=[Rec("lstm", "lstm", 11, 1)], dense=Dense("dense", 9), loss="ce",
+          attn=Attn("attention", 7, 6, 10, [6, 2, 4])),
 ]
 
 # Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
@@ -257,6 +266,13 @@ class Stack(nn.Module):
                 raise ValueError(r.kind)
             self.add_module(r.name, m)
             size = r.hidden
+        if spec.attn:
+            attention = nn.Module()
+            attention.add_module("query", nn.Linear(size, spec.attn.units, bias=False))
+            attention.add_module("key", nn.Linear(spec.attn.memory_size, spec.attn.units))
+            attention.add_module("score", nn.Linear(spec.attn.units, 1, bias=False))
+            self.add_module(spec.attn.name, attention)
+            size += spec.attn.memory_size
         self.add_module(spec.dense.name, nn.Linear(size, spec.dense.out))
         if spec.cond:
             # The condition projections, registered last, per flattened layer l:
@@ -287,13 +303,27 @@ class Stack(nn.Module):
             result.append((h0, torch.stack(cs)) if r.kind == "lstm" else h0)
         return result
 
-    def forward(self, x, trace=None, cond=None):
+    def attend(self, s, memory, lengths):
+        """Additive attention of s [B, T, H] over memory [B, Tm, Hm]; returns ([s ; c], alpha)."""
+        a = getattr(self, self.spec.attn.name)
+        u = torch.tanh(a.query(s).unsqueeze(2) + a.key(memory).unsqueeze(1))  # [B, T, Tm, A]
+        e = a.score(u).squeeze(-1)  # [B, T, Tm]
+        steps = torch.arange(memory.shape[1])
+        e = e.masked_fill(steps[None, None, :] >= lengths[:, None, None], float("-inf"))
+        alpha = torch.softmax(e, dim=-1)
+        return torch.cat([s, alpha @ memory], dim=-1), alpha
+
+    def forward(self, x, trace=None, cond=None, memory=None):
         if isinstance(self.spec.inp, Embedding):
             x = getattr(self, self.spec.inp.name)(x)
         for r, state in zip(self.spec.rec, self.initial_states(cond)):
             x, _ = getattr(self, r.name)(x, state)  # zero initial state when None
             if trace is not None:
                 trace[r.name] = x.detach()
+        if self.spec.attn:
+            x, alpha = self.attend(x, memory, torch.tensor(self.spec.attn.memory_lengths))
+            if trace is not None:
+                trace["alpha"] = alpha.detach()
         if self.spec.dense.readout == "last":
             x = x[:, -1]
         elif self.spec.dense.readout == "mean":
@@ -352,6 +382,9 @@ def describe(spec):
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}
     parts.append(f"Linear '{spec.dense.name}' O={spec.dense.out}{readout[spec.dense.readout]}")
+    if spec.attn:
+        parts.insert(-1, f"additive attention '{spec.attn.name}' over a memory Tm={spec.attn.memory_length} "
+                     f"Hm={spec.attn.memory_size} (lengths {spec.attn.memory_lengths}), A={spec.attn.units}; the head reads [s ; c]")
     if spec.cond:
         parts.append(f"initial states from a condition vector F={spec.cond} (h0 = tanh(W_h c + b_h), c0 = W_c c + b_c)")
     over = "B*T" if spec.dense.readout == "every" else "B"
@@ -374,6 +407,8 @@ def make_data(spec):
         y = torch.randn(*rows, spec.dense.out, generator=g, dtype=torch.float32)
     if spec.cond:
         return x, y, torch.randn(spec.B, spec.cond, generator=g, dtype=torch.float32)
+    if spec.attn:
+        return x, y, torch.randn(spec.B, spec.attn.memory_length, spec.attn.memory_size, generator=g, dtype=torch.float32)
     return x, y
 
 
@@ -388,18 +423,20 @@ def make_model_fixture(spec):
     data = make_data(spec)
     x, y = data[0], data[1]
     cond = data[2] if spec.cond else None
+    memory = data[2] if spec.attn else None
 
     # Float32 forward, only used as a sanity check of the float64 reference.
     with torch.no_grad():
-        out32 = model(x, cond=cond)
+        out32 = model(x, cond=cond, memory=memory)
 
     model = model.double()  # exact widening of the float32 values
     x64 = x if x.dtype == torch.int64 else x.double()
     y64 = y if y.dtype == torch.int64 else y.double()
     cond64 = cond.double().requires_grad_() if cond is not None else None
+    memory64 = memory.double().requires_grad_() if memory is not None else None
     model.zero_grad()
     trace = {}
-    output = model(x64, trace, cond64)
+    output = model(x64, trace, cond64, memory64)
     loss = loss_fn(spec, output, y64)
     loss.backward()
     named = OrderedDict(model.named_parameters())
@@ -425,12 +462,18 @@ def make_model_fixture(spec):
     tensors["target"] = ("I64", y) if y.dtype == torch.int64 else ("F32", y)
     if cond is not None:
         tensors["condition"] = ("F32", cond)
+    if memory is not None:
+        tensors["memory"] = ("F32", memory)
+        tensors["memory_lengths"] = ("I64", torch.tensor(spec.attn.memory_lengths, dtype=torch.int64))
     tensors["output"] = ("F32", output.detach())
     tensors["loss"] = ("F32", loss.detach())
     for k, p in named.items():
         tensors[f"grad.{k}"] = ("F32", p.grad)
     if cond is not None:
         tensors["dcondition"] = ("F32", cond64.grad)
+    if memory is not None:
+        tensors["dmemory"] = ("F32", memory64.grad)
+        tensors["alpha"] = ("F32", trace["alpha"])
     metadata = OrderedDict([("model", spec.name), ("description", describe(spec))])
 
     path = os.path.join(OUT_DIR, f"{spec.name}.safetensors")

@@ -81,8 +81,14 @@ internal static class DiagnosticDescriptors
         "Invalid enum value",
         "[{0}] {1} value {2} is not a member of {3}");
 
+    public static readonly DiagnosticDescriptor AttentionNeedsEveryStep = Error(
+        "RNNG015",
+        "Attention needs a head at every step",
+        "'{0}' has [Attention] and a many-to-one readout; attention feeds the head at every step, so use Readout = RnnReadout.EveryStep");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
+        [AttentionNeedsEveryStep.Id] = AttentionNeedsEveryStep,
         [ClassNotPartial.Id] = ClassNotPartial,
         [NonPositiveSize.Id] = NonPositiveSize,
         [InputLayer.Id] = InputLayer,

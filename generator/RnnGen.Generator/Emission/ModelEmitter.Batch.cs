@@ -88,6 +88,11 @@ internal static partial class ModelEmitter
         using (w.Open($"private void ForwardCore({n.InputType} inputs, {lengthsType} lengths, {Sys}Span<float> outputs)"))
         {
             w.Line("ValidateLengths(lengths);");
+            if (plan.Spec.Attention is not null)
+            {
+                w.Line("ValidateMemoryLengths();");
+            }
+
             w.Line("ValidateInputs(inputs, lengths);");
             w.Line("if (outputs.Length != BatchSize * OutputSteps * OutputSize)");
             using (w.Scope())
@@ -218,6 +223,11 @@ internal static partial class ModelEmitter
         using (w.Open($"private double LossPass({n.InputType} inputs, {lengthsType} lengths, {n.TargetType} targets)"))
         {
             w.Line("ValidateLengths(lengths);");
+            if (plan.Spec.Attention is not null)
+            {
+                w.Line("ValidateMemoryLengths();");
+            }
+
             w.Line("ValidateInputs(inputs, lengths);");
             w.Line("ValidateTargets(targets, lengths);");
             w.Line("if (RealRows(lengths) == 0)");

@@ -30,13 +30,15 @@ internal static partial class ModelEmitter
             string input = spec.Input.IsEmbedding ? "int" : "float";
             string target = spec.Loss == LossKind.SoftmaxCrossEntropy ? "int" : "float";
             string streaming = spec.Input.IsEmbedding ? "ITokenStreamingModel" : "IFeatureStreamingModel";
-            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>"))
+            string attention = spec.Attention is null ? "" : $", {Rt}IAttentionModel<{spec.ClassName}.State>";
+            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>{attention}"))
             {
                 EmitConstantsAndFields(w, plan);
                 EmitConstructor(w, plan);
                 EmitPublicApi(w, plan);
                 EmitBatchState(w, plan);
                 EmitConditionApi(w, plan);
+                EmitAttentionApi(w, plan);
                 EmitStreaming(w, plan);
                 EmitForwardDrivers(w, plan);
                 EmitLoss(w, plan);
@@ -75,7 +77,13 @@ internal static partial class ModelEmitter
                         shapes.Add((stage.GateWidth, stage.Hidden));
                     }
 
-                    shapes.Add((plan.Outputs, plan.Stages[plan.Stages.Count - 1].Hidden));
+                    shapes.Add((plan.Outputs, plan.HeadInputSize));
+                    if (spec.Attention is { } attention)
+                    {
+                        shapes.Add((attention.Units, plan.Stages[plan.Stages.Count - 1].Hidden));
+                        shapes.Add((attention.Units, attention.MemorySize));
+                    }
+
                     if (spec.Condition is { } condition)
                     {
                         foreach (var stage in plan.Stages)
@@ -582,9 +590,15 @@ internal static partial class ModelEmitter
                 headInput = U("scratch", "Layout.StepReadout");
             }
 
+            if (plan.Spec.Attention is not null)
+            {
+                EmitAttentionStep(w, plan);
+                headInput = U("scratch", "Layout.StepHC");
+            }
+
             w.Line();
-            w.Line(plan.Readout == Readout.Mean ? "// output = r·W_denseᵀ + b_dense" : "// output = h·W_denseᵀ + b_dense");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({headInput}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
+            w.Line(plan.Readout == Readout.Mean ? "// output = r·W_denseᵀ + b_dense" : plan.Spec.Attention is null ? "// output = h·W_denseᵀ + b_dense" : "// output = [h ; c]·W_denseᵀ + b_dense");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, plan.HeadInputSize)}({headInput}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
             KeepAlive(w, "state", "this");
         }
 
@@ -796,9 +810,17 @@ internal static partial class ModelEmitter
             }
             else
             {
-                w.Line("// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense");
+                if (plan.Spec.Attention is not null)
+                {
+                    w.Line("AttentionForward(worker, workers);");
+                }
+
+                string headRows = plan.Spec.Attention is null ? HRows(plan, top, "BatchSize") : "Layout.HC";
+                w.Line(plan.Spec.Attention is null
+                    ? "// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense"
+                    : "// Dense head at every step, this participant's share of the T·B rows: Y = [S ; C]·W_denseᵀ + b_dense");
                 Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, top.Hidden)}({U("a", HRows(plan, top, "BatchSize") + $" + (r0 * {Code.Int(top.Hidden)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, plan.HeadInputSize)}({U("a", headRows + $" + (r0 * {Code.Int(plan.HeadInputSize)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
             }
 
             w.Line("if (_withLoss)");
@@ -852,7 +874,13 @@ internal static partial class ModelEmitter
             }
 
             var last = plan.Stages[plan.Stages.Count - 1];
-            w.Line($"Kernels.{MatrixKernelEmitter.PackName(plan.Outputs, last.Hidden)}({U("p", P(plan.DenseWeight))}, {U("q", "Layout." + plan.PackedDense.Name)});");
+            w.Line($"Kernels.{MatrixKernelEmitter.PackName(plan.Outputs, plan.HeadInputSize)}({U("p", P(plan.DenseWeight))}, {U("q", "Layout." + plan.PackedDense.Name)});");
+            if (spec.Attention is { } attention)
+            {
+                w.Line($"Kernels.{MatrixKernelEmitter.PackName(attention.Units, last.Hidden)}({U("p", P(plan.QueryWeight!))}, {U("q", "Layout." + plan.PackedQuery!.Name)});");
+                w.Line($"Kernels.{MatrixKernelEmitter.PackName(attention.Units, attention.MemorySize)}({U("p", P(plan.KeyWeight!))}, {U("q", "Layout." + plan.PackedKey!.Name)});");
+            }
+
             if (spec.Condition is { } condition)
             {
                 foreach (var stage in plan.Stages)
@@ -877,6 +905,11 @@ internal static partial class ModelEmitter
         if (spec.Condition is not null)
         {
             EmitConditionForward(w, plan);
+        }
+
+        if (spec.Attention is not null)
+        {
+            EmitAttentionDrivers(w, plan);
         }
     }
 
@@ -1091,12 +1124,13 @@ internal static partial class ModelEmitter
             w.Line("ref float g = ref _gradients.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
             int th = top.Hidden;
-            string headInput = plan.ManyToOne ? "Layout.R" : HRows(plan, top, "BatchSize");
+            int hin = plan.HeadInputSize;
+            string headInput = plan.ManyToOne ? "Layout.R" : plan.Spec.Attention is not null ? "Layout.HC" : HRows(plan, top, "BatchSize");
             w.Line($"// Dense head: dW += DYᵀ·{(plan.ManyToOne ? "R" : "H")} and db += Σ DY, each participant taking a share of the rows of dW;");
             using (w.Scope())
             {
                 Share(w, "n0", "rows", "OutputSize", 16);
-                w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, th)}({U("a", "Layout.DY + n0")}, {U("a", headInput)}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(th)})")}, {U("g", P(plan.DenseBias) + " + n0")}, {plan.HeadRowsExpression}, rows);");
+                w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(plan.Outputs, hin)}({U("a", "Layout.DY + n0")}, {U("a", headInput)}, {U("g", P(plan.DenseWeight) + $" + (n0 * {Code.Int(hin)})")}, {U("g", P(plan.DenseBias) + " + n0")}, {plan.HeadRowsExpression}, rows);");
             }
 
             if (plan.ManyToOne)
@@ -1150,6 +1184,19 @@ internal static partial class ModelEmitter
                         }
                     }
                 }
+            }
+            else if (plan.Spec.Attention is not null)
+            {
+                w.Line("// and ∂L/∂[S ; C] = DY·W, a share of the T·B rows each; attention splits it (after the barrier).");
+                using (w.Scope())
+                {
+                    Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
+                    w.Line($"_activations.AsSpan(Layout.DHC + (r0 * {Code.Int(hin)}), rows * {Code.Int(hin)}).Clear();");
+                    w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, hin)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.DHC + (r0 * {Code.Int(hin)})")}, rows);");
+                }
+
+                w.Line("Barrier();");
+                w.Line("AttentionBackward(worker, workers);");
             }
             else
             {

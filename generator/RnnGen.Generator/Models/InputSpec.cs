@@ -11,3 +11,10 @@ internal sealed record InputSpec(bool IsEmbedding, string Name, int Vocabulary, 
 /// <param name="Name">Parameter-name prefix.</param>
 /// <param name="Features">Size of the conditioning vector.</param>
 internal sealed record ConditionSpec(string Name, int Features);
+
+/// <summary>Additive attention over a memory, between the recurrent layers and the head. Must stay cacheable: plain values only.</summary>
+/// <param name="Name">Parameter-name prefix.</param>
+/// <param name="MemorySize">Size of each memory vector.</param>
+/// <param name="MemoryLength">Memory vectors per sequence.</param>
+/// <param name="Units">Size of the attention's hidden layer.</param>
+internal sealed record AttentionSpec(string Name, int MemorySize, int MemoryLength, int Units);

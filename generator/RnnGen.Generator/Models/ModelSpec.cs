@@ -13,6 +13,7 @@ namespace RnnGen.Generator.Models;
 /// <param name="Dense">The dense head applied at every time step.</param>
 /// <param name="Loss">The training loss.</param>
 /// <param name="Condition">The conditioning vector that sets the initial states, or <see langword="null"/>.</param>
+/// <param name="Attention">Attention over a memory before the head, or <see langword="null"/>.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     string ClassName,
@@ -22,7 +23,8 @@ internal sealed record ModelSpec(
     EquatableArray<RecurrentSpec> Recurrent,
     DenseSpec Dense,
     LossKind Loss,
-    ConditionSpec? Condition)
+    ConditionSpec? Condition,
+    AttentionSpec? Attention)
 {
     /// <summary>The name used for hint names and documentation: namespace-qualified.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

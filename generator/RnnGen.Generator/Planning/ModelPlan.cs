@@ -82,6 +82,62 @@ internal sealed class ModelPlan
     /// <summary>[T, B, O] (or [B, O] many-to-one): d(loss)/d(output).</summary>
     public BufferRegion DY { get; private set; } = null!;
 
+    /// <summary>Width of the dense head's input: the top hidden size, plus the memory size with attention.</summary>
+    public int HeadInputSize { get; private set; }
+
+    public ParameterPlan? QueryWeight { get; private set; }
+
+    public ParameterPlan? KeyWeight { get; private set; }
+
+    public ParameterPlan? KeyBias { get; private set; }
+
+    public ParameterPlan? ScoreWeight { get; private set; }
+
+    public BufferRegion? PackedQuery { get; private set; }
+
+    public BufferRegion? PackedKey { get; private set; }
+
+    public BufferRegion? Memory { get; private set; }
+
+    public BufferRegion? MemoryGradient { get; private set; }
+
+    public BufferRegion? Keys { get; private set; }
+
+    public BufferRegion? DK { get; private set; }
+
+    public BufferRegion? Queries { get; private set; }
+
+    public BufferRegion? DQ { get; private set; }
+
+    public BufferRegion? AttentionTanh { get; private set; }
+
+    public BufferRegion? Alpha { get; private set; }
+
+    public BufferRegion? ScorePartial { get; private set; }
+
+    public BufferRegion? Zeros { get; private set; }
+
+    public BufferRegion? Discard { get; private set; }
+
+    /// <summary>[T, B, H + Hm]: the head's input with attention.</summary>
+    public BufferRegion? HeadInput { get; private set; }
+
+    public BufferRegion? DHeadInput { get; private set; }
+
+    public BufferRegion? StateMemory { get; private set; }
+
+    public BufferRegion? StateKeys { get; private set; }
+
+    public BufferRegion? StateMemoryLength { get; private set; }
+
+    public BufferRegion? StepQuery { get; private set; }
+
+    public BufferRegion? StepTanh { get; private set; }
+
+    public BufferRegion? StepAlpha { get; private set; }
+
+    public BufferRegion? StepHeadInput { get; private set; }
+
     /// <summary>[B, F]: the conditioning vectors (conditioned models only).</summary>
     public BufferRegion? Cond { get; private set; }
 
@@ -231,10 +287,44 @@ internal sealed class ModelPlan
         }
 
         int last = inputSize;
-        double denseBound = 1.0 / Math.Sqrt(last);
-        DenseWeight = AddParameter(Spec.Dense.Name + ".weight", [Outputs, last], ParameterInit.Uniform, denseBound);
+        int headIn = last;
+        if (Spec.Attention is { } attention)
+        {
+            int a = attention.Units, hm = attention.MemorySize, tm = attention.MemoryLength;
+            QueryWeight = AddParameter(attention.Name + ".query.weight", [a, last], ParameterInit.Uniform, 1.0 / Math.Sqrt(last));
+            KeyWeight = AddParameter(attention.Name + ".key.weight", [a, hm], ParameterInit.Uniform, 1.0 / Math.Sqrt(hm));
+            KeyBias = AddParameter(attention.Name + ".key.bias", [a], ParameterInit.Uniform, 1.0 / Math.Sqrt(hm));
+            ScoreWeight = AddParameter(attention.Name + ".score.weight", [1, a], ParameterInit.Uniform, 1.0 / Math.Sqrt(a));
+            PackedQuery = Packed.Add("Packed_" + QueryWeight.Identifier, (long)a * last, $"[{last}, {a}] in panels: W_qᵀ");
+            PackedKey = Packed.Add("Packed_" + KeyWeight.Identifier, (long)a * hm, $"[{hm}, {a}] in panels: W_kᵀ");
+            Memory = Activations.Add("Memory", (long)B * tm * hm, "[B, Tm, Hm]: the memory attended over, set by the caller");
+            MemoryGradient = Activations.Add("MemoryGradient", (long)B * tm * hm, "[B, Tm, Hm]: d(loss)/d(memory)");
+            Keys = Activations.Add("Keys", (long)B * tm * a, "[B, Tm, A]: W_k·m_j + b_k");
+            DK = Activations.Add("DK", (long)B * tm * a, "[B, Tm, A]: d(loss)/d(keys)");
+            Queries = Activations.Add("Queries", tb * a, "[T, B, A]: W_q·s_t");
+            DQ = Activations.Add("DQ", tb * a, "[T, B, A]: d(loss)/d(queries)");
+            AttentionTanh = Activations.Add("AttentionTanh", tb * tm * a, "[T, B, Tm, A]: tanh(W_q·s_t + W_k·m_j + b_k)");
+            Alpha = Activations.Add("Alpha", tb * tm, "[T, B, Tm]: the attention weights α_tj");
+            ScorePartial = Activations.Add("ScorePartial", (long)B * a, "[B, A]: each entry's share of d(loss)/d(v)");
+            Zeros = Activations.Add("Zeros", a, "[A]: zeros, the query projection's (absent) bias");
+            Discard = Activations.Add("Discard", a, "[A]: the (absent) query bias's gradient, never read");
+            headIn = last + hm;
+            HeadInput = Activations.Add("HC", tb * headIn, "[T, B, H + Hm]: [s_t ; c_t], the head's input");
+            DHeadInput = Activations.Add("DHC", tb * headIn, "[T, B, H + Hm]: d(loss)/d([s_t ; c_t])");
+            StateMemory = StateLayout.Add("StateMemory", (long)tm * hm, "[Tm, Hm]: the stream's memory");
+            StateKeys = StateLayout.Add("StateKeys", (long)tm * a, "[Tm, A]: its keys");
+            StateMemoryLength = StateLayout.Add("StateMemoryLength", 1, "[1]: its real length, as a float");
+            StepQuery = StepScratch.Add("StepQuery", a, "[A]");
+            StepTanh = StepScratch.Add("StepTanh", (long)tm * a, "[Tm, A]");
+            StepAlpha = StepScratch.Add("StepAlpha", tm, "[Tm]");
+            StepHeadInput = StepScratch.Add("StepHC", headIn, "[H + Hm]");
+        }
+
+        HeadInputSize = headIn;
+        double denseBound = 1.0 / Math.Sqrt(headIn);
+        DenseWeight = AddParameter(Spec.Dense.Name + ".weight", [Outputs, headIn], ParameterInit.Uniform, denseBound);
         DenseBias = AddParameter(Spec.Dense.Name + ".bias", [Outputs], ParameterInit.Uniform, denseBound);
-        PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, (long)Outputs * last, $"[{last}, {Outputs}] in panels: W_denseᵀ");
+        PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, (long)Outputs * headIn, $"[{headIn}, {Outputs}] in panels: W_denseᵀ");
 
         if (Spec.Condition is { } condition)
         {
