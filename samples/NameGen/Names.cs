@@ -59,7 +59,7 @@ public static class Names
         new("elf", ["l", "th", "s", "f", "n", "r", "v", "gal", "cel", "el"], ["a", "e", "i", "ae", "ie", "ia"], ["iel", "wen", "ion", "as", "ith", "riel"], 2),
         new("dwarf", ["b", "d", "g", "k", "th", "dw", "gr", "br"], ["o", "u", "a", "i"], ["rin", "li", "dur", "in", "ur", "ak", "im", "grim"], 2),
         new("orc", ["g", "k", "z", "gr", "sh", "m", "b", "ug"], ["u", "a", "o"], ["ash", "uk", "og", "ag", "gul", "rz", "gh"], 2),
-        new("human", ["ed", "al", "wil", "ric", "tho", "ha", "ro", "ja"], ["", "e", "o"], ["bert", "win", "ric", "ard", "mund", "dric", "ton", "las"], 1),
+        new("human", ["ed", "al", "wil", "ric", "tho", "ha", "ro", "ja", "os", "ber", "gun", "lan"], ["", "e", "o", "a"], ["bert", "win", "ric", "ard", "mund", "dric", "ton", "las", "wald", "helm", "ley", "ford"], 2),
     ];
 
     /// <summary><paramref name="perCategory"/> distinct names of each category.</summary>

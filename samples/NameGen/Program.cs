@@ -79,7 +79,7 @@ public static class Program
         {
             categories = Names.Fantasy;
             all = Names.Generate(categories, 1500, random);
-            Console.WriteLine($"Data: {all.Count:N0} generated names, 1,500 of each kind ({string.Join(", ", categories.Select(c => c.Label))}).");
+            Console.WriteLine($"Data: {all.Count:N0} distinct generated names ({string.Join(", ", categories.Select((c, i) => $"{all.Count(n => n.Category == i):N0} {c.Label}"))}).");
         }
         else
         {
