@@ -113,24 +113,7 @@ internal static partial class ModelEmitter
             {
                 w.Line("// Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.");
                 w.Line("var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
-                using (w.Open("for (int b = 0; b < BatchSize; b++)"))
-                {
-                    using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
-                    {
-                        w.Line("var destination = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);");
-                        w.Line("if (t < _lengths[b])");
-                        using (w.Scope())
-                        {
-                            w.Line("y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(destination);");
-                        }
-
-                        w.Line("else");
-                        using (w.Scope())
-                        {
-                            w.Line("destination.Clear();");
-                        }
-                    }
-                }
+                EmitMaskedRowCopy(w, "y", TimeMajorRow, "outputs", BatchMajorRow);
             }
 
             KeepAlive(w, "this");
@@ -311,24 +294,7 @@ internal static partial class ModelEmitter
             {
                 w.Line("// DY is time-major [T, B, O]; padding positions get no gradient.");
                 w.Line("var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
-                using (w.Open("for (int b = 0; b < BatchSize; b++)"))
-                {
-                    using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
-                    {
-                        w.Line("var destination = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);");
-                        w.Line("if (t < _lengths[b])");
-                        using (w.Scope())
-                        {
-                            w.Line("outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(destination);");
-                        }
-
-                        w.Line("else");
-                        using (w.Scope())
-                        {
-                            w.Line("destination.Clear();");
-                        }
-                    }
-                }
+                EmitMaskedRowCopy(w, "outputGradients", BatchMajorRow, "dy", TimeMajorRow);
             }
 
             w.Line("if (!AccumulateGradients)");
@@ -343,6 +309,36 @@ internal static partial class ModelEmitter
 
         w.Line();
         EmitValidation(w, plan, n);
+    }
+
+    private const string TimeMajorRow = "((t * BatchSize) + b)";
+    private const string BatchMajorRow = "((b * SequenceLength) + t)";
+
+    /// <summary>
+    /// For every batch entry b and step t: row <paramref name="destinationRow"/> of
+    /// <paramref name="destination"/> ← row <paramref name="sourceRow"/> of <paramref name="source"/>
+    /// (OutputSize floats) at the real steps, zeros at padding.
+    /// </summary>
+    private static void EmitMaskedRowCopy(IndentedWriter w, string source, string sourceRow, string destination, string destinationRow)
+    {
+        using (w.Open("for (int b = 0; b < BatchSize; b++)"))
+        {
+            using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+            {
+                w.Line($"var row = {destination}.Slice({destinationRow} * OutputSize, OutputSize);");
+                w.Line("if (t < _lengths[b])");
+                using (w.Scope())
+                {
+                    w.Line($"{source}.Slice({sourceRow} * OutputSize, OutputSize).CopyTo(row);");
+                }
+
+                w.Line("else");
+                using (w.Scope())
+                {
+                    w.Line("row.Clear();");
+                }
+            }
+        }
     }
 
     /// <summary>"ReadOnlySpan{int}": a type as a cref spells it.</summary>

@@ -217,14 +217,14 @@ namespace Games.Input
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var destination = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
-                        y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(destination);
+                        y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
                     }
                     else
                     {
-                        destination.Clear();
+                        row.Clear();
                     }
                 }
             }
@@ -366,14 +366,14 @@ namespace Games.Input
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var destination = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
-                        outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(destination);
+                        outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
                     }
                     else
                     {
-                        destination.Clear();
+                        row.Clear();
                     }
                 }
             }

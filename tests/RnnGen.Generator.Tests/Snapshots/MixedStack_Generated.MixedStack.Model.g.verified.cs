@@ -235,14 +235,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                var destination = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                 if (t < _lengths[b])
                 {
-                    y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(destination);
+                    y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
                 }
                 else
                 {
-                    destination.Clear();
+                    row.Clear();
                 }
             }
         }
@@ -384,14 +384,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                var destination = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                 if (t < _lengths[b])
                 {
-                    outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(destination);
+                    outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
                 }
                 else
                 {
-                    destination.Clear();
+                    row.Clear();
                 }
             }
         }

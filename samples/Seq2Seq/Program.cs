@@ -1,0 +1,378 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using RnnGen;
+using RnnGen.Optimizers;
+
+namespace Seq2Seq;
+
+/// <summary>
+/// Grapheme-to-phoneme conversion with an encoder–decoder: an LSTM reads the spelling, a second LSTM
+/// writes the phonemes while attending over the first one's outputs, starting from its final state.
+/// Both train together (the decoder's memory and initial-state gradients drive the encoder's
+/// backward pass); words are decoded with beam search and scored by word and phoneme error rate.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        Seq2Seq: grapheme-to-phoneme conversion (encoder–decoder with attention, beam search).
+
+        Usage: dotnet run --project samples/Seq2Seq -c Release -- [options]
+
+          --data FILE     a CMU Pronouncing Dictionary file (default: a fifth of it, shipped with the sample)
+          --epochs N      passes over the training words (default 15)
+          --minutes M     stop training after M minutes, whichever comes first (default 30)
+          --lr X          Adam learning rate (default 0.002), halved whenever an epoch does not improve the watched words
+          --beam W        beam width for the test words (default 5; 1 is greedy)
+          --test N        words held out for the test (default 2000)
+          --seed N        seed for the split, initialisation and shuffling (default 1)
+        """;
+
+    private const int B = PhonemeDecoder.BatchSize, Ts = SpellingEncoder.SequenceLength, Tp = PhonemeDecoder.SequenceLength;
+    private const int Hidden = 128, Memory = PhonemeDecoder.MemorySize, Half = SpellingEncoder.OutputSize;
+
+    public static int Main(string[] args)
+    {
+        string? data = null;
+        int epochs = 15, beamWidth = 5, testCount = 2000, seed = 1;
+        double minutes = 30;
+        float lr = 0.002f;
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string name = args[i];
+                if (name is "-h" or "--help")
+                {
+                    Console.WriteLine(Usage);
+                    return 0;
+                }
+
+                string value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+                switch (name)
+                {
+                    case "--data": data = value; break;
+                    case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--minutes": minutes = double.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--lr": lr = float.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--beam": beamWidth = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--test": testCount = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    default: throw new ArgumentException($"Unknown option {name}.");
+                }
+            }
+
+            if (epochs < 1 || !(minutes > 0) || !(lr > 0) || beamWidth < 1 || testCount < 1)
+            {
+                throw new ArgumentException("--epochs, --minutes, --lr, --beam and --test must be positive.");
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        List<Entry> entries;
+        try
+        {
+            entries = data is null ? Pronunciations.ReadShipped() : Pronunciations.Read(data);
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        if (entries.Count < testCount + 1000)
+        {
+            Console.Error.WriteLine($"{entries.Count:N0} usable words: need at least {testCount + 1000:N0} (the test set and 1,000 to train on).");
+            return 2;
+        }
+
+        var random = new Random(seed);
+        entries = [.. entries.OrderBy(_ => random.Next())];
+        var test = entries[..testCount];
+        var dev = entries[testCount..(testCount + 500)];
+        var train = entries[(testCount + 500)..];
+        Console.WriteLine($"Data: {data ?? "a fifth of the CMU Pronouncing Dictionary (shipped)"}; {entries.Count:N0} words: {train.Count:N0} to train on, {dev.Count} to watch, {test.Count:N0} held out.");
+
+        int threads = Math.Min(Environment.ProcessorCount, 2);
+        using var encoder = new Encoder(new SpellingEncoder(seed) { Threads = threads }, new SpellingEncoder(seed + 2) { Threads = threads });
+        using var decoder = new PhonemeDecoder(seed + 1) { Threads = threads };
+        Console.WriteLine($"Model: letters → LSTM {Hidden} forwards and LSTM {Hidden} backwards → 2×{Half}-wide memory; phonemes → LSTM {Hidden} from the forward encoder's final state, additive attention over the memory → 40 phoneme tokens; {(2 * SpellingEncoder.ParameterCount) + PhonemeDecoder.ParameterCount:N0} parameters.");
+        Console.WriteLine();
+
+        var batch = new Batch();
+        var parameters = encoder.Forwards.Parameters.Concat(encoder.Backwards.Parameters).Concat(decoder.Parameters).ToArray();
+        using var adam = new Adam(parameters, lr);
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        var watch = Stopwatch.StartNew();
+        Console.WriteLine("epoch   train loss   greedy WER on the watched words   elapsed");
+        bool outOfTime = false;
+        double bestWer = double.PositiveInfinity;
+        for (int epoch = 1; epoch <= epochs && !outOfTime; epoch++)
+        {
+            random.Shuffle(order);
+            double loss = 0;
+            int batches = 0;
+            for (int start = 0; start < order.Length; start += B)
+            {
+                batch.Fill(train, order, start);
+                loss += TrainStep(encoder, decoder, batch);
+                GradientClipping.ClipByGlobalNorm(parameters, 5f);
+                adam.Step();
+                batches++;
+                if (watch.Elapsed.TotalMinutes >= minutes)
+                {
+                    outOfTime = true;
+                    break;
+                }
+            }
+
+            var (wer, _, _) = Score(encoder, decoder, dev, beamWidth: 1);
+            Console.WriteLine($"  {epoch,2}     {loss / batches,7:F4}      {wer,6:P1}                          {watch.Elapsed.TotalSeconds,6:F0}s   lr {adam.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(outOfTime ? " (time limit)" : "")}");
+
+            // Reduce on plateau: halve the learning rate when the watched words stop improving.
+            if (wer >= bestWer)
+            {
+                adam.LearningRate *= 0.5f;
+            }
+
+            bestWer = Math.Min(bestWer, wer);
+        }
+
+        Console.WriteLine();
+        var greedy = Score(encoder, decoder, test, beamWidth: 1);
+        var beam = Score(encoder, decoder, test, beamWidth);
+        Console.WriteLine($"Held-out words ({test.Count:N0}): greedy WER {greedy.Wer:P1}, PER {greedy.Per:P1}; beam search (width {beamWidth}) WER {beam.Wer:P1}, PER {beam.Per:P1}.");
+        Console.WriteLine();
+        foreach (var (word, predicted) in beam.Examples.Take(8))
+        {
+            string reference = string.Join(' ', test.First(e => e.Word == word).Pronunciations[0].Select(t => Pronunciations.Phonemes[t - 1]));
+            Console.WriteLine($"  {word,-14} {predicted,-28} (dictionary: {reference})");
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// One step of the three models: the encoders' forward passes; the decoder's training step with
+    /// their outputs as its memory and the forward encoder's final state as its initial state (teacher
+    /// forcing); then the encoders' backward passes from the decoder's memory and initial-state gradients.
+    /// </summary>
+    private static float TrainStep(Encoder encoder, PhonemeDecoder decoder, Batch batch)
+    {
+        encoder.Encode(batch, decoder);
+        float loss = decoder.TrainStep(batch.DecoderInputs, batch.DecoderLengths, batch.DecoderTargets);
+        encoder.Backward(batch, decoder);
+        return loss;
+    }
+
+    /// <summary>Word error rate, phoneme error rate (edit distance to the closest pronunciation), and predictions.</summary>
+    private static (double Wer, double Per, List<(string Word, string Predicted)> Examples) Score(Encoder encoder, PhonemeDecoder decoder, List<Entry> words, int beamWidth)
+    {
+        var batch = new Batch();
+        var order = Enumerable.Range(0, words.Count).ToArray();
+        using var state = decoder.NewState();
+        using var search = new BeamSearch<PhonemeDecoder.State>(decoder, PhonemeDecoder.OutputSize, beamWidth, maxLength: Tp);
+        var output = new int[Tp];
+        var examples = new List<(string, string)>();
+        int wrong = 0, edits = 0, phonemes = 0;
+        for (int start = 0; start < words.Count; start += B)
+        {
+            batch.Fill(words, order, start);
+            encoder.Encode(batch, decoder: null);
+            for (int b = 0; b < B && start + b < words.Count; b++)
+            {
+                decoder.SetMemory(state, batch.Memory.AsSpan(b * Ts * Memory, Ts * Memory), batch.LetterLengths[b]);
+                encoder.Forwards.FinalHidden(0).Slice(b * Hidden, Hidden).CopyTo(state.Hidden(0));
+                encoder.Forwards.FinalCell(0).Slice(b * Hidden, Hidden).CopyTo(state.Cell(0));
+                int n = search.Search(state, start: 0, end: 0, output, out _);
+                int[] predicted = [.. output.Take(n).TakeWhile(t => t != 0)];
+                var entry = words[start + b];
+                int best = int.MaxValue, referenceLength = 0;
+                foreach (int[] reference in entry.Pronunciations)
+                {
+                    int d = EditDistance(predicted, reference);
+                    if (d < best)
+                    {
+                        best = d;
+                        referenceLength = reference.Length;
+                    }
+                }
+
+                wrong += best == 0 ? 0 : 1;
+                edits += best;
+                phonemes += referenceLength;
+                examples.Add((entry.Word, string.Join(' ', predicted.Select(t => Pronunciations.Phonemes[t - 1]))));
+            }
+        }
+
+        return (wrong / (double)words.Count, edits / (double)phonemes, examples);
+    }
+
+    private static int EditDistance(int[] a, int[] b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    /// <summary>One batch of words: letters for the encoder; "·phonemes" in and "phonemes·" out for the decoder.</summary>
+    private sealed class Batch
+    {
+        public int[] Letters { get; } = new int[B * Ts];
+
+        public int[] LetterLengths { get; } = new int[B];
+
+        public int[] ReversedLetters { get; } = new int[B * Ts];
+
+        public float[] Forwards { get; } = new float[B * Ts * Half];
+
+        public float[] Backwards { get; } = new float[B * Ts * Half];
+
+        /// <summary>[B, Ts, 2·Half]: [forward_j ; backward_j], zero past each word's length.</summary>
+        public float[] Memory { get; } = new float[B * Ts * Program.Memory];
+
+        public float[] ForwardGradient { get; } = new float[B * Ts * Half];
+
+        public float[] BackwardGradient { get; } = new float[B * Ts * Half];
+
+        public int[] DecoderInputs { get; } = new int[B * Tp];
+
+        public int[] DecoderTargets { get; } = new int[B * Tp];
+
+        public int[] DecoderLengths { get; } = new int[B];
+
+        /// <summary>Entries [start, start + B) of the order (their first pronunciation); past the end, entries of length 0.</summary>
+        public void Fill(List<Entry> entries, int[] order, int start)
+        {
+            Array.Clear(Letters);
+            Array.Clear(ReversedLetters);
+            Array.Clear(DecoderInputs);
+            Array.Fill(DecoderTargets, -1); // padding: never read
+            for (int b = 0; b < B; b++)
+            {
+                if (start + b >= order.Length)
+                {
+                    LetterLengths[b] = 0;
+                    DecoderLengths[b] = 0;
+                    continue;
+                }
+
+                var entry = entries[order[start + b]];
+                int n = entry.Word.Length;
+                LetterLengths[b] = n;
+                for (int i = 0; i < n; i++)
+                {
+                    Letters[(b * Ts) + i] = Pronunciations.Letter(entry.Word[i]);
+                    ReversedLetters[(b * Ts) + n - 1 - i] = Letters[(b * Ts) + i];
+                }
+
+                int[] phonemes = entry.Pronunciations[0];
+                DecoderLengths[b] = phonemes.Length + 1;
+                DecoderInputs[b * Tp] = 0;
+                for (int i = 0; i < phonemes.Length; i++)
+                {
+                    DecoderInputs[(b * Tp) + i + 1] = phonemes[i];
+                    DecoderTargets[(b * Tp) + i] = phonemes[i];
+                }
+
+                DecoderTargets[(b * Tp) + phonemes.Length] = 0;
+            }
+        }
+    }
+
+    /// <summary>A bidirectional encoder made of two models: one reads each word forwards, the other backwards.</summary>
+    private sealed class Encoder(SpellingEncoder forwards, SpellingEncoder backwards) : IDisposable
+    {
+        public SpellingEncoder Forwards { get; } = forwards;
+
+        public SpellingEncoder Backwards { get; } = backwards;
+
+        /// <summary>
+        /// Runs both encoders and lays their outputs side by side, aligned by letter: memory[b, j] =
+        /// [forwards[b, j] ; backwards[b, n − 1 − j]]. With a decoder, hands it the memory, the lengths and
+        /// the forward encoder's final state.
+        /// </summary>
+        public void Encode(Batch batch, PhonemeDecoder? decoder)
+        {
+            Forwards.Forward(batch.Letters, batch.LetterLengths, batch.Forwards);
+            Backwards.Forward(batch.ReversedLetters, batch.LetterLengths, batch.Backwards);
+            Array.Clear(batch.Memory);
+            for (int b = 0; b < B; b++)
+            {
+                int n = batch.LetterLengths[b];
+                for (int j = 0; j < n; j++)
+                {
+                    var row = batch.Memory.AsSpan(((b * Ts) + j) * Program.Memory, Program.Memory);
+                    batch.Forwards.AsSpan(((b * Ts) + j) * Half, Half).CopyTo(row);
+                    batch.Backwards.AsSpan(((b * Ts) + n - 1 - j) * Half, Half).CopyTo(row[Half..]);
+                }
+            }
+
+            if (decoder is null)
+            {
+                return;
+            }
+
+            batch.Memory.CopyTo(decoder.Memory);
+            for (int b = 0; b < B; b++)
+            {
+                decoder.MemoryLengths[b] = Math.Max(1, batch.LetterLengths[b]); // an empty entry attends to one zero row
+            }
+
+            Forwards.FinalHidden(0).CopyTo(decoder.InitialHidden(0));
+            Forwards.FinalCell(0).CopyTo(decoder.InitialCell(0));
+        }
+
+        /// <summary>Splits d(loss)/d(memory) between the encoders (undoing the alignment) and backpropagates each.</summary>
+        public void Backward(Batch batch, PhonemeDecoder decoder)
+        {
+            var gradient = decoder.MemoryGradient;
+            Array.Clear(batch.ForwardGradient);
+            Array.Clear(batch.BackwardGradient);
+            for (int b = 0; b < B; b++)
+            {
+                int n = batch.LetterLengths[b];
+                for (int j = 0; j < n; j++)
+                {
+                    var row = gradient.Slice(((b * Ts) + j) * Program.Memory, Program.Memory);
+                    row[..Half].CopyTo(batch.ForwardGradient.AsSpan(((b * Ts) + j) * Half, Half));
+                    row[Half..].CopyTo(batch.BackwardGradient.AsSpan(((b * Ts) + n - 1 - j) * Half, Half));
+                }
+            }
+
+            decoder.InitialHiddenGradient(0).CopyTo(Forwards.FinalHiddenGradient(0));
+            decoder.InitialCellGradient(0).CopyTo(Forwards.FinalCellGradient(0));
+            Forwards.Backward(batch.ForwardGradient);
+            Backwards.Backward(batch.BackwardGradient);
+        }
+
+        public void Dispose()
+        {
+            Forwards.Dispose();
+            Backwards.Dispose();
+        }
+    }
+}
