@@ -70,7 +70,7 @@ internal static partial class ModelEmitter
             w.Line("ThrowIfDisposed();");
             w.Line($"{Sys}ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)b, (uint)BatchSize, nameof(b));");
             w.Line($"{Sys}ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)t, (uint)SequenceLength, nameof(t));");
-            w.Line("return _activations.AsSpan(Layout.Alpha + ((((t * BatchSize) + b)) * MemoryLength), MemoryLength);");
+            w.Line("return _activations.AsSpan(Layout.Alpha + (((t * BatchSize) + b) * MemoryLength), MemoryLength);");
         }
 
         w.Line();

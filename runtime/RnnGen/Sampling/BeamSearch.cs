@@ -164,8 +164,7 @@ namespace RnnGen
                     _candidates[c] = c;
                 }
 
-                _candidateKeys.AsSpan(0, count).Sort(_candidates.AsSpan(0, count));
-                SortTies(count);
+                Sampling.Rank(_candidateKeys.AsSpan(0, count), _candidates.AsSpan(0, count));
 
                 // Take the best extensions: an end token (or the length limit) finishes a hypothesis;
                 // the others become the next step's live beams.
@@ -268,24 +267,6 @@ namespace RnnGen
             for (int i = 0; i < logits.Length; i++)
             {
                 logits[i] = (float)(logits[i] - log);
-            }
-        }
-
-        /// <summary>Within each run of equal keys, orders the candidates ascending (beam, then token).</summary>
-        private void SortTies(int count)
-        {
-            int first = 0;
-            for (int i = 1; i <= count; i++)
-            {
-                if (i == count || _candidateKeys[i] != _candidateKeys[first])
-                {
-                    if (i - first > 1)
-                    {
-                        _candidates.AsSpan(first, i - first).Sort();
-                    }
-
-                    first = i;
-                }
             }
         }
     }

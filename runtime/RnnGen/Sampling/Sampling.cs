@@ -72,26 +72,7 @@ namespace RnnGen
                 return Argmax(logits);
             }
 
-            float max = float.NegativeInfinity;
-            for (int i = 0; i < logits.Length; i++)
-            {
-                float logit = logits[i];
-                if (float.IsNaN(logit) || float.IsPositiveInfinity(logit))
-                {
-                    throw new ArgumentException($"Logit {i} is {logit}; logits must be finite or negative infinity.", nameof(logits));
-                }
-
-                if (logit > max)
-                {
-                    max = logit;
-                }
-            }
-
-            if (float.IsNegativeInfinity(max))
-            {
-                throw new ArgumentException("Every logit is negative infinity, so there is nothing to sample.", nameof(logits));
-            }
-
+            float max = ValidatedMax(logits);
             double inverseTemperature = 1.0 / temperature;
             double total = 0.0;
             for (int i = 0; i < logits.Length; i++)
@@ -118,6 +99,59 @@ namespace RnnGen
 
             // Only reachable when rounding makes the scaled draw equal the total.
             return last;
+        }
+
+        /// <summary>
+        /// The largest logit, after checking that every logit is finite or negative infinity and that
+        /// at least one is finite (the conditions for drawing from their softmax).
+        /// </summary>
+        /// <exception cref="ArgumentException">A logit is NaN or positive infinity, or every logit is negative infinity.</exception>
+        internal static float ValidatedMax(ReadOnlySpan<float> logits)
+        {
+            float max = float.NegativeInfinity;
+            for (int i = 0; i < logits.Length; i++)
+            {
+                float logit = logits[i];
+                if (float.IsNaN(logit) || float.IsPositiveInfinity(logit))
+                {
+                    throw new ArgumentException($"Logit {i} is {logit}; logits must be finite or negative infinity.", nameof(logits));
+                }
+
+                if (logit > max)
+                {
+                    max = logit;
+                }
+            }
+
+            if (float.IsNegativeInfinity(max))
+            {
+                throw new ArgumentException("Every logit is negative infinity, so there is nothing to sample.", nameof(logits));
+            }
+
+            return max;
+        }
+
+        /// <summary>
+        /// Sorts <paramref name="items"/> by ascending <paramref name="keys"/> (sorted along), with ties in
+        /// ascending item order, so the ranking does not depend on the sort algorithm. Allocates nothing.
+        /// </summary>
+        internal static void Rank<TKey>(Span<TKey> keys, Span<int> items)
+            where TKey : IEquatable<TKey>
+        {
+            keys.Sort(items);
+            int first = 0;
+            for (int i = 1; i <= keys.Length; i++)
+            {
+                if (i == keys.Length || !keys[i].Equals(keys[first]))
+                {
+                    if (i - first > 1)
+                    {
+                        items.Slice(first, i - first).Sort();
+                    }
+
+                    first = i;
+                }
+            }
         }
 
         private static double Weight(float logit, float max, double inverseTemperature)

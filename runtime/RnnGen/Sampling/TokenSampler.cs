@@ -112,23 +112,7 @@ namespace RnnGen
                 throw new ArgumentException($"logits must hold Vocabulary = {Vocabulary} values, but holds {logits.Length}.", nameof(logits));
             }
 
-            float max = float.NegativeInfinity;
-            for (int i = 0; i < logits.Length; i++)
-            {
-                float logit = logits[i];
-                if (float.IsNaN(logit) || float.IsPositiveInfinity(logit))
-                {
-                    throw new ArgumentException($"Logit {i} is {logit}; logits must be finite or negative infinity.", nameof(logits));
-                }
-
-                max = Math.Max(max, logit);
-            }
-
-            if (float.IsNegativeInfinity(max))
-            {
-                throw new ArgumentException("Every logit is negative infinity, so there is nothing to sample.", nameof(logits));
-            }
-
+            float max = Sampling.ValidatedMax(logits);
             if (_temperature == 0f)
             {
                 return Sampling.Argmax(logits);
@@ -141,8 +125,7 @@ namespace RnnGen
                 _order[i] = i;
             }
 
-            _keys.AsSpan().Sort(_order.AsSpan());
-            SortTiesByIndex();
+            Sampling.Rank(_keys.AsSpan(), _order.AsSpan());
 
             // Weights exp((logit − max) / T) of the kept prefix, in rank order.
             int kept = _topK == 0 ? Vocabulary : _topK;
@@ -191,24 +174,6 @@ namespace RnnGen
 
             // Only reachable when rounding makes the scaled draw equal the total.
             return _order[last];
-        }
-
-        /// <summary>Within each run of equal keys, orders the indices ascending (the sort is not stable).</summary>
-        private void SortTiesByIndex()
-        {
-            int start = 0;
-            for (int i = 1; i <= _keys.Length; i++)
-            {
-                if (i == _keys.Length || _keys[i] != _keys[start])
-                {
-                    if (i - start > 1)
-                    {
-                        _order.AsSpan(start, i - start).Sort();
-                    }
-
-                    start = i;
-                }
-            }
         }
     }
 }

@@ -774,7 +774,7 @@ namespace Samples
             ThrowIfDisposed();
             global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)b, (uint)BatchSize, nameof(b));
             global::System.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)t, (uint)SequenceLength, nameof(t));
-            return _activations.AsSpan(Layout.Alpha + ((((t * BatchSize) + b)) * MemoryLength), MemoryLength);
+            return _activations.AsSpan(Layout.Alpha + (((t * BatchSize) + b) * MemoryLength), MemoryLength);
         }
 
         private void ValidateMemoryLengths()
