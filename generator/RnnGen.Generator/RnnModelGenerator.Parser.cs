@@ -79,7 +79,7 @@ public sealed partial class RnnModelGenerator
                 string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
                     ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
                     : cls.Name;
-                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Dropout" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
                 {
                     attributes.Add((attribute, kind, syntax));
                 }
@@ -153,6 +153,22 @@ public sealed partial class RnnModelGenerator
             }
 
             bool sawLayer = false, sawAttention = false;
+
+            // A [Dropout] waits for the layer after it: the next recurrent layer's input, or the head's.
+            double pendingDropout = 0;
+            bool dropoutPending = false;
+            double headDropout = 0;
+
+            double DropoutProbability(double p, SyntaxReference syntax, string what)
+            {
+                if (!(p >= 0 && p < 1))
+                {
+                    Report(DiagnosticDescriptors.InvalidDropout, At(syntax), what, p.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "the probability must be in [0, 1)");
+                    return 0;
+                }
+
+                return p;
+            }
             foreach (var (data, kind, syntax) in attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -202,8 +218,19 @@ public sealed partial class RnnModelGenerator
                         int hidden = Positive(data, syntax, kind, "Hidden", 0);
                         int layers = Positive(data, syntax, kind, "Layers", 1);
                         var activation = CellActivation.Tanh;
+                        double stackedDropout = 0;
                         foreach (var named in data.NamedArguments)
                         {
+                            if (named.Key == "Dropout" && named.Value.Value is double d)
+                            {
+                                stackedDropout = DropoutProbability(d, syntax, $"[{kind}] Dropout");
+                                if (stackedDropout > 0 && layers < 2)
+                                {
+                                    Report(DiagnosticDescriptors.InvalidDropout, At(syntax), $"[{kind}] Dropout", d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "it acts between the stacked layers of the attribute, so it needs Layers of at least 2; declare [Dropout] before or after the layer instead");
+                                    stackedDropout = 0;
+                                }
+                            }
+
                             if (named.Key == "Activation" && named.Value.Value is int a)
                             {
                                 if (a is 0 or 1)
@@ -217,7 +244,9 @@ public sealed partial class RnnModelGenerator
                             }
                         }
 
-                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, activation));
+                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, activation, pendingDropout, stackedDropout));
+                        pendingDropout = 0;
+                        dropoutPending = false;
                         sawLayer = true;
                         break;
                     }
@@ -225,6 +254,12 @@ public sealed partial class RnnModelGenerator
                     case "Dense":
                     {
                         denseCount++;
+                        if (dropoutPending && !sawAttention)
+                        {
+                            headDropout = pendingDropout;
+                        }
+
+                        dropoutPending = false;
                         string name = NameOf(data, syntax, "dense");
                         Name(name, syntax);
                         var readout = Readout.EveryStep;
@@ -270,11 +305,38 @@ public sealed partial class RnnModelGenerator
 
                         string name = NameOf(data, syntax, "attention");
                         Name(name, syntax);
+                        if (dropoutPending)
+                        {
+                            headDropout = pendingDropout;
+                            dropoutPending = false;
+                        }
+
                         attention = new AttentionSpec(name,
                             Positive(data, syntax, kind, "MemorySize", 0),
                             Positive(data, syntax, kind, "MemoryLength", 0),
                             Positive(data, syntax, kind, "Units", 0));
                         sawAttention = true;
+                        break;
+                    }
+
+                    case "Dropout":
+                    {
+                        double p = data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is double v ? v : double.NaN;
+                        if (!sawLayer || inputCount == 0)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "after the input layer: it drops values flowing from the layer before it to the layer after it");
+                        }
+                        else if (denseCount > 0 || sawAttention)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, sawAttention ? "before [Attention]: it drops the top layer's outputs, which the attention and the head read" : "before the [Dense] head");
+                        }
+                        else if (dropoutPending)
+                        {
+                            Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, "between two layers, one per position (two in a row are one dropout of 1 − (1 − p₁)(1 − p₂))");
+                        }
+
+                        pendingDropout = DropoutProbability(p, syntax, "[Dropout]");
+                        dropoutPending = true;
                         break;
                     }
 
@@ -346,7 +408,8 @@ public sealed partial class RnnModelGenerator
                 dense,
                 loss.Value,
                 condition,
-                attention);
+                attention,
+                headDropout);
 
             // Sizes that overflow a buffer are a declaration error, not a runtime surprise. One
             // report names the largest buffer.
@@ -373,6 +436,7 @@ public sealed partial class RnnModelGenerator
                 or "ConditionSize" or "Conditions" or "ConditionGradient" or "InitialiseState" or "ConditionForward" or "ConditionBackward"
                 or "MemorySize" or "MemoryLength" or "Memory" or "MemoryLengths" or "MemoryGradient" or "AttentionWeights" or "SetMemory"
                 or "AttentionForward" or "AttentionBackward" or "AttendRow"
+                or "Training" or "DropoutSeed" or "DropoutPasses" or "BeginDropout" or "DropoutRows" or "DropoutRowsBackward"
             || (name.StartsWith("AddFinalStateGradient", StringComparison.Ordinal) && name.Substring("AddFinalStateGradient".Length).All(char.IsDigit))
             || ((name.StartsWith("ForwardLayer", StringComparison.Ordinal) || name.StartsWith("BackwardLayer", StringComparison.Ordinal))
                 && name.TrimStart("ForwardBackwardLayer".ToCharArray()).All(char.IsDigit));

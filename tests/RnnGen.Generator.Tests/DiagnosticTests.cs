@@ -47,6 +47,14 @@ public sealed class DiagnosticTests
         ["RNNG013", Valid.Replace("SequenceLength = 4, BatchSize = 2", "SequenceLength = 1000, BatchSize = 64").Replace("Hidden = 7", "Hidden = 50000") + "public partial class M;", "M"],
         ["RNNG014", Valid.Replace("[Lstm(Hidden = 7)]", "[Rnn(Hidden = 7, Activation = (RnnActivation)5)]") + "public partial class M;", "Rnn(Hidden = 7, Activation = (RnnActivation)5)"],
         ["RNNG014", Valid.Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5, Readout = (RnnReadout)9)]") + "public partial class M;", "Dense(Outputs = 5, Readout = (RnnReadout)9)"],
+        ["RNNG016", Valid.Replace("[Lstm(Hidden = 7)]", "[Dropout(1.0)][Lstm(Hidden = 7)]") + "public partial class M;", "Dropout(1.0)"],
+        ["RNNG016", Valid.Replace("[Lstm(Hidden = 7)]", "[Dropout(-0.1)][Lstm(Hidden = 7)]") + "public partial class M;", "Dropout(-0.1)"],
+        ["RNNG016", Valid.Replace("Hidden = 7", "Hidden = 7, Layers = 2, Dropout = double.NaN") + "public partial class M;", "Lstm(Hidden = 7, Layers = 2, Dropout = double.NaN)"],
+        ["RNNG016", Valid.Replace("Hidden = 7", "Hidden = 7, Dropout = 0.3") + "public partial class M;", "Lstm(Hidden = 7, Dropout = 0.3)"],
+        ["RNNG012", "[Dropout(0.2)]" + Valid + "public partial class M;", "Dropout(0.2)"],
+        ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5)][Dropout(0.2)]") + "public partial class M;", "Dropout(0.2)"],
+        ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Attention(MemorySize = 3, MemoryLength = 4, Units = 5)][Dropout(0.2)][Dense(Outputs = 5)]") + "public partial class M;", "Dropout(0.2)"],
+        ["RNNG012", Valid.Replace("[Lstm(Hidden = 7)]", "[Dropout(0.2)][Dropout(0.3)][Lstm(Hidden = 7)]") + "public partial class M;", "Dropout(0.3)"],
     ];
 
     [Theory]

@@ -23,6 +23,7 @@ public sealed class Net8CompatibilityTests
     [InlineData(SnapshotTests.SentimentMean)]
     [InlineData(SnapshotTests.ConditionedNames)]
     [InlineData(SnapshotTests.AttentionDecoder)]
+    [InlineData(SnapshotTests.DropoutTagger)]
     public void GeneratedCode_CompilesForNet8(string model)
     {
         string references = Metadata("Net8ReferenceAssemblies");

@@ -98,8 +98,27 @@ public sealed class SnapshotTests
         public partial class AttentionDecoder;
         """;
 
+    /// <summary>Dropout on the embedded input, between stacked layers and on the head's input.</summary>
+    public const string DropoutTagger = """
+        using RnnGen;
+
+        namespace Samples;
+
+        [RnnModel(SequenceLength = 24, BatchSize = 32)]
+        [Embedding(Vocabulary = 500, Dimensions = 32)]
+        [Dropout(0.2)]
+        [Lstm(Hidden = 64, Layers = 2, Dropout = 0.3)]
+        [Dropout(0.5)]
+        [Dense(Outputs = 12)]
+        [SoftmaxCrossEntropy]
+        public partial class DropoutTagger;
+        """;
+
     [Fact]
     public void CharLstm_Generated() => Verify(CharLstm);
+
+    [Fact]
+    public void DropoutTagger_Generated() => Verify(DropoutTagger);
 
     [Fact]
     public void AttentionDecoder_Generated() => Verify(AttentionDecoder);

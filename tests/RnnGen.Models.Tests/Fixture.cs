@@ -46,6 +46,9 @@ internal sealed class Fixture
     /// <summary>Whether the fixture has a tensor of this name.</summary>
     public bool Has(string name) => _tensors.ContainsKey(name);
 
+    /// <summary>An integer tensor by name, flattened.</summary>
+    public long[] Int64Tensor(string name) => _tensors[name].ToInt64Array();
+
     /// <summary>A float tensor by name, flattened.</summary>
     public float[] Tensor(string name) => _tensors[name].ToSingleArray();
 

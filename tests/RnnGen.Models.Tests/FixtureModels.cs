@@ -135,3 +135,42 @@ public partial class CondLstm;
 [Dense(Outputs = 9)]
 [SoftmaxCrossEntropy]
 public partial class AttnDecoder;
+
+// Dropout: on the embedded input, between stacked layers, between two attributes and on the
+// head's input; on the top layer's outputs before attention; with last-step and mean readouts.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 6)]
+[Dropout(0.25)]
+[Lstm(Hidden = 10, Layers = 2, Dropout = 0.5)]
+[Dropout(0.3)]
+[Gru(Hidden = 7)]
+[Dropout(0.2)]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class DropoutStack;
+
+[RnnModel(SequenceLength = 4, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 5)]
+[Lstm(Hidden = 11)]
+[Dropout(0.4)]
+[Attention(MemorySize = 7, MemoryLength = 6, Units = 10)]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class DropoutAttn;
+
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Input(Features = 4)]
+[Dropout(0.3)]
+[Gru(Hidden = 8)]
+[Dropout(0.5)]
+[Dense(Outputs = 3, Readout = RnnReadout.LastStep)]
+[MeanSquaredError]
+public partial class DropoutLast;
+
+[RnnModel(SequenceLength = 4, BatchSize = 3)]
+[Input(Features = 3)]
+[Rnn(Hidden = 6, Layers = 2, Dropout = 0.35)]
+[Dropout(0.3)]
+[Dense(Outputs = 2, Readout = RnnReadout.Mean)]
+[MeanSquaredError]
+public partial class DropoutMean;

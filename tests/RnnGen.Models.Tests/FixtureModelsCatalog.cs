@@ -13,7 +13,7 @@ internal static class FixtureModelsCatalog
     public static readonly string[] Names =
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
-        "LstmLast", "GruMean", "CondLstm", "AttnDecoder",
+        "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -59,6 +59,10 @@ internal static class FixtureModelsCatalog
             "AttnDecoder" => ModelHarness.Tokens<AttnDecoder, AttnDecoder.State, int>(name, new AttnDecoder(), f.TokenInputs, f.ClassTargets, lengths),
             "CondLstm" => ModelHarness.Tokens<CondLstm, CondLstm.State, int>(name, new CondLstm(), f.TokenInputs, f.ClassTargets, lengths),
             "GruMean" => ModelHarness.Features<GruMean, GruMean.State, float>(name, new GruMean(), f.FloatInputs, f.FloatTargets, lengths),
+            "DropoutStack" => ModelHarness.Tokens<DropoutStack, DropoutStack.State, int>(name, new DropoutStack(), f.TokenInputs, f.ClassTargets, lengths),
+            "DropoutAttn" => ModelHarness.Tokens<DropoutAttn, DropoutAttn.State, int>(name, new DropoutAttn(), f.TokenInputs, f.ClassTargets, lengths),
+            "DropoutLast" => ModelHarness.Features<DropoutLast, DropoutLast.State, float>(name, new DropoutLast(), f.FloatInputs, f.FloatTargets, lengths),
+            "DropoutMean" => ModelHarness.Features<DropoutMean, DropoutMean.State, float>(name, new DropoutMean(), f.FloatInputs, f.FloatTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
         };
     }

@@ -24,10 +24,16 @@ internal sealed class ModelHarness : IDisposable
     /// <summary>The real steps of each sequence, or null when every sequence is full length.</summary>
     public int[]? Lengths { get; }
 
-    /// <summary>Forward over the bound inputs into a [B, OutputSteps, O] array.</summary>
+    /// <summary>
+    /// Forward over the bound inputs into a [B, OutputSteps, O] array. A model with dropout runs in
+    /// training mode on the masks of pass 0, the ones its fixture was made with.
+    /// </summary>
     public Action<float[]> Forward { get; private set; } = null!;
 
-    /// <summary>TrainStep on the bound inputs and targets; returns the loss.</summary>
+    /// <summary>Forward in inference mode (no dropout): what Step reproduces.</summary>
+    public Action<float[]> InferenceForward { get; private set; } = null!;
+
+    /// <summary>TrainStep on the bound inputs and targets (dropout masks of pass 0); returns the loss.</summary>
     public Func<float> TrainStep { get; private set; } = null!;
 
     /// <summary>
@@ -46,6 +52,16 @@ internal sealed class ModelHarness : IDisposable
     public int OutputCount => Model.BatchSize * Model.OutputSteps * Model.OutputSize;
 
     public int LengthOf(int b) => Lengths?[b] ?? Model.SequenceLength;
+
+    /// <summary>For a model with dropout: the next pass drops (<paramref name="training"/>) with the masks of pass 0.</summary>
+    private void Mode(bool training)
+    {
+        if (Model is IDropoutModel dropout)
+        {
+            dropout.Training = training;
+            dropout.DropoutPasses = 0;
+        }
+    }
 
     public void Dispose() => Model.Dispose();
 
@@ -104,7 +120,7 @@ internal sealed class ModelHarness : IDisposable
     {
         int t = model.SequenceLength, o = model.OutputSize;
         ModelHarness h = new(name, model, lengths);
-        h.Forward = outputs =>
+        void Forward(float[] outputs)
         {
             if (lengths is null)
             {
@@ -114,9 +130,28 @@ internal sealed class ModelHarness : IDisposable
             {
                 model.Forward(inputs, lengths, outputs);
             }
+        }
+
+        h.Forward = outputs =>
+        {
+            h.Mode(training: true);
+            Forward(outputs);
         };
-        h.TrainStep = () => lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
-        h.Evaluate = () => (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+        h.InferenceForward = outputs =>
+        {
+            h.Mode(training: false);
+            Forward(outputs);
+        };
+        h.TrainStep = () =>
+        {
+            h.Mode(training: true);
+            return lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
+        };
+        h.Evaluate = () =>
+        {
+            h.Mode(training: true);
+            return (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+        };
         h.Stream = (entry, outputs) =>
         {
             using TState state = model.NewState();
@@ -139,7 +174,7 @@ internal sealed class ModelHarness : IDisposable
     {
         int t = model.SequenceLength, o = model.OutputSize, f = model.InputSize;
         ModelHarness h = new(name, model, lengths);
-        h.Forward = outputs =>
+        void Forward(float[] outputs)
         {
             if (lengths is null)
             {
@@ -149,9 +184,28 @@ internal sealed class ModelHarness : IDisposable
             {
                 model.Forward(inputs, lengths, outputs);
             }
+        }
+
+        h.Forward = outputs =>
+        {
+            h.Mode(training: true);
+            Forward(outputs);
         };
-        h.TrainStep = () => lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
-        h.Evaluate = () => (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+        h.InferenceForward = outputs =>
+        {
+            h.Mode(training: false);
+            Forward(outputs);
+        };
+        h.TrainStep = () =>
+        {
+            h.Mode(training: true);
+            return lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
+        };
+        h.Evaluate = () =>
+        {
+            h.Mode(training: true);
+            return (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+        };
         h.Stream = (entry, outputs) =>
         {
             using TState state = model.NewState();

@@ -20,7 +20,7 @@ public sealed class StreamingTests
         {
             int t = h.Model.SequenceLength, o = h.Model.OutputSize, rows = h.Model.OutputSteps;
             var forward = new float[h.OutputCount];
-            h.Forward(forward);
+            h.InferenceForward(forward);
             var streamed = new float[t * o];
             for (int b = 0; b < h.Model.BatchSize; b++)
             {

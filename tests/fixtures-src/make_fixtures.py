@@ -60,15 +60,20 @@ import torch.nn.functional as F
 #              batch entry): additive attention of the top layer's outputs over a random memory,
 #              e = v.tanh(Wq s + Wk m + bk), softmax over the real memory steps, and the head
 #              reads [s ; c]; or None
+#   head_dropout  dropout probability on the top layer's outputs (what the attention and the
+#              head read), 0 for none; a Rec's input_dropout is the dropout on its input and its
+#              dropout the one between its stacked layers (nn.LSTM's dropout). The masks are
+#              RnnGen's counter-based hash (dropout_mask below) for seed 0, pass 0, so the C#
+#              model reproduces them exactly.
 #   cond       size F of a conditioning vector that sets every layer's initial state
 #              (h0 = tanh(W_h c + b_h), c0 = W_c c + b_c per flattened layer), or 0
 # ---------------------------------------------------------------------------
 Embedding = namedtuple("Embedding", "name vocab dim")
 Features = namedtuple("Features", "size")
-Rec = namedtuple("Rec", "name kind hidden layers")
+Rec = namedtuple("Rec", "name kind hidden layers input_dropout dropout", defaults=(0.0, 0.0))
 Dense = namedtuple("Dense", "name out readout", defaults=("every",))
 Attn = namedtuple("Attn", "name memory_size memory_length units memory_lengths")
-Model = namedtuple("Model", "name seed T B inp rec dense loss cond attn", defaults=(0, None))
+Model = namedtuple("Model", "name seed T B inp rec dense loss cond attn head_dropout", defaults=(0, None, 0.0))
 
 MODELS = [
     Model("RnnTanh", 101, T=4, B=3, inp=Features(3),
@@ -114,6 +119,18 @@ MODELS = [
     Model("AttnDecoder", 117, T=4, B=3, inp=Embedding("embedding", 9, 5),
           rec=[Rec("lstm", "lstm", 11, 1)], dense=Dense("dense", 9), loss="ce",
           attn=Attn("attention", 7, 6, 10, [6, 2, 4])),
+    # Dropout: on the embedded input, between stacked layers, between attributes and on the head's
+    # input; on the top layer's outputs before attention; with last-step and mean readouts.
+    Model("DropoutStack", 118, T=5, B=3, inp=Embedding("embedding", 9, 6),
+          rec=[Rec("lstm", "lstm", 10, 2, input_dropout=0.25, dropout=0.5), Rec("gru", "gru", 7, 1, input_dropout=0.3)],
+          dense=Dense("dense", 9), loss="ce", head_dropout=0.2),
+    Model("DropoutAttn", 119, T=4, B=3, inp=Embedding("embedding", 9, 5),
+          rec=[Rec("lstm", "lstm", 11, 1)], dense=Dense("dense", 9), loss="ce",
+          attn=Attn("attention", 7, 6, 10, [6, 2, 4]), head_dropout=0.4),
+    Model("DropoutLast", 120, T=5, B=3, inp=Features(4),
+          rec=[Rec("gru", "gru", 8, 1, input_dropout=0.3)], dense=Dense("dense", 3, "last"), loss="mse", head_dropout=0.5),
+    Model("DropoutMean", 121, T=4, B=3, inp=Features(3),
+          rec=[Rec("rnn", "rnn_tanh", 6, 2, dropout=0.35)], dense=Dense("dense", 2, "mean"), loss="mse", head_dropout=0.3),
 ]
 
 # Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
@@ -239,6 +256,50 @@ def write_and_check(path, tensors, metadata):
 
 
 # ---------------------------------------------------------------------------
+# Dropout masks: RnnGen.DropoutMask, bit for bit (arithmetic modulo 2^64).
+# ---------------------------------------------------------------------------
+M64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+
+
+def mix(z):
+    """SplitMix64's finaliser."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def dropout_key(seed, pass_, site):
+    return mix((mix((seed + pass_ * GAMMA) & M64) + (site + 1) * GAMMA) & M64)
+
+
+def dropout_mask(spec, site, width, p):
+    """The mask of a dropout site for seed 0, pass 0: [T, B, width] float32 values 0 or 1/(1 - p)."""
+    key = dropout_key(0, 0, site)
+    threshold = round(p * 2 ** 24)
+    scale = np.float32(1.0 / (1.0 - p))
+    n = spec.T * spec.B * width
+    keep = [(mix((key + (i + 1) * GAMMA) & M64) >> 40) >= threshold for i in range(n)]
+    return torch.tensor(np.where(keep, scale, np.float32(0)).astype(np.float32)).reshape(spec.T, spec.B, width)
+
+
+def dropout_sites(spec):
+    """(site, width, p) of every dropout site, in site order."""
+    sites, stage = [], 0
+    size = spec.inp.size if isinstance(spec.inp, Features) else spec.inp.dim
+    for r in spec.rec:
+        for k in range(r.layers):
+            p = r.input_dropout if k == 0 else r.dropout
+            if p > 0:
+                sites.append((stage, size, p))
+            size = r.hidden
+            stage += 1
+    if spec.head_dropout > 0:
+        sites.append((stage, size, spec.head_dropout))
+    return sites
+
+
+# ---------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------
 class Stack(nn.Module):
@@ -313,13 +374,40 @@ class Stack(nn.Module):
         alpha = torch.softmax(e, dim=-1)
         return torch.cat([s, alpha @ memory], dim=-1), alpha
 
+    def drop(self, x, site):
+        """x [B, T, width] times the mask of a dropout site (as a batch-first tensor of x's dtype)."""
+        masks = {s: (w, p) for s, w, p in dropout_sites(self.spec)}
+        if site not in masks:
+            return x
+        width, p = masks[site]
+        return x * dropout_mask(self.spec, site, width, p).transpose(0, 1).to(x.dtype)
+
+    def run_layer(self, r, k, x):
+        """Layer k of a stacked recurrent module on its own, from a zero state (functional form)."""
+        m = getattr(self, r.name)
+        params = [getattr(m, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        h0 = torch.zeros(1, x.shape[0], r.hidden, dtype=x.dtype)
+        if r.kind == "lstm":
+            return torch._VF.lstm(x, (h0, h0), params, True, 1, 0.0, False, False, True)[0]
+        run = {"gru": torch._VF.gru, "rnn_tanh": torch._VF.rnn_tanh, "rnn_relu": torch._VF.rnn_relu}[r.kind]
+        return run(x, h0, params, True, 1, 0.0, False, False, True)[0]
+
     def forward(self, x, trace=None, cond=None, memory=None):
         if isinstance(self.spec.inp, Embedding):
             x = getattr(self, self.spec.inp.name)(x)
+        stage = 0
         for r, state in zip(self.spec.rec, self.initial_states(cond)):
-            x, _ = getattr(self, r.name)(x, state)  # zero initial state when None
+            x = self.drop(x, stage)
+            if r.dropout > 0:
+                assert state is None
+                for k in range(r.layers):
+                    x = self.run_layer(r, k, self.drop(x, stage + k) if k > 0 else x)
+            else:
+                x, _ = getattr(self, r.name)(x, state)  # zero initial state when None
+            stage += r.layers
             if trace is not None:
                 trace[r.name] = x.detach()
+        x = self.drop(x, stage)
         if self.spec.attn:
             x, alpha = self.attend(x, memory, torch.tensor(self.spec.attn.memory_lengths))
             if trace is not None:
@@ -385,6 +473,8 @@ def describe(spec):
     if spec.attn:
         parts.insert(-1, f"additive attention '{spec.attn.name}' over a memory Tm={spec.attn.memory_length} "
                      f"Hm={spec.attn.memory_size} (lengths {spec.attn.memory_lengths}), A={spec.attn.units}; the head reads [s ; c]")
+    for site, width, p in dropout_sites(spec):
+        parts.append(f"dropout p={p} at site {site} (width {width})")
     if spec.cond:
         parts.append(f"initial states from a condition vector F={spec.cond} (h0 = tanh(W_h c + b_h), c0 = W_c c + b_c)")
     over = "B*T" if spec.dense.readout == "every" else "B"
@@ -474,6 +564,10 @@ def make_model_fixture(spec):
     if memory is not None:
         tensors["dmemory"] = ("F32", memory64.grad)
         tensors["alpha"] = ("F32", trace["alpha"])
+    for site, width, p in dropout_sites(spec):
+        tensors[f"dropout.mask{site}"] = ("F32", dropout_mask(spec, site, width, p))
+        tensors[f"dropout.threshold{site}"] = ("I64", torch.tensor(round(p * 2 ** 24), dtype=torch.int64))
+        tensors[f"dropout.scale{site}"] = ("F32", torch.tensor(np.float32(1.0 / (1.0 - p))))
     metadata = OrderedDict([("model", spec.name), ("description", describe(spec))])
 
     path = os.path.join(OUT_DIR, f"{spec.name}.safetensors")

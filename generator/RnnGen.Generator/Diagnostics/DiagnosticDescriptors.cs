@@ -86,8 +86,14 @@ internal static class DiagnosticDescriptors
         "Attention needs a head at every step",
         "'{0}' has [Attention] and a many-to-one readout; attention feeds the head at every step, so use Readout = RnnReadout.EveryStep");
 
+    public static readonly DiagnosticDescriptor InvalidDropout = Error(
+        "RNNG016",
+        "Invalid dropout",
+        "{0} = {1} is not valid: {2}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
+        [InvalidDropout.Id] = InvalidDropout,
         [AttentionNeedsEveryStep.Id] = AttentionNeedsEveryStep,
         [ClassNotPartial.Id] = ClassNotPartial,
         [NonPositiveSize.Id] = NonPositiveSize,

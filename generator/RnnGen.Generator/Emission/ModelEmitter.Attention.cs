@@ -178,7 +178,7 @@ internal static partial class ModelEmitter
             Share(w, "b0", "batch", "BatchSize", 1);
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, hm)}({U("a", "Layout.Memory + (b0 * MemoryLength * MemorySize)")}, {U("q", "Layout." + plan.PackedKey!.Name)}, {U("p", P(plan.KeyBias!))}, {U("a", "Layout.Keys + (b0 * MemoryLength * AttentionUnits)")}, batch * MemoryLength);");
             Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, h)}({U("a", HRows(plan, top, "BatchSize") + $" + (r0 * {Code.Int(h)})")}, {U("q", "Layout." + plan.PackedQuery!.Name)}, {U("a", "Layout.Zeros")}, {U("a", "Layout.Queries + (r0 * AttentionUnits)")}, rows);");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, h)}({U("a", HeadSource(plan) + $" + (r0 * {Code.Int(h)})")}, {U("q", "Layout." + plan.PackedQuery!.Name)}, {U("a", "Layout.Zeros")}, {U("a", "Layout.Queries + (r0 * AttentionUnits)")}, rows);");
             w.Line("Barrier();");
             w.Line();
             w.Line($"var v = _parameters.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
@@ -190,7 +190,7 @@ internal static partial class ModelEmitter
                 {
                     w.Line("int r = (t * BatchSize) + b;");
                     w.Line($"var headInput = _activations.AsSpan(Layout.HC + (r * {Code.Int(hin)}), {Code.Int(hin)});");
-                    w.Line($"_activations.AsSpan({HRows(plan, top, "(r + BatchSize)")}, {Code.Int(h)}).CopyTo(headInput);");
+                    w.Line($"_activations.AsSpan({HeadSourceRow(plan, "r")}, {Code.Int(h)}).CopyTo(headInput);");
                     w.Line("AttendRow(");
                     w.Line("    _activations.AsSpan(Layout.Queries + (r * AttentionUnits), AttentionUnits),");
                     w.Line("    keys,");
@@ -309,7 +309,7 @@ internal static partial class ModelEmitter
             w.Line("// dW_q += DQᵀ·S, dW_k += DKᵀ·M, db_k += Σ DK, dv = Σ_b (each entry's share), a share of the A rows each");
             Share(w, "n0", "units", "AttentionUnits", 16);
             w.Line("_activations.AsSpan(Layout.Discard + n0, units).Clear();");
-            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(units, h)}({U("a", "Layout.DQ + n0")}, {U("a", HRows(plan, top, "BatchSize"))}, {U("g", P(plan.QueryWeight!) + $" + (n0 * {Code.Int(h)})")}, {U("a", "Layout.Discard + n0")}, SequenceLength * BatchSize, units);");
+            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(units, h)}({U("a", "Layout.DQ + n0")}, {U("a", HeadSource(plan))}, {U("g", P(plan.QueryWeight!) + $" + (n0 * {Code.Int(h)})")}, {U("a", "Layout.Discard + n0")}, SequenceLength * BatchSize, units);");
             w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(units, hm)}({U("a", "Layout.DK + n0")}, {U("a", "Layout.Memory")}, {U("g", P(plan.KeyWeight!) + " + (n0 * MemorySize)")}, {U("g", P(plan.KeyBias!) + " + n0")}, BatchSize * MemoryLength, units);");
             w.Line($"var dv = _gradients.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
             w.Line("var partial = _activations.AsSpan(Layout.ScorePartial, BatchSize * AttentionUnits);");

@@ -101,6 +101,11 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
+            if (plan.HasDropout)
+            {
+                w.Line("BeginDropout(Training);");
+            }
+
             w.Line("BeginPass(inputs, lengths);");
             w.Line("RunForward(inputs);");
             w.Line("_forwardDone = true;");
@@ -159,7 +164,7 @@ internal static partial class ModelEmitter
         w.Line();
         using (w.Open($"private float TrainStepCore({n.InputType} inputs, {lengthsType} lengths, {n.TargetType} targets)"))
         {
-            w.Line("double loss = LossPass(inputs, lengths, targets);");
+            w.Line(plan.HasDropout ? "double loss = LossPass(inputs, lengths, targets, dropout: true);" : "double loss = LossPass(inputs, lengths, targets);");
             w.Line("if (!AccumulateGradients)");
             using (w.Scope())
             {
@@ -184,7 +189,7 @@ internal static partial class ModelEmitter
         using (w.Open($"public double Evaluate({n.InputType} inputs, {n.TargetType} targets)"))
         {
             w.Line("ThrowIfDisposed();");
-            w.Line("return LossPass(inputs, default, targets);");
+            w.Line(plan.HasDropout ? "return LossPass(inputs, default, targets, Training);" : "return LossPass(inputs, default, targets);");
         }
 
         w.Line();
@@ -198,12 +203,14 @@ internal static partial class ModelEmitter
         {
             w.Line("ThrowIfDisposed();");
             w.Line("RequireLengths(lengths);");
-            w.Line("return LossPass(inputs, lengths, targets);");
+            w.Line(plan.HasDropout ? "return LossPass(inputs, lengths, targets, Training);" : "return LossPass(inputs, lengths, targets);");
         }
 
         w.Line();
-        w.Line("/// <summary>Validates, runs the forward pass with the loss, and returns the mean loss.</summary>");
-        using (w.Open($"private double LossPass({n.InputType} inputs, {lengthsType} lengths, {n.TargetType} targets)"))
+        w.Line(plan.HasDropout
+            ? "/// <summary>Validates, runs the forward pass with the loss (dropping if <paramref name=\"dropout\"/>), and returns the mean loss.</summary>"
+            : "/// <summary>Validates, runs the forward pass with the loss, and returns the mean loss.</summary>");
+        using (w.Open($"private double LossPass({n.InputType} inputs, {lengthsType} lengths, {n.TargetType} targets{(plan.HasDropout ? ", bool dropout" : "")})"))
         {
             w.Line("ValidateLengths(lengths);");
             if (plan.Spec.Attention is not null)
@@ -220,6 +227,11 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
+            if (plan.HasDropout)
+            {
+                w.Line("BeginDropout(dropout);");
+            }
+
             w.Line("BeginPass(inputs, lengths);");
             w.Line("targets.CopyTo(_targets);");
             w.Line("_withLoss = true;");

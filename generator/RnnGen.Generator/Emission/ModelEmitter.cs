@@ -31,7 +31,8 @@ internal static partial class ModelEmitter
             string target = spec.Loss == LossKind.SoftmaxCrossEntropy ? "int" : "float";
             string streaming = spec.Input.IsEmbedding ? "ITokenStreamingModel" : "IFeatureStreamingModel";
             string attention = spec.Attention is null ? "" : $", {Rt}IAttentionModel<{spec.ClassName}.State>";
-            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>{attention}"))
+            string dropout = plan.HasDropout ? $", {Rt}IDropoutModel" : "";
+            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>{attention}{dropout}"))
             {
                 EmitConstantsAndFields(w, plan);
                 EmitConstructor(w, plan);
@@ -39,6 +40,7 @@ internal static partial class ModelEmitter
                 EmitBatchState(w, plan);
                 EmitConditionApi(w, plan);
                 EmitAttentionApi(w, plan);
+                EmitDropoutApi(w, plan);
                 EmitStreaming(w, plan);
                 EmitForwardDrivers(w, plan);
                 EmitLoss(w, plan);
@@ -325,6 +327,10 @@ internal static partial class ModelEmitter
 
             w.Line("};");
             w.Line("ResetParameters(seed);");
+            if (plan.HasDropout)
+            {
+                w.Line("DropoutSeed = unchecked((ulong)(uint)seed);");
+            }
         }
 
         w.Line();
@@ -768,6 +774,7 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
+            EmitHeadDropoutForward(w, plan);
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
@@ -781,8 +788,17 @@ internal static partial class ModelEmitter
                     w.Line($"var readout = _activations.AsSpan(Layout.R + (b * {Code.Int(th)}), {Code.Int(th)});");
                     if (plan.Readout == Readout.LastStep)
                     {
-                        w.Line("// R[b] = h at the last real step (the top layer's final state; the initial state for length 0)");
-                        w.Line($"_activations.AsSpan(Layout.{top.HT.Name} + (b * {Code.Int(th)}), {Code.Int(th)}).CopyTo(readout);");
+                        if (plan.HeadDropout is null)
+                        {
+                            w.Line("// R[b] = h at the last real step (the top layer's final state; the initial state for length 0)");
+                            w.Line($"_activations.AsSpan(Layout.{top.HT.Name} + (b * {Code.Int(th)}), {Code.Int(th)}).CopyTo(readout);");
+                        }
+                        else
+                        {
+                            w.Line("// R[b] = h̃ (after dropout) at the last real step; the initial state for length 0");
+                            w.Line("int length = _lengths[b];");
+                            w.Line($"_activations.AsSpan(length > 0 ? {HeadSourceRow(plan, "(((length - 1) * BatchSize) + b)")} : Layout.{top.HT.Name} + (b * {Code.Int(th)}), {Code.Int(th)}).CopyTo(readout);");
+                        }
                     }
                     else
                     {
@@ -791,7 +807,9 @@ internal static partial class ModelEmitter
                         w.Line("int length = _lengths[b];");
                         using (w.Open("for (int t = 0; t < length; t++)"))
                         {
-                            w.Line($"var h = _activations.AsSpan({HRows(plan, top, "(((t + 1) * BatchSize) + b)")}, {Code.Int(th)});");
+                            w.Line(plan.HeadDropout is null
+                                ? $"var h = _activations.AsSpan({HRows(plan, top, "(((t + 1) * BatchSize) + b)")}, {Code.Int(th)});"
+                                : $"var h = _activations.AsSpan({HeadSourceRow(plan, "((t * BatchSize) + b)")}, {Code.Int(th)});");
                             using (w.Open("for (int j = 0; j < readout.Length; j++)"))
                             {
                                 w.Line("readout[j] += h[j];");
@@ -815,7 +833,7 @@ internal static partial class ModelEmitter
                     w.Line("AttentionForward(worker, workers);");
                 }
 
-                string headRows = plan.Spec.Attention is null ? HRows(plan, top, "BatchSize") : "Layout.HC";
+                string headRows = plan.Spec.Attention is null ? HeadSource(plan) : "Layout.HC";
                 w.Line(plan.Spec.Attention is null
                     ? "// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense"
                     : "// Dense head at every step, this participant's share of the T·B rows: Y = [S ; C]·W_denseᵀ + b_dense");
@@ -917,7 +935,12 @@ internal static partial class ModelEmitter
     private static string HRows(ModelPlan plan, StagePlan stage, string rowOffset) =>
         $"Layout.{stage.H.Name} + ({rowOffset} * {Code.Int(stage.Hidden)})";
 
+    /// <summary>The base offset of the T·B rows of a layer's input as the layer reads it (after dropout).</summary>
     private static string StageInput(ModelPlan plan, StagePlan stage) =>
+        stage.InputDropout is { } d ? "Layout." + d.Values.Name : StageSource(plan, stage);
+
+    /// <summary>The base offset of the T·B rows of a layer's input before dropout: X0, or the outputs of the layer below.</summary>
+    private static string StageSource(ModelPlan plan, StagePlan stage) =>
         stage.Index == 0 ? "Layout.X0" : HRows(plan, plan.Stages[stage.Index - 1], "BatchSize");
 
     private static void EmitForwardStage(IndentedWriter w, ModelPlan plan, StagePlan s)
@@ -936,6 +959,11 @@ internal static partial class ModelEmitter
                 (s.Kind == CellKind.Rnn ? " (into h_t's own rows, which the cell then overwrites in place)" : "") + ",");
             w.Line("// each participant taking a share of the rows.");
             Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
+            if (s.InputDropout is { } inputDropout)
+            {
+                EmitDropoutRows(w, inputDropout, StageSource(plan, s), s.Index == 0 ? "the layer's input" : "the layer's input, the outputs of the layer below");
+            }
+
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {U("q", "Layout." + s.PackedIh.Name)}, {U("p", P(s.BiasIh))}, {U("a", projection + $" + (r0 * {Code.Int(s.GateWidth)})")}, rows);");
             w.Line("Barrier();");
             w.Line();
@@ -1125,7 +1153,7 @@ internal static partial class ModelEmitter
             w.Line("ref float a = ref _activations.Reference;");
             int th = top.Hidden;
             int hin = plan.HeadInputSize;
-            string headInput = plan.ManyToOne ? "Layout.R" : plan.Spec.Attention is not null ? "Layout.HC" : HRows(plan, top, "BatchSize");
+            string headInput = plan.ManyToOne ? "Layout.R" : plan.Spec.Attention is not null ? "Layout.HC" : HeadSource(plan);
             w.Line($"// Dense head: dW += DYᵀ·{(plan.ManyToOne ? "R" : "H")} and db += Σ DY, each participant taking a share of the rows of dW;");
             using (w.Scope())
             {
@@ -1209,6 +1237,7 @@ internal static partial class ModelEmitter
                 }
             }
             w.Line();
+            EmitHeadDropoutBackward(w, plan);
             w.Line("Barrier();");
             for (int i = plan.Stages.Count - 1; i >= 0; i--)
             {
@@ -1330,6 +1359,11 @@ internal static partial class ModelEmitter
                 Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
                 w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
                 w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + (r0 * {Code.Int(s.GateWidth)})")}, {U("p", P(s.WeightIh))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
+                if (s.InputDropout is { } inputDropout)
+                {
+                    w.Line("// through the input's dropout: ∂L/∂X = ∂L/∂X̃ ⊙ M");
+                    w.Line($"DropoutRowsBackward(Layout.{inputDropout.Mask.Name}, Layout.{below}, {Code.Int(inputDropout.Width)}, r0, rows);");
+                }
             }
 
             w.Line();

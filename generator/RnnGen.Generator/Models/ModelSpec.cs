@@ -14,6 +14,7 @@ namespace RnnGen.Generator.Models;
 /// <param name="Loss">The training loss.</param>
 /// <param name="Condition">The conditioning vector that sets the initial states, or <see langword="null"/>.</param>
 /// <param name="Attention">Attention over a memory before the head, or <see langword="null"/>.</param>
+/// <param name="HeadDropout">Dropout probability on the top layer's outputs, which the head (and attention) read, or 0.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     string ClassName,
@@ -24,7 +25,8 @@ internal sealed record ModelSpec(
     DenseSpec Dense,
     LossKind Loss,
     ConditionSpec? Condition,
-    AttentionSpec? Attention)
+    AttentionSpec? Attention,
+    double HeadDropout)
 {
     /// <summary>The name used for hint names and documentation: namespace-qualified.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

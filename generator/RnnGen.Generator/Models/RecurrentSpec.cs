@@ -29,4 +29,6 @@ internal enum CellActivation
 /// <param name="Hidden">Hidden size of every layer of this attribute.</param>
 /// <param name="Layers">Number of stacked layers (PyTorch's <c>num_layers</c>).</param>
 /// <param name="Activation">Nonlinearity (Elman RNN only).</param>
-internal sealed record RecurrentSpec(CellKind Kind, string Name, int Hidden, int Layers, CellActivation Activation);
+/// <param name="InputDropout">Dropout probability on the first layer's input (a [Dropout] declared before the attribute), or 0.</param>
+/// <param name="Dropout">Dropout probability between the stacked layers (the attribute's Dropout), or 0.</param>
+internal sealed record RecurrentSpec(CellKind Kind, string Name, int Hidden, int Layers, CellActivation Activation, double InputDropout, double Dropout);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using RnnGen.Generator.Models;
 
 namespace RnnGen.Generator.Planning;
@@ -179,6 +180,16 @@ internal sealed class ModelPlan
 
     public int MaxHidden { get; private set; }
 
+    /// <summary>Dropout on the top layer's outputs (what the attention and the head read), or null.</summary>
+    public DropoutPlan? HeadDropout { get; private set; }
+
+    /// <summary>Every dropout site, in site order: the layers' inputs, then the head's.</summary>
+    public IEnumerable<DropoutPlan> DropoutSites =>
+        Stages.Select(s => s.InputDropout).Concat(new[] { HeadDropout }).Where(d => d is not null).Select(d => d!);
+
+    /// <summary>Whether the model has any dropout.</summary>
+    public bool HasDropout => DropoutSites.Any();
+
     public int MaxGateWidth { get; private set; }
 
     public static ModelPlan Create(ModelSpec spec)
@@ -238,6 +249,13 @@ internal sealed class ModelPlan
                 int index = stages.Count;
                 string p = "S" + index.ToString(CultureInfo.InvariantCulture);
                 var stage = new StagePlan(index, layer.Kind, layer.Activation, layer.Name, k, inputSize, h, gates, wih, whh, bih, bhh);
+                double dropout = k == 0 ? layer.InputDropout : layer.Dropout;
+                if (dropout > 0)
+                {
+                    stage.InputDropout = new DropoutPlan(index, dropout, inputSize,
+                        Activations.Add(p + "Drop", tb * inputSize, "[T, B, input]: the layer's input after dropout, X ⊙ M (a copy of X when not training)"),
+                        Activations.Add(p + "Mask", tb * inputSize, "[T, B, input]: the dropout mask M, 0 or 1/(1 − p)"));
+                }
 
                 // Forward caches.
                 if (layer.Kind != CellKind.Rnn)
@@ -288,6 +306,13 @@ internal sealed class ModelPlan
 
         int last = inputSize;
         int headIn = last;
+        if (Spec.HeadDropout > 0)
+        {
+            HeadDropout = new DropoutPlan(stages.Count, Spec.HeadDropout, last,
+                Activations.Add("HeadDrop", tb * last, "[T, B, H]: the top layer's outputs after dropout, H ⊙ M (a copy of H when not training)"),
+                Activations.Add("HeadMask", tb * last, "[T, B, H]: the dropout mask M, 0 or 1/(1 − p)"));
+        }
+
         if (Spec.Attention is { } attention)
         {
             int a = attention.Units, hm = attention.MemorySize, tm = attention.MemoryLength;
@@ -406,6 +431,19 @@ internal sealed class ModelPlan
         "[" + string.Join(", ", Array.ConvertAll(shape, d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }
 
+/// <summary>
+/// One dropout site: values of width <paramref name="Width"/> per row, dropped with probability
+/// <paramref name="Probability"/>; <paramref name="Values"/> holds X ⊙ M and <paramref name="Mask"/> M.
+/// </summary>
+internal sealed record DropoutPlan(int Site, double Probability, int Width, BufferRegion Values, BufferRegion Mask)
+{
+    /// <summary>round(p·2²⁴), as RnnGen.DropoutMask.Threshold computes it.</summary>
+    public uint Threshold => (uint)Math.Round(Probability * 16777216.0);
+
+    /// <summary>The factor of a kept value, 1 / (1 − p), in float.</summary>
+    public float Scale => (float)(1.0 / (1.0 - Probability));
+}
+
 /// <summary>How a parameter is initialised (PyTorch's defaults).</summary>
 internal enum ParameterInit
 {
@@ -461,6 +499,9 @@ internal sealed class StagePlan
     public int GateWidth => GateCount * Hidden;
 
     public ParameterPlan WeightIh { get; }
+
+    /// <summary>Dropout on this layer's input, or null.</summary>
+    public DropoutPlan? InputDropout { get; set; }
 
     public ParameterPlan WeightHh { get; }
 

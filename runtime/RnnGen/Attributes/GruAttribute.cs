@@ -30,6 +30,14 @@ namespace RnnGen
         public int Layers { get; set; } = 1;
 
         /// <summary>
+        /// Gets or sets the dropout probability between the stacked layers of this attribute, applied
+        /// while training to the outputs of every layer but the last (PyTorch's <c>dropout</c>
+        /// argument). In [0, 1); 0 (the default) is none, and a positive value needs
+        /// <see cref="Layers"/> of at least 2. See <see cref="DropoutAttribute"/>.
+        /// </summary>
+        public double Dropout { get; set; }
+
+        /// <summary>
         /// Gets or sets the layer name used as the prefix of its parameter names, for example
         /// <c>gru</c> gives <c>gru.weight_ih_l0</c>. When <see langword="null"/>, the generator
         /// derives a name from the layer kind.

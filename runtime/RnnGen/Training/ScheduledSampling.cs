@@ -72,7 +72,9 @@ namespace RnnGen
         /// <summary>
         /// Chooses the inputs of a batch: for each sequence and step t ≥ 1, the ground truth with
         /// probability <paramref name="teacherProbability"/>, otherwise a token sampled from the
-        /// model's output at step t − 1 given the inputs chosen so far.
+        /// model's output at step t − 1 given the inputs chosen so far. The model's outputs come from
+        /// <c>Step</c>, which never applies dropout (<see cref="DropoutAttribute"/>): the samples are
+        /// the model's own predictions, not those of one dropped-out pass.
         /// </summary>
         /// <param name="teacherInputs">The ground-truth inputs, [BatchSize, SequenceLength].</param>
         /// <param name="lengths">Real steps of each sequence; empty for every sequence at full length.</param>
