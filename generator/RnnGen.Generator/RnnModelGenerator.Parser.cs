@@ -169,6 +169,7 @@ public sealed partial class RnnModelGenerator
 
                 return p;
             }
+
             foreach (var (data, kind, syntax) in attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -24,20 +24,27 @@ public static class Program
           --data FILE     a CMU Pronouncing Dictionary file (default: a fifth of it, shipped with the sample)
           --epochs N      passes over the training words (default 15)
           --minutes M     stop training after M minutes, whichever comes first (default 30)
-          --lr X          Adam learning rate (default 0.002), halved whenever an epoch does not improve the watched words
+          --lr X          Adam learning rate (default 0.002), halved whenever an epoch does not lower the loss on the watched words
           --beam W        beam width for the test words (default 5; 1 is greedy)
           --test N        words held out for the test (default 2000)
+          --watch N       words held out to watch training by (default 1000)
+          --length-penalty A  the beam's length normalisation: log p / length^A (default 1)
           --seed N        seed for the split, initialisation and shuffling (default 1)
+          --save DIR      after training, write the three models' weights to DIR (safetensors)
+          --load DIR      skip training and score the weights saved in DIR (use the --data, --seed,
+                          --test and --watch of the run that saved them, so the test words stay held out)
         """;
 
     private const int B = PhonemeDecoder.BatchSize, Ts = SpellingEncoder.SequenceLength, Tp = PhonemeDecoder.SequenceLength;
     private const int Hidden = 128, Memory = PhonemeDecoder.MemorySize, Half = SpellingEncoder.OutputSize;
+    private const string ForwardsFile = "encoder-forwards.safetensors", BackwardsFile = "encoder-backwards.safetensors", DecoderFile = "decoder.safetensors";
 
     public static int Main(string[] args)
     {
         string? data = null;
-        int epochs = 15, beamWidth = 5, testCount = 2000, seed = 1;
-        double minutes = 30;
+        int epochs = 15, beamWidth = 5, testCount = 2000, watchCount = 1000, seed = 1;
+        double minutes = 30, lengthPenalty = 1;
+        string? save = null, load = null;
         float lr = 0.002f;
         try
         {
@@ -59,14 +66,23 @@ public static class Program
                     case "--lr": lr = float.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--beam": beamWidth = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--test": testCount = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--watch": watchCount = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--length-penalty": lengthPenalty = double.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--save": save = value; break;
+                    case "--load": load = value; break;
                     default: throw new ArgumentException($"Unknown option {name}.");
                 }
             }
 
-            if (epochs < 1 || !(minutes > 0) || !(lr > 0) || beamWidth < 1 || testCount < 1)
+            if (epochs < 1 || !(minutes > 0) || !(lr > 0) || beamWidth < 1 || testCount < 1 || watchCount < 1)
             {
-                throw new ArgumentException("--epochs, --minutes, --lr, --beam and --test must be positive.");
+                throw new ArgumentException("--epochs, --minutes, --lr, --beam, --test and --watch must be positive.");
+            }
+
+            if (!(lengthPenalty >= 0 && lengthPenalty <= 5))
+            {
+                throw new ArgumentException("--length-penalty must be in [0, 5].");
             }
         }
         catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
@@ -87,18 +103,18 @@ public static class Program
             return 2;
         }
 
-        if (entries.Count < testCount + 1000)
+        if (entries.Count < testCount + watchCount + 1000)
         {
-            Console.Error.WriteLine($"{entries.Count:N0} usable words: need at least {testCount + 1000:N0} (the test set and 1,000 to train on).");
+            Console.Error.WriteLine($"{entries.Count:N0} usable words: need at least {testCount + watchCount + 1000:N0} (the test set, the watched words and 1,000 to train on).");
             return 2;
         }
 
         var random = new Random(seed);
         entries = [.. entries.OrderBy(_ => random.Next())];
         var test = entries[..testCount];
-        var dev = entries[testCount..(testCount + 500)];
-        var train = entries[(testCount + 500)..];
-        Console.WriteLine($"Data: {data ?? "a fifth of the CMU Pronouncing Dictionary (shipped)"}; {entries.Count:N0} words: {train.Count:N0} to train on, {dev.Count} to watch, {test.Count:N0} held out.");
+        var dev = entries[testCount..(testCount + watchCount)];
+        var train = entries[(testCount + watchCount)..];
+        Console.WriteLine($"Data: {data ?? "a fifth of the CMU Pronouncing Dictionary (shipped)"}; {entries.Count:N0} words: {train.Count:N0} to train on (their first pronunciation), {dev.Count:N0} to watch, {test.Count:N0} held out.");
 
         int threads = Math.Min(Environment.ProcessorCount, 2);
         using var encoder = new Encoder(new SpellingEncoder(seed) { Threads = threads }, new SpellingEncoder(seed + 2) { Threads = threads });
@@ -106,14 +122,32 @@ public static class Program
         Console.WriteLine($"Model: letters → LSTM {Hidden} forwards and LSTM {Hidden} backwards → 2×{Half}-wide memory; phonemes → LSTM {Hidden} from the forward encoder's final state, additive attention over the memory → 40 phoneme tokens; {(2 * SpellingEncoder.ParameterCount) + PhonemeDecoder.ParameterCount:N0} parameters.");
         Console.WriteLine();
 
+        if (load is not null)
+        {
+            try
+            {
+                encoder.Forwards.Load(System.IO.Path.Combine(load, ForwardsFile));
+                encoder.Backwards.Load(System.IO.Path.Combine(load, BackwardsFile));
+                decoder.Load(System.IO.Path.Combine(load, DecoderFile));
+            }
+            catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+
+            Console.WriteLine($"Loaded the weights in {load}; no training.");
+            epochs = 0;
+        }
+
         var batch = new Batch();
         var parameters = encoder.Forwards.Parameters.Concat(encoder.Backwards.Parameters).Concat(decoder.Parameters).ToArray();
         using var adam = new Adam(parameters, lr);
         var order = Enumerable.Range(0, train.Count).ToArray();
         var watch = Stopwatch.StartNew();
-        Console.WriteLine("epoch   train loss   greedy WER on the watched words   elapsed");
+        Console.WriteLine("epoch   train loss   watched: loss   greedy WER   elapsed");
         bool outOfTime = false;
-        double bestWer = double.PositiveInfinity;
+        double bestLoss = double.PositiveInfinity;
         for (int epoch = 1; epoch <= epochs && !outOfTime; epoch++)
         {
             random.Shuffle(order);
@@ -133,22 +167,33 @@ public static class Program
                 }
             }
 
-            var (wer, _, _) = Score(encoder, decoder, dev, beamWidth: 1);
-            Console.WriteLine($"  {epoch,2}     {loss / batches,7:F4}      {wer,6:P1}                          {watch.Elapsed.TotalSeconds,6:F0}s   lr {adam.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(outOfTime ? " (time limit)" : "")}");
+            double watchedLoss = WatchedLoss(encoder, decoder, dev);
+            var (wer, _, _) = Score(encoder, decoder, dev, beamWidth: 1, lengthPenalty: 0);
+            Console.WriteLine($"  {epoch,2}     {loss / batches,7:F4}         {watchedLoss,7:F4}      {wer,6:P1}   {watch.Elapsed.TotalSeconds,6:F0}s   lr {adam.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(outOfTime ? " (time limit)" : "")}");
 
-            // Reduce on plateau: halve the learning rate when the watched words stop improving.
-            if (wer >= bestWer)
+            // Reduce on plateau: halve the learning rate when the loss on the watched words (teacher
+            // forced, without dropout) stops falling. It is far less noisy than their error rate.
+            if (watchedLoss >= bestLoss)
             {
                 adam.LearningRate *= 0.5f;
             }
 
-            bestWer = Math.Min(bestWer, wer);
+            bestLoss = Math.Min(bestLoss, watchedLoss);
+        }
+
+        if (save is not null)
+        {
+            System.IO.Directory.CreateDirectory(save);
+            encoder.Forwards.Save(System.IO.Path.Combine(save, ForwardsFile));
+            encoder.Backwards.Save(System.IO.Path.Combine(save, BackwardsFile));
+            decoder.Save(System.IO.Path.Combine(save, DecoderFile));
+            Console.WriteLine($"Saved the weights to {save}.");
         }
 
         Console.WriteLine();
-        var greedy = Score(encoder, decoder, test, beamWidth: 1);
-        var beam = Score(encoder, decoder, test, beamWidth);
-        Console.WriteLine($"Held-out words ({test.Count:N0}): greedy WER {greedy.Wer:P1}, PER {greedy.Per:P1}; beam search (width {beamWidth}) WER {beam.Wer:P1}, PER {beam.Per:P1}.");
+        var greedy = Score(encoder, decoder, test, beamWidth: 1, lengthPenalty);
+        var beam = Score(encoder, decoder, test, beamWidth, lengthPenalty);
+        Console.WriteLine($"Held-out words ({test.Count:N0}): greedy WER {greedy.Wer:P1}, PER {greedy.Per:P1}; beam search (width {beamWidth}, length penalty {lengthPenalty.ToString(CultureInfo.InvariantCulture)}) WER {beam.Wer:P1}, PER {beam.Per:P1}.");
         Console.WriteLine();
         foreach (var (word, predicted) in beam.Examples.Take(8))
         {
@@ -166,26 +211,45 @@ public static class Program
     /// </summary>
     private static float TrainStep(Encoder encoder, PhonemeDecoder decoder, Batch batch)
     {
-        encoder.Encode(batch, decoder);
+        encoder.Encode(batch, decoder, training: true);
         float loss = decoder.TrainStep(batch.DecoderInputs, batch.DecoderLengths, batch.DecoderTargets);
         encoder.Backward(batch, decoder);
         return loss;
     }
 
+    /// <summary>The decoder's mean loss per phoneme on the words, teacher forced, without dropout.</summary>
+    private static double WatchedLoss(Encoder encoder, PhonemeDecoder decoder, List<Entry> words)
+    {
+        var batch = new Batch();
+        var order = Enumerable.Range(0, words.Count).ToArray();
+        double total = 0;
+        long rows = 0;
+        for (int start = 0; start < words.Count; start += B)
+        {
+            batch.Fill(words, order, start);
+            encoder.Encode(batch, decoder, training: false);
+            int real = batch.DecoderLengths.Sum();
+            total += decoder.Evaluate(batch.DecoderInputs, batch.DecoderLengths, batch.DecoderTargets) * real;
+            rows += real;
+        }
+
+        return total / rows;
+    }
+
     /// <summary>Word error rate, phoneme error rate (edit distance to the closest pronunciation), and predictions.</summary>
-    private static (double Wer, double Per, List<(string Word, string Predicted)> Examples) Score(Encoder encoder, PhonemeDecoder decoder, List<Entry> words, int beamWidth)
+    private static (double Wer, double Per, List<(string Word, string Predicted)> Examples) Score(Encoder encoder, PhonemeDecoder decoder, List<Entry> words, int beamWidth, double lengthPenalty)
     {
         var batch = new Batch();
         var order = Enumerable.Range(0, words.Count).ToArray();
         using var state = decoder.NewState();
-        using var search = new BeamSearch<PhonemeDecoder.State>(decoder, PhonemeDecoder.OutputSize, beamWidth, maxLength: Tp);
+        using var search = new BeamSearch<PhonemeDecoder.State>(decoder, PhonemeDecoder.OutputSize, beamWidth, maxLength: Tp) { LengthPenalty = lengthPenalty };
         var output = new int[Tp];
         var examples = new List<(string, string)>();
         int wrong = 0, edits = 0, phonemes = 0;
         for (int start = 0; start < words.Count; start += B)
         {
             batch.Fill(words, order, start);
-            encoder.Encode(batch, decoder: null);
+            encoder.Encode(batch, decoder: null, training: false);
             for (int b = 0; b < B && start + b < words.Count; b++)
             {
                 decoder.SetMemory(state, batch.Memory.AsSpan(b * Ts * Memory, Ts * Memory), batch.LetterLengths[b]);
@@ -313,10 +377,11 @@ public static class Program
         /// <summary>
         /// Runs both encoders and lays their outputs side by side, aligned by letter: memory[b, j] =
         /// [forwards[b, j] ; backwards[b, n − 1 − j]]. With a decoder, hands it the memory, the lengths and
-        /// the forward encoder's final state.
+        /// the forward encoder's final state. A training pass applies the encoders' dropout.
         /// </summary>
-        public void Encode(Batch batch, PhonemeDecoder? decoder)
+        public void Encode(Batch batch, PhonemeDecoder? decoder, bool training)
         {
+            Forwards.Training = Backwards.Training = training;
             Forwards.Forward(batch.Letters, batch.LetterLengths, batch.Forwards);
             Backwards.Forward(batch.ReversedLetters, batch.LetterLengths, batch.Backwards);
             Array.Clear(batch.Memory);
