@@ -113,14 +113,13 @@ internal sealed class ModelHarness : IDisposable
         }
     }
 
-    public static ModelHarness Tokens<TModel, TState, TTarget>(string name, TModel model, int[] inputs, TTarget[] targets, int[]? lengths = null)
-        where TModel : IRnnModel<int, TTarget>, ITokenStreamingModel<TState>
-        where TState : IRecurrentState
+    /// <summary>Forward, InferenceForward, TrainStep and Evaluate over the bound inputs and targets (and lengths).</summary>
+    private void BindBatch<TInput, TTarget>(IRnnModel<TInput, TTarget> model, TInput[] inputs, TTarget[] targets)
+        where TInput : unmanaged
         where TTarget : unmanaged
     {
-        int t = model.SequenceLength, o = model.OutputSize;
-        ModelHarness h = new(name, model, lengths);
-        void Forward(float[] outputs)
+        int[]? lengths = Lengths;
+        void Run(float[] outputs)
         {
             if (lengths is null)
             {
@@ -132,26 +131,36 @@ internal sealed class ModelHarness : IDisposable
             }
         }
 
-        h.Forward = outputs =>
+        Forward = outputs =>
         {
-            h.Mode(training: true);
-            Forward(outputs);
+            Mode(training: true);
+            Run(outputs);
         };
-        h.InferenceForward = outputs =>
+        InferenceForward = outputs =>
         {
-            h.Mode(training: false);
-            Forward(outputs);
+            Mode(training: false);
+            Run(outputs);
         };
-        h.TrainStep = () =>
+        TrainStep = () =>
         {
-            h.Mode(training: true);
+            Mode(training: true);
             return lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
         };
-        h.Evaluate = () =>
+        Evaluate = () =>
         {
-            h.Mode(training: true);
-            return (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
+            Mode(training: true);
+            return (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + DownstreamTerm();
         };
+    }
+
+    public static ModelHarness Tokens<TModel, TState, TTarget>(string name, TModel model, int[] inputs, TTarget[] targets, int[]? lengths = null)
+        where TModel : IRnnModel<int, TTarget>, ITokenStreamingModel<TState>
+        where TState : IRecurrentState
+        where TTarget : unmanaged
+    {
+        int t = model.SequenceLength, o = model.OutputSize;
+        ModelHarness h = new(name, model, lengths);
+        h.BindBatch(model, inputs, targets);
         h.Stream = (entry, outputs) =>
         {
             using TState state = model.NewState();
@@ -174,38 +183,7 @@ internal sealed class ModelHarness : IDisposable
     {
         int t = model.SequenceLength, o = model.OutputSize, f = model.InputSize;
         ModelHarness h = new(name, model, lengths);
-        void Forward(float[] outputs)
-        {
-            if (lengths is null)
-            {
-                model.Forward(inputs, outputs);
-            }
-            else
-            {
-                model.Forward(inputs, lengths, outputs);
-            }
-        }
-
-        h.Forward = outputs =>
-        {
-            h.Mode(training: true);
-            Forward(outputs);
-        };
-        h.InferenceForward = outputs =>
-        {
-            h.Mode(training: false);
-            Forward(outputs);
-        };
-        h.TrainStep = () =>
-        {
-            h.Mode(training: true);
-            return lengths is null ? model.TrainStep(inputs, targets) : model.TrainStep(inputs, lengths, targets);
-        };
-        h.Evaluate = () =>
-        {
-            h.Mode(training: true);
-            return (lengths is null ? model.Evaluate(inputs, targets) : model.Evaluate(inputs, lengths, targets)) + h.DownstreamTerm();
-        };
+        h.BindBatch(model, inputs, targets);
         h.Stream = (entry, outputs) =>
         {
             using TState state = model.NewState();
