@@ -4,7 +4,8 @@ namespace RnnGen.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks BenchmarkDotNet's command line selects (for example <c>--filter '*Step*'</c>),
-/// or, with <c>table</c> as the first argument, the quick median table of <see cref="Table"/>.
+/// or, with <c>table</c> as the first argument, the quick median table of <see cref="Table"/>, or with
+/// <c>limits</c>, the machine's measured FMA peak and read rates (<see cref="Limits"/>).
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "table")
         {
             return Table.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "limits")
+        {
+            return Limits.Run(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -56,6 +56,46 @@ namespace RnnGen.Runtime.Tests
         }
 
         [Fact]
+        public void ParticipantsThatWaitLongerThanTheSpinTimeStillMeet()
+        {
+            // One participant arrives at the barrier (and at the end of the run) long after the
+            // others have stopped spinning and gone to sleep; the team must still meet, in order.
+            using var team = new WorkerTeam(3);
+            var phase = new int[3];
+            var seen = new int[3];
+            int delay = (int)(WorkerTeam.SpinMilliseconds * 20);
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                int late = repeat;
+                team.Run(worker =>
+                {
+                    if (worker == late)
+                    {
+                        Thread.Sleep(delay);
+                    }
+
+                    Volatile.Write(ref phase[worker], repeat + 1);
+                    team.Barrier();
+                    int sum = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        sum += Volatile.Read(ref phase[i]) == repeat + 1 ? 1 : 0;
+                    }
+
+                    seen[worker] = sum;
+                    if (worker == late)
+                    {
+                        Thread.Sleep(delay);
+                    }
+                });
+                Assert.All(seen, s => Assert.Equal(3, s));
+
+                // Between runs the workers block; the next run must wake them.
+                Thread.Sleep(delay);
+            }
+        }
+
+        [Fact]
         public void AnExceptionReachesTheCallerAndReleasesTheOthers()
         {
             using var team = new WorkerTeam(2);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 
 namespace RnnGen
@@ -15,14 +16,23 @@ namespace RnnGen
     /// participant writes. Running a body allocates nothing, so a step stays allocation-free.
     /// </para>
     /// <para>
-    /// Waiting spins briefly, then yields, then blocks, so an idle team costs no CPU time. A team is
-    /// used by one caller at a time. If a participant throws, the others are released from their
+    /// A participant that waits (at a barrier, for the next run, or for the others to finish) first
+    /// spins, then yields its core between checks for up to <see cref="SpinMilliseconds"/>, and only
+    /// then sleeps or blocks, so an idle team costs no CPU time. The phases of a training step are
+    /// microseconds to milliseconds apart: a participant that slept at every barrier would lose a
+    /// millisecond each time (the resolution of <see cref="Thread.Sleep(int)"/>), and one woken from
+    /// a blocked wait would start tens of microseconds late. A team is used by one caller at a time. If a participant throws, the others are released from their
     /// barriers with an exception too, and <see cref="Run"/> rethrows the first exception once every
     /// participant has stopped.
     /// </para>
     /// </remarks>
     public sealed class WorkerTeam : IDisposable
     {
+        /// <summary>How long a waiting participant keeps its core (spinning and yielding) before it sleeps or blocks.</summary>
+        public const double SpinMilliseconds = 1;
+
+        private static readonly long SpinTicks = (long)(Stopwatch.Frequency * SpinMilliseconds / 1000);
+
         private readonly Thread[] _threads;
         private readonly object _gate = new object();
         private Action<int>? _body;
@@ -91,10 +101,10 @@ namespace RnnGen
             Start();
 
             Execute(0);
-            var wait = new SpinWait();
+            var wait = new Waiting();
             while (Volatile.Read(ref _running) != 0)
             {
-                wait.SpinOnce();
+                wait.Pause();
             }
 
             _body = null;
@@ -125,7 +135,7 @@ namespace RnnGen
                 return;
             }
 
-            var wait = new SpinWait();
+            var wait = new Waiting();
             while (Volatile.Read(ref _generation) == generation)
             {
                 if (_faulted)
@@ -133,7 +143,7 @@ namespace RnnGen
                     throw new OperationCanceledException("Another participant of the worker team threw.");
                 }
 
-                wait.SpinOnce();
+                wait.Pause();
             }
         }
 
@@ -168,12 +178,12 @@ namespace RnnGen
             int seen = 0;
             while (true)
             {
-                // Spin briefly (a training step starts the team several times in quick succession),
-                // then block until the next start.
-                var wait = new SpinWait();
-                while (Volatile.Read(ref _started) == seen && !wait.NextSpinWillYield)
+                // Keep the core for a while (a training step starts the team several times in quick
+                // succession, with a little serial work between), then block until the next start.
+                var wait = new Waiting();
+                while (Volatile.Read(ref _started) == seen && !wait.WillSleep)
                 {
-                    wait.SpinOnce();
+                    wait.Pause();
                 }
 
                 lock (_gate)
@@ -211,6 +221,44 @@ namespace RnnGen
                         _error = exception;
                         _faulted = true;
                     }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The waiting policy: about ten short spins, then yields of the core (never a sleep) until
+        /// <see cref="SpinTicks"/> have passed since the first yield, then <see cref="SpinWait"/>'s own
+        /// policy, which sleeps a millisecond at a time.
+        /// </summary>
+        private struct Waiting
+        {
+            private SpinWait _spin;
+            private long _since;
+
+            /// <summary>Gets whether the next <see cref="Pause"/> may sleep: the spinning time is used up.</summary>
+            public readonly bool WillSleep => _since != 0 && Stopwatch.GetTimestamp() - _since >= SpinTicks;
+
+            /// <summary>Waits a little, according to how long this wait has lasted.</summary>
+            public void Pause()
+            {
+                if (!_spin.NextSpinWillYield)
+                {
+                    _spin.SpinOnce();
+                    return;
+                }
+
+                if (_since == 0)
+                {
+                    _since = Stopwatch.GetTimestamp();
+                }
+
+                if (WillSleep)
+                {
+                    _spin.SpinOnce();
+                }
+                else
+                {
+                    _spin.SpinOnce(sleep1Threshold: -1);
                 }
             }
         }
