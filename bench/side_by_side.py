@@ -109,16 +109,17 @@ def torch_rows(seconds, threads):
     torch.set_num_threads(1)
     rows = {}
     with torch.no_grad():
-        for key, kind, inputs, hidden, outputs in [
-            ("step_lstm_64_128", "lstm", 64, 128, 64),
-            ("step_gru_64_128", "gru", 64, 128, 64),
-            ("step_lstm_1_40", "lstm", 1, 40, 1),
+        for key, kind, inputs, hidden, outputs, streams in [
+            ("step_lstm_64_128", "lstm", 64, 128, 64, 1),
+            ("step_lstm_64_128_x64", "lstm", 64, 128, 64, 64),
+            ("step_gru_64_128", "gru", 64, 128, 64, 1),
+            ("step_lstm_1_40", "lstm", 1, 40, 1, 1),
         ]:
             model = (LstmStep if kind == "lstm" else GruStep)(inputs, hidden, outputs).eval()
             scripted = torch.jit.script(model)
-            x = torch.randn(1, inputs)
-            h = torch.zeros(1, hidden)
-            c = torch.zeros(1, hidden)
+            x = torch.randn(streams, inputs)
+            h = torch.zeros(streams, hidden)
+            c = torch.zeros(streams, hidden)
             rows[key] = best_of(lambda: model(x, h, c), lambda: scripted(x, h, c), seconds)
 
         model = SequenceModel().eval()
@@ -169,6 +170,7 @@ def rnngen_rows(seconds, repo):
 
 LABELS = [
     ("step_lstm_64_128", "Step LSTM 64→128 + Dense 64, batch 1"),
+    ("step_lstm_64_128_x64", "Step LSTM 64→128 + Dense 64, 64 streams"),
     ("step_gru_64_128", "Step GRU 64→128 + Dense 64, batch 1"),
     ("step_lstm_1_40", "Step LSTM 1→40 + Dense 1, batch 1"),
     ("forward_b1", "Forward LSTM 64→128, T=64, batch 1"),

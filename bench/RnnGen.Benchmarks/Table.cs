@@ -21,6 +21,7 @@ internal static class Table
     {
         double seconds = 1.0;
         bool json = false;
+        string[]? only = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -31,13 +32,22 @@ internal static class Table
                 case "--seconds" when i + 1 < args.Length:
                     seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--only" when i + 1 < args.Length:
+                    only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table [--seconds S] [--json]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table [--seconds S] [--json] [--only KEY,KEY…] (keys: {string.Join(", ", Keys)})");
                     return 2;
             }
         }
 
-        var rows = Measure(seconds);
+        if (only is not null && Array.Find(only, key => Array.IndexOf(Keys, key) < 0) is string unknown)
+        {
+            Console.Error.WriteLine($"Unknown row '{unknown}'. Keys: {string.Join(", ", Keys)}");
+            return 2;
+        }
+
+        var rows = Measure(seconds, key => only is null || Array.IndexOf(only, key) >= 0);
         foreach (var row in rows)
         {
             if (json)
@@ -57,7 +67,10 @@ internal static class Table
         return 0;
     }
 
-    private static List<Row> Measure(double seconds)
+    /// <summary>The stable keys of the rows, in table order (for <c>--only</c> and the JSON output).</summary>
+    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_x64", "step_gru_64_128", "step_lstm_1_40", "forward_b1", "forward_b32", "train_char_1t", "train_char"];
+
+    private static List<Row> Measure(double seconds, Func<string, bool> wanted)
     {
         var rows = new List<Row>();
         var random = new RandomSource(7);
@@ -84,33 +97,49 @@ internal static class Table
             targets[i] = random.NextInt(65);
         }
 
-        using (var lstm = new Lstm64x128(seed: 1))
-        using (var state = lstm.NewState())
+        if (wanted("step_lstm_64_128"))
         {
+            using var lstm = new Lstm64x128(seed: 1);
+            using var state = lstm.NewState();
             rows.Add(Time("step_lstm_64_128", "Step LSTM 64→128 + Dense 64", seconds, 0, () => lstm.Step(state, input64, output64)));
         }
 
-        using (var gru = new Gru64x128(seed: 1))
-        using (var state = gru.NewState())
+        if (wanted("step_lstm_64_128_x64"))
         {
+            // 64 streams in one call: the per-stream time is this row divided by 64.
+            using var lstm = new Lstm64x128(seed: 1);
+            using var streams = lstm.NewStreams(64);
+            var inputs = new float[64 * 64];
+            var outputs = new float[64 * 64];
+            Array.Copy(inputs32, inputs, inputs.Length);
+            rows.Add(Time("step_lstm_64_128_x64", "Step LSTM 64→128 + Dense 64, 64 streams", seconds, 64 * 2.0 * ((512 * (64 + 128)) + (64 * 128)), () => lstm.Step(streams, inputs, outputs)));
+        }
+
+        if (wanted("step_gru_64_128"))
+        {
+            using var gru = new Gru64x128(seed: 1);
+            using var state = gru.NewState();
             rows.Add(Time("step_gru_64_128", "Step GRU 64→128 + Dense 64", seconds, 0, () => gru.Step(state, input64, output64)));
         }
 
-        using (var small = new Lstm1x40(seed: 1))
-        using (var state = small.NewState())
+        if (wanted("step_lstm_1_40"))
         {
+            using var small = new Lstm1x40(seed: 1);
+            using var state = small.NewState();
             rows.Add(Time("step_lstm_1_40", "Step LSTM 1→40 + Dense 1", seconds, 0, () => small.Step(state, input1, output1)));
         }
 
         // Multiply–adds of the LSTM 64→128 + Dense 64 forward pass per token, two FLOPs each.
         double flopsPerToken = 2.0 * ((512 * (64 + 128)) + (64 * 128));
-        using (var model = new Lstm64x128(seed: 1))
+        if (wanted("forward_b1"))
         {
+            using var model = new Lstm64x128(seed: 1);
             rows.Add(Time("forward_b1", "Forward LSTM 64→128, T=64, batch 1", seconds, 64 * flopsPerToken, () => model.Forward(inputs1, outputs1)));
         }
 
-        using (var model = new Lstm64x128Batch32(seed: 1))
+        if (wanted("forward_b32"))
         {
+            using var model = new Lstm64x128Batch32(seed: 1);
             rows.Add(Time("forward_b32", "Forward LSTM 64→128, T=64, batch 32", seconds, 64 * 32 * flopsPerToken, () => model.Forward(inputs32, outputs32)));
         }
 
@@ -118,9 +147,14 @@ internal static class Table
         double trainFlops = 3 * 2.0 * 2048 * ((512 * (32 + 128)) + (512 * 256) + (65 * 128));
         foreach (int threads in new[] { 1, 2 })
         {
+            string key = threads == 2 ? "train_char" : "train_char_1t";
+            if (!wanted(key))
+            {
+                continue;
+            }
+
             using var model = new CharLstm(seed: 1) { Threads = threads };
             using var adam = new Adam(model.Parameters, 2e-3f);
-            string key = threads == 2 ? "train_char" : "train_char_1t";
             rows.Add(Time(key, $"Train char model, 2,048 tokens, {threads} thread{(threads == 1 ? "" : "s")}", seconds, trainFlops, () =>
             {
                 model.TrainStep(tokens, targets);

@@ -48,7 +48,7 @@ internal static partial class ModelEmitter
 
         w.Line("/// <summary>");
         w.Line("/// Sets a stream's state to the initial state computed from one conditioning vector, as every");
-        w.Line("/// forward pass does for its sequences: streaming <see cref=\"Step\"/> from it reproduces Forward.");
+        w.Line($"/// forward pass does for its sequences: streaming <see cref=\"{StepCref(plan)}\"/> from it reproduces Forward.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"state\">The stream's state, from <see cref=\"NewState\"/>.</param>");
         w.Line("/// <param name=\"condition\">ConditionSize values.</param>");

@@ -32,7 +32,7 @@ internal static partial class ModelEmitter
             string streaming = spec.Input.IsEmbedding ? "ITokenStreamingModel" : "IFeatureStreamingModel";
             string attention = spec.Attention is null ? "" : $", {Rt}IAttentionModel<{spec.ClassName}.State>";
             string dropout = plan.HasDropout ? $", {Rt}IDropoutModel" : "";
-            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>{attention}{dropout}"))
+            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>{StreamBatchInterface(plan)}{attention}{dropout}"))
             {
                 EmitConstantsAndFields(w, plan);
                 EmitConstructor(w, plan);
@@ -42,6 +42,7 @@ internal static partial class ModelEmitter
                 EmitAttentionApi(w, plan);
                 EmitDropoutApi(w, plan);
                 EmitStreaming(w, plan);
+                EmitStreamBatch(w, plan);
                 EmitForwardDrivers(w, plan);
                 EmitLoss(w, plan);
                 EmitBackwardDrivers(w, plan);
@@ -255,6 +256,7 @@ internal static partial class ModelEmitter
         w.Line($"private {Rt}WorkerTeam? _team;");
         w.Line("private readonly global::System.Action<int> _forwardBody;");
         w.Line("private readonly global::System.Action<int> _backwardBody;");
+        EmitStreamBatchFields(w, plan);
         bool ce = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>");
         w.Line(ce ? "private readonly int[] _targets = new int[OutputSteps * BatchSize];" : "private readonly float[] _targets = new float[OutputSteps * BatchSize * OutputSize];");
@@ -318,6 +320,11 @@ internal static partial class ModelEmitter
             w.Line();
             w.Line("_forwardBody = ForwardBody;");
             w.Line("_backwardBody = BackwardBody;");
+            if (HasStreamBatch(plan))
+            {
+                w.Line("_streamsBody = StreamsBody;");
+            }
+
             w.Line("_parameterList = new[]");
             w.Line("{");
             foreach (var p in plan.ParameterList)
@@ -386,7 +393,9 @@ internal static partial class ModelEmitter
         w.Line("/// Gets or sets how many threads <c>Forward</c>, <c>TrainStep</c> and <c>Evaluate</c>");
         w.Line("/// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each");
         w.Line("/// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every");
-        w.Line("/// value. <see cref=\"Step\"/> always runs on the calling thread.");
+        w.Line(HasStreamBatch(plan)
+            ? $"/// value. A single stream's <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
+            : "/// value. <see cref=\"Step\"/> always runs on the calling thread.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is outside 1 … 64.</exception>");
         w.Line(GeneratedCode);
@@ -481,7 +490,7 @@ internal static partial class ModelEmitter
     {
         var spec = plan.Spec;
         bool tokens = spec.Input.IsEmbedding;
-        w.Line("/// <summary>Creates a zeroed recurrent state for <see cref=\"Step\"/>: one independent stream (one game agent, one voice, …).</summary>");
+        w.Line($"/// <summary>Creates a zeroed recurrent state for <see cref=\"{StepCref(plan)}\"/>: one independent stream (one game agent, one voice, …).</summary>");
         w.Line(GeneratedCode);
         using (w.Open("public State NewState()"))
         {
@@ -610,7 +619,7 @@ internal static partial class ModelEmitter
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// The recurrent state of one stream for <see cref=\"Step\"/>: the hidden state (and, for LSTM");
+        w.Line($"/// The recurrent state of one stream for <see cref=\"{StepCref(plan)}\"/>: the hidden state (and, for LSTM");
         w.Line("/// layers, the cell state) of every recurrent layer, in native memory.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
