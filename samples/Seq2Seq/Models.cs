@@ -19,13 +19,14 @@ namespace Seq2Seq;
 public partial class SpellingEncoder;
 
 /// <summary>
-/// Writes the pronunciation one phoneme at a time (tokens 1 … 39; token 0 starts and ends it),
-/// attending over both encoders' outputs at every step.
+/// Writes the pronunciation one phoneme at a time (tokens 1 … 39; token 0 starts and ends it) with two
+/// stacked LSTM layers, attending over both encoders' outputs at every step. The first layer starts
+/// from the forward encoder's final state, the second from zero.
 /// </summary>
 [RnnModel(SequenceLength = 21, BatchSize = 64)]
 [Embedding(Vocabulary = 40, Dimensions = 32)]
 [Dropout(0.1)]
-[Lstm(Hidden = 128)]
+[Lstm(Hidden = 128, Layers = 2, Dropout = 0.1)]
 [Dropout(0.1)]
 [Attention(MemorySize = 128, MemoryLength = 20, Units = 64)]
 [Dense(Outputs = 40)]

@@ -9,8 +9,9 @@ using RnnGen.Optimizers;
 namespace Seq2Seq;
 
 /// <summary>
-/// Grapheme-to-phoneme conversion with an encoder–decoder: an LSTM reads the spelling, a second LSTM
-/// writes the phonemes while attending over the first one's outputs, starting from its final state.
+/// Grapheme-to-phoneme conversion with an encoder–decoder: two LSTMs read the spelling (forwards and
+/// backwards), a two-layer LSTM writes the phonemes while attending over their outputs, starting from
+/// the forward one's final state.
 /// Both train together (the decoder's memory and initial-state gradients drive the encoder's
 /// backward pass); words are decoded with beam search and scored by word and phoneme error rate.
 /// </summary>
@@ -24,7 +25,8 @@ public static class Program
           --data FILE     a CMU Pronouncing Dictionary file (default: a fifth of it, shipped with the sample)
           --epochs N      passes over the training words (default 15)
           --minutes M     stop training after M minutes, whichever comes first (default 30)
-          --lr X          Adam learning rate (default 0.002), halved whenever an epoch does not lower the loss on the watched words
+          --lr X          Adam learning rate (default 0.002), halved whenever an epoch does not lower the loss on the
+                          watched words; training stops once it has been halved ten times
           --beam W        beam width for the test words (default 5; 1 is greedy)
           --test N        words held out for the test (default 2000)
           --watch N       words held out to watch training by (default 1000)
@@ -119,7 +121,7 @@ public static class Program
         int threads = Math.Min(Environment.ProcessorCount, 2);
         using var encoder = new Encoder(new SpellingEncoder(seed) { Threads = threads }, new SpellingEncoder(seed + 2) { Threads = threads });
         using var decoder = new PhonemeDecoder(seed + 1) { Threads = threads };
-        Console.WriteLine($"Model: letters → LSTM {Hidden} forwards and LSTM {Hidden} backwards → 2×{Half}-wide memory; phonemes → LSTM {Hidden} from the forward encoder's final state, additive attention over the memory → 40 phoneme tokens; {(2 * SpellingEncoder.ParameterCount) + PhonemeDecoder.ParameterCount:N0} parameters.");
+        Console.WriteLine($"Model: letters → LSTM {Hidden} forwards and LSTM {Hidden} backwards → 2×{Half}-wide memory; phonemes → {PhonemeDecoder.LayerCount} stacked LSTMs of {Hidden} (the first from the forward encoder's final state), additive attention over the memory → 40 phoneme tokens; {(2 * SpellingEncoder.ParameterCount) + PhonemeDecoder.ParameterCount:N0} parameters.");
         Console.WriteLine();
 
         if (load is not null)
@@ -179,6 +181,12 @@ public static class Program
             }
 
             bestLoss = Math.Min(bestLoss, watchedLoss);
+            if (adam.LearningRate < lr / 1000)
+            {
+                // Halved ten times: the steps left are too small to change the predictions.
+                Console.WriteLine("  converged: the learning rate has been halved ten times.");
+                break;
+            }
         }
 
         if (save is not null)
@@ -255,6 +263,11 @@ public static class Program
                 decoder.SetMemory(state, batch.Memory.AsSpan(b * Ts * Memory, Ts * Memory), batch.LetterLengths[b]);
                 encoder.Forwards.FinalHidden(0).Slice(b * Hidden, Hidden).CopyTo(state.Hidden(0));
                 encoder.Forwards.FinalCell(0).Slice(b * Hidden, Hidden).CopyTo(state.Cell(0));
+                for (int layer = 1; layer < PhonemeDecoder.LayerCount; layer++)
+                {
+                    state.Hidden(layer).Clear();
+                    state.Cell(layer).Clear();
+                }
                 int n = search.Search(state, start: 0, end: 0, output, out _);
                 int[] predicted = [.. output.Take(n).TakeWhile(t => t != 0)];
                 var entry = words[start + b];
