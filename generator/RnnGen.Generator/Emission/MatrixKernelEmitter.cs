@@ -91,7 +91,8 @@ internal static class MatrixKernelEmitter
                 A: "dy", ARowStride: 1, AReductionStride: n,
                 B: "x", BPackedRows: 0, BStride: k,
                 C: "dw", Bias: null,
-                Epilogue: () => EmitBiasGradient(w, tier, n)));
+                Epilogue: () => EmitBiasGradient(w, tier, n),
+                TallTiles: true));
         }
 
         EmitDispatcher(w, InputGradientName(n, k), "ref float dy, ref float w, ref float dx, int count", "ref dy, ref w, ref dx, count",
@@ -201,7 +202,13 @@ internal static class MatrixKernelEmitter
         string A, int ARowStride, int AReductionStride,
         string B, int BPackedRows, int BStride,
         string C, string? Bias,
-        Action? Epilogue = null);
+        Action? Epilogue = null,
+        bool TallTiles = false);
+
+    // TallTiles: 8-row tiles at Vector512 (16 accumulators of the 32 registers) instead of 4. The weight
+    // gradient reads A = dYᵀ down the columns of dY, a cache line per reduction row: twice the rows per
+    // tile halve those reads and the B loads per multiply–add (measured: 6–7% faster dW on the char model).
+    // The reduction order of every element is unchanged, so the results are too.
 
     /// <summary>
     /// A contiguous range of C's columns whose B slice has one row stride. Within a segment, B's rows
@@ -242,7 +249,7 @@ internal static class MatrixKernelEmitter
 
     private static void EmitGemm(IndentedWriter w, VectorTier tier, Gemm g)
     {
-        int rowBlock = RowBlock(tier);
+        int rowBlock = g.TallTiles && tier.Width == 16 ? 8 : RowBlock(tier);
         int tileWidth = TileVectors(tier) * tier.Width;
         var segments = Segments(g);
         w.Line($"private static void {g.Signature}");

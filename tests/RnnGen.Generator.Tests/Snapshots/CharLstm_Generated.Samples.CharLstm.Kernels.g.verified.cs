@@ -668,16 +668,16 @@ namespace Samples
             private static void AccumulateWeightGradient_65x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 32)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
@@ -687,6 +687,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 640);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 768);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 896);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
@@ -695,6 +703,14 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -716,6 +732,22 @@ namespace Samples
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 65);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 65);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 65);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 65);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
@@ -725,9 +757,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         for (int j = 0; j < 128; j += 128)
@@ -2197,16 +2237,16 @@ namespace Samples
             private static void AccumulateWeightGradient_512x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 32)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -2216,6 +2256,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 192);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 224);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
@@ -2224,6 +2272,14 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -2245,6 +2301,22 @@ namespace Samples
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 512);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 512);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 512);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 512);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
@@ -2254,9 +2326,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {
@@ -3638,16 +3718,16 @@ namespace Samples
             private static void AccumulateWeightGradient_512x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 32)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
@@ -3657,6 +3737,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 640);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 768);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 896);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
@@ -3665,6 +3753,14 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -3686,6 +3782,22 @@ namespace Samples
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 512);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 512);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 512);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 512);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
@@ -3695,9 +3807,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         for (int j = 0; j < 128; j += 128)

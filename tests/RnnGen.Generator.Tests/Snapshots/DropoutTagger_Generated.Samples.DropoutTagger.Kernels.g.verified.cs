@@ -451,16 +451,16 @@ namespace Samples
             private static void AccumulateWeightGradient_12x64_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 64; j += 32)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
@@ -470,6 +470,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 256);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 320);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 384);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 448);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
@@ -478,6 +486,14 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -499,6 +515,22 @@ namespace Samples
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 12);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 12);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 12);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 12);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
@@ -508,9 +540,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {
@@ -1934,16 +1974,16 @@ namespace Samples
             private static void AccumulateWeightGradient_256x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 32)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -1953,6 +1993,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 192);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 224);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
@@ -1961,6 +2009,14 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -1982,6 +2038,22 @@ namespace Samples
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 256);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 256);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 256);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 256);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
@@ -1991,9 +2063,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {
@@ -3375,16 +3455,16 @@ namespace Samples
             private static void AccumulateWeightGradient_256x64_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 64; j += 32)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
@@ -3394,6 +3474,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 256);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 320);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 384);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 448);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
@@ -3402,6 +3490,14 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -3423,6 +3519,22 @@ namespace Samples
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 256);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 256);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 256);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 256);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
@@ -3432,9 +3544,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {

@@ -397,15 +397,15 @@ namespace Games.Input
             private static void AccumulateWeightGradient_3x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
@@ -415,6 +415,14 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 80);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 100);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 120);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 140);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
@@ -423,6 +431,14 @@ namespace Games.Input
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(16));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(16));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(16));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -448,6 +464,26 @@ namespace Games.Input
                                 var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 3);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 3);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 3);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 3);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
@@ -457,9 +493,17 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {
@@ -2453,15 +2497,15 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x6_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 6);
@@ -2471,6 +2515,14 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 12);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 18);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 24);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 30);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 36);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 42);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
                             var acc0_1 = At(ref c0, 4);
                             var acc0_2 = At(ref c0, 5);
@@ -2483,6 +2535,18 @@ namespace Games.Input
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
                             var acc3_1 = At(ref c3, 4);
                             var acc3_2 = At(ref c3, 5);
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(0));
+                            var acc4_1 = At(ref c4, 4);
+                            var acc4_2 = At(ref c4, 5);
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(0));
+                            var acc5_1 = At(ref c5, 4);
+                            var acc5_2 = At(ref c5, 5);
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(0));
+                            var acc6_1 = At(ref c6, 4);
+                            var acc6_2 = At(ref c6, 5);
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(0));
+                            var acc7_1 = At(ref c7, 4);
+                            var acc7_2 = At(ref c7, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
@@ -2509,6 +2573,26 @@ namespace Games.Input
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                                 acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                                float a4r = At(ref a4, r * 60);
+                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                                acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                                float a5r = At(ref a5, r * 60);
+                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                                acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
+                                float a6r = At(ref a6, r * 60);
+                                var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b1_, acc6_1);
+                                acc6_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b2_, acc6_2);
+                                float a7r = At(ref a7, r * 60);
+                                var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b1_, acc7_1);
+                                acc7_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b2_, acc7_2);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                             At(ref c0, 4) = acc0_1;
@@ -2522,9 +2606,21 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                             At(ref c3, 4) = acc3_1;
                             At(ref c3, 5) = acc3_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                            At(ref c4, 4) = acc4_1;
+                            At(ref c4, 5) = acc4_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                            At(ref c5, 4) = acc5_1;
+                            At(ref c5, 5) = acc5_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                            At(ref c6, 4) = acc6_1;
+                            At(ref c6, 5) = acc6_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                            At(ref c7, 4) = acc7_1;
+                            At(ref c7, 5) = acc7_2;
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {
@@ -4261,15 +4357,15 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x20_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 8);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                    // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
@@ -4279,6 +4375,14 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 80);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 100);
+                            ref float a6 = ref At(ref a0, 6);
+                            ref float c6 = ref At(ref c0, 120);
+                            ref float a7 = ref At(ref a0, 7);
+                            ref float c7 = ref At(ref c0, 140);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
@@ -4287,6 +4391,14 @@ namespace Games.Input
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(16));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(16));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(16));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -4312,6 +4424,26 @@ namespace Games.Input
                                 var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 60);
+                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 60);
+                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 60);
+                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                                acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 60);
+                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                                acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
@@ -4321,9 +4453,17 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                    // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
                         {

@@ -346,15 +346,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 8);
@@ -364,10 +364,22 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 16);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 24);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 32);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 40);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 48);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 56);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c7, (nuint)(0));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -384,14 +396,30 @@ partial class MixedStack
                             float a3r = At(ref a3, r * 8);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            float a4r = At(ref a4, r * 8);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            float a5r = At(ref a5, r * 8);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            float a6r = At(ref a6, r * 8);
+                            var a6_8 = global::System.Runtime.Intrinsics.Vector256.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_8, b0_, acc6_0);
+                            float a7r = At(ref a7, r * 8);
+                            var a7_8 = global::System.Runtime.Intrinsics.Vector256.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_8, b0_, acc7_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
@@ -1371,15 +1399,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
@@ -1389,6 +1417,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 96);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 120);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 144);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 168);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
@@ -1397,6 +1433,14 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(16));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (nuint)(16));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (nuint)(16));
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc6_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c6, (nuint)(16));
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                        var acc7_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c7, (nuint)(16));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -1422,6 +1466,26 @@ partial class MixedStack
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 8);
+                            var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 8);
+                            var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
+                            float a6r = At(ref a6, r * 8);
+                            var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                            var a6_8 = global::System.Runtime.Intrinsics.Vector256.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                            acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_8, b1_, acc6_1);
+                            float a7r = At(ref a7, r * 8);
+                            var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                            var a7_8 = global::System.Runtime.Intrinsics.Vector256.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                            acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_8, b1_, acc7_1);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
@@ -1431,9 +1495,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
@@ -2833,15 +2905,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_9x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 8);
@@ -2851,10 +2923,22 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 16);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 24);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 32);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 40);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 48);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 56);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c7, (nuint)(0));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -2871,14 +2955,30 @@ partial class MixedStack
                             float a3r = At(ref a3, r * 9);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            float a4r = At(ref a4, r * 9);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            float a5r = At(ref a5, r * 9);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            float a6r = At(ref a6, r * 9);
+                            var a6_8 = global::System.Runtime.Intrinsics.Vector256.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_8, b0_, acc6_0);
+                            float a7r = At(ref a7, r * 9);
+                            var a7_8 = global::System.Runtime.Intrinsics.Vector256.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_8, b0_, acc7_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
@@ -4239,15 +4339,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
@@ -4257,6 +4357,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 76);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 95);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 114);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 133);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
                         var acc0_1 = At(ref c0, 16);
                         var acc0_2 = At(ref c0, 17);
@@ -4273,6 +4381,22 @@ partial class MixedStack
                         var acc3_1 = At(ref c3, 16);
                         var acc3_2 = At(ref c3, 17);
                         var acc3_3 = At(ref c3, 18);
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc4_1 = At(ref c4, 16);
+                        var acc4_2 = At(ref c4, 17);
+                        var acc4_3 = At(ref c4, 18);
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc5_1 = At(ref c5, 16);
+                        var acc5_2 = At(ref c5, 17);
+                        var acc5_3 = At(ref c5, 18);
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc6_1 = At(ref c6, 16);
+                        var acc6_2 = At(ref c6, 17);
+                        var acc6_3 = At(ref c6, 18);
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                        var acc7_1 = At(ref c7, 16);
+                        var acc7_2 = At(ref c7, 17);
+                        var acc7_3 = At(ref c7, 18);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -4304,6 +4428,30 @@ partial class MixedStack
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                             acc3_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b3_, acc3_3);
+                            float a4r = At(ref a4, r * 72);
+                            var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            acc4_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b3_, acc4_3);
+                            float a5r = At(ref a5, r * 72);
+                            var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
+                            acc5_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b3_, acc5_3);
+                            float a6r = At(ref a6, r * 72);
+                            var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                            acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b1_, acc6_1);
+                            acc6_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b2_, acc6_2);
+                            acc6_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b3_, acc6_3);
+                            float a7r = At(ref a7, r * 72);
+                            var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                            acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b1_, acc7_1);
+                            acc7_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b2_, acc7_2);
+                            acc7_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b3_, acc7_3);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         At(ref c0, 16) = acc0_1;
@@ -4321,9 +4469,25 @@ partial class MixedStack
                         At(ref c3, 16) = acc3_1;
                         At(ref c3, 17) = acc3_2;
                         At(ref c3, 18) = acc3_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        At(ref c4, 16) = acc4_1;
+                        At(ref c4, 17) = acc4_2;
+                        At(ref c4, 18) = acc4_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        At(ref c5, 16) = acc5_1;
+                        At(ref c5, 17) = acc5_2;
+                        At(ref c5, 18) = acc5_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        At(ref c6, 16) = acc6_1;
+                        At(ref c6, 17) = acc6_2;
+                        At(ref c6, 18) = acc6_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                        At(ref c7, 16) = acc7_1;
+                        At(ref c7, 17) = acc7_2;
+                        At(ref c7, 18) = acc7_3;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
@@ -6213,15 +6377,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
@@ -6231,6 +6395,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 96);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 120);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 144);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 168);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
@@ -6239,6 +6411,14 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(16));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (nuint)(16));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (nuint)(16));
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc6_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c6, (nuint)(16));
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                        var acc7_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c7, (nuint)(16));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -6264,6 +6444,26 @@ partial class MixedStack
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 72);
+                            var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 72);
+                            var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
+                            float a6r = At(ref a6, r * 72);
+                            var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                            var a6_8 = global::System.Runtime.Intrinsics.Vector256.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                            acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_8, b1_, acc6_1);
+                            float a7r = At(ref a7, r * 72);
+                            var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                            var a7_8 = global::System.Runtime.Intrinsics.Vector256.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                            acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_8, b1_, acc7_1);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
@@ -6273,9 +6473,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
@@ -8082,15 +8290,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x12_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 12);
@@ -8100,6 +8308,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 36);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 48);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 60);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 72);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 84);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
@@ -8108,6 +8324,14 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(8));
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(8));
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c7, (nuint)(0));
+                        var acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
@@ -8133,6 +8357,26 @@ partial class MixedStack
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 76);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 76);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
+                            float a6r = At(ref a6, r * 76);
+                            var a6_8 = global::System.Runtime.Intrinsics.Vector256.Create(a6r);
+                            var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_8, b0_, acc6_0);
+                            acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b1_, acc6_1);
+                            float a7r = At(ref a7, r * 76);
+                            var a7_8 = global::System.Runtime.Intrinsics.Vector256.Create(a7r);
+                            var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_8, b0_, acc7_0);
+                            acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b1_, acc7_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
@@ -8142,9 +8386,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (nuint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
@@ -9797,15 +10049,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 8);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 8)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
@@ -9815,6 +10067,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 76);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 95);
+                        ref float a6 = ref At(ref a0, 6);
+                        ref float c6 = ref At(ref c0, 114);
+                        ref float a7 = ref At(ref a0, 7);
+                        ref float c7 = ref At(ref c0, 133);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
                         var acc0_1 = At(ref c0, 16);
                         var acc0_2 = At(ref c0, 17);
@@ -9831,6 +10091,22 @@ partial class MixedStack
                         var acc3_1 = At(ref c3, 16);
                         var acc3_2 = At(ref c3, 17);
                         var acc3_3 = At(ref c3, 18);
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                        var acc4_1 = At(ref c4, 16);
+                        var acc4_2 = At(ref c4, 17);
+                        var acc4_3 = At(ref c4, 18);
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                        var acc5_1 = At(ref c5, 16);
+                        var acc5_2 = At(ref c5, 17);
+                        var acc5_3 = At(ref c5, 18);
+                        var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                        var acc6_1 = At(ref c6, 16);
+                        var acc6_2 = At(ref c6, 17);
+                        var acc6_3 = At(ref c6, 18);
+                        var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                        var acc7_1 = At(ref c7, 16);
+                        var acc7_2 = At(ref c7, 17);
+                        var acc7_3 = At(ref c7, 18);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -9862,6 +10138,30 @@ partial class MixedStack
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                             acc3_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b3_, acc3_3);
+                            float a4r = At(ref a4, r * 76);
+                            var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            acc4_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b3_, acc4_3);
+                            float a5r = At(ref a5, r * 76);
+                            var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
+                            acc5_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b3_, acc5_3);
+                            float a6r = At(ref a6, r * 76);
+                            var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                            acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                            acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b1_, acc6_1);
+                            acc6_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b2_, acc6_2);
+                            acc6_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b3_, acc6_3);
+                            float a7r = At(ref a7, r * 76);
+                            var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                            acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                            acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b1_, acc7_1);
+                            acc7_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b2_, acc7_2);
+                            acc7_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b3_, acc7_3);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
                         At(ref c0, 16) = acc0_1;
@@ -9879,9 +10179,25 @@ partial class MixedStack
                         At(ref c3, 16) = acc3_1;
                         At(ref c3, 17) = acc3_2;
                         At(ref c3, 18) = acc3_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                        At(ref c4, 16) = acc4_1;
+                        At(ref c4, 17) = acc4_2;
+                        At(ref c4, 18) = acc4_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                        At(ref c5, 16) = acc5_1;
+                        At(ref c5, 17) = acc5_2;
+                        At(ref c5, 18) = acc5_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                        At(ref c6, 16) = acc6_1;
+                        At(ref c6, 17) = acc6_2;
+                        At(ref c6, 18) = acc6_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                        At(ref c7, 16) = acc7_1;
+                        At(ref c7, 17) = acc7_2;
+                        At(ref c7, 18) = acc7_3;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
+                // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                 for (int m = blockedRows; m < rows; m++)
                 {
                     {
