@@ -71,22 +71,31 @@ internal static partial class ModelEmitter
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float s = ref state.Buffer.Reference;");
             w.Line($"ref float c = ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(condition);");
-            foreach (var stage in plan.Stages)
-            {
-                int h = stage.Hidden;
-                w.Line($"// {stage.Title}: h₀ = tanh(W_h·c + b_h)" + (stage.Kind == CellKind.Lstm ? ", c₀ = W_c·c + b_c" : ""));
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionH!.Name)}, {U("p", P(stage.ConditionBiasH!))}, {U("s", "Layout." + stage.StateH.Name)}, 1);");
-                w.Line($"TanhInPlace(state.Buffer.AsSpan(Layout.{stage.StateH.Name}, {Code.Int(h)}));");
-                if (stage.Kind == CellKind.Lstm)
-                {
-                    w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("s", "Layout." + stage.StateC!.Name)}, 1);");
-                }
-            }
-
+            EmitConditionRows(w, plan, f, "state.Buffer", stage => $"Layout.{stage.StateH.Name}", stage => $"Layout.{stage.StateC!.Name}");
             KeepAlive(w, "state", "this");
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// Every layer's initial state from one conditioning vector (ref c): h₀ = tanh(W_h·c + b_h), and
+    /// c₀ = W_c·c + b_c for LSTMs, written into <paramref name="buffer"/> (whose Reference is ref s) at
+    /// the offsets the callbacks give. InitialiseState and InitialiseStream share it.
+    /// </summary>
+    private static void EmitConditionRows(IndentedWriter w, ModelPlan plan, int f, string buffer, System.Func<StagePlan, string> hOffset, System.Func<StagePlan, string> cOffset)
+    {
+        foreach (var stage in plan.Stages)
+        {
+            int h = stage.Hidden;
+            w.Line($"// {stage.Title}: h₀ = tanh(W_h·c + b_h)" + (stage.Kind == CellKind.Lstm ? ", c₀ = W_c·c + b_c" : ""));
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionH!.Name)}, {U("p", P(stage.ConditionBiasH!))}, {U("s", hOffset(stage))}, 1);");
+            w.Line($"TanhInPlace({buffer}.AsSpan({hOffset(stage)}, {Code.Int(h)}));");
+            if (stage.Kind == CellKind.Lstm)
+            {
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("s", cOffset(stage))}, 1);");
+            }
+        }
     }
 
     /// <summary>ConditionForward: every layer's initial state from the conditioning vectors, before the forward pass.</summary>

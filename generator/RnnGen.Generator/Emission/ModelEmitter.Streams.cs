@@ -319,19 +319,10 @@ internal static partial class ModelEmitter
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float s = ref streams.Buffer.Reference;");
             w.Line($"ref float c = ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(condition);");
-            foreach (var stage in plan.Stages)
-            {
-                int h = stage.Hidden;
-                string row = $"(Layout.{stage.StateH.Name} * count) + (stream * {Code.Int(h)})";
-                w.Line($"// {stage.Title}: h₀ = tanh(W_h·c + b_h)" + (stage.Kind == CellKind.Lstm ? ", c₀ = W_c·c + b_c" : ""));
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionH!.Name)}, {U("p", P(stage.ConditionBiasH!))}, ref Kernels.At(ref s, {row}), 1);");
-                w.Line($"TanhInPlace(streams.Buffer.AsSpan({row}, {Code.Int(h)}));");
-                if (stage.Kind == CellKind.Lstm)
-                {
-                    w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, ref Kernels.At(ref s, (Layout.{stage.StateC!.Name} * count) + (stream * {Code.Int(h)})), 1);");
-                }
-            }
-
+            EmitConditionRows(
+                w, plan, f, "streams.Buffer",
+                stage => $"(Layout.{stage.StateH.Name} * count) + (stream * {Code.Int(stage.Hidden)})",
+                stage => $"(Layout.{stage.StateC!.Name} * count) + (stream * {Code.Int(stage.Hidden)})");
             KeepAlive(w, "streams", "this");
         }
 
