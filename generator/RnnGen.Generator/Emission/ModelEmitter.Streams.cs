@@ -219,36 +219,13 @@ internal static partial class ModelEmitter
             w.Line("ref float temp = ref Kernels.At(ref s, streams.Temp);");
             w.Line("// A participant's scratch starts at its first stream's row at the widest layer's width, so it stays");
             w.Line("// inside that participant's rows whichever layer it is on while the others are on another.");
-            foreach (var stage in plan.Stages)
-            {
-                int gw = stage.GateWidth;
-                int h = stage.Hidden;
-                w.Line();
-                w.Line($"// {stage.Title}: input and hidden projections of these streams, then the cell, updating their state in place");
-                string input = stage.Index == 0
-                    ? "ref x"
-                    : $"ref Kernels.At(ref s, (Layout.{plan.Stages[stage.Index - 1].StateH.Name} * count) + (start * {Code.Int(plan.Stages[stage.Index - 1].Hidden)}))";
-                string hRef = $"ref Kernels.At(ref s, (Layout.{stage.StateH.Name} * count) + (start * {Code.Int(h)}))";
-                string gatesRef = "ref Kernels.At(ref gates, start * " + Code.Int(plan.MaxGateWidth) + ")";
-                string projectionRef = "ref Kernels.At(ref hiddenProjection, start * " + Code.Int(plan.MaxGateWidth) + ")";
-                string tempRef = "ref Kernels.At(ref temp, start * " + Code.Int(plan.MaxHidden) + ")";
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(gw, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {gatesRef}, rows);");
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(gw, h)}({hRef}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {projectionRef}, rows);");
-                string cell = CellKernelEmitter.ForwardName(stage.Kind, stage.Activation, h);
-                switch (stage.Kind)
-                {
-                    case CellKind.Lstm:
-                        string c = $"ref Kernels.At(ref s, (Layout.{stage.StateC!.Name} * count) + (start * {Code.Int(h)}))";
-                        w.Line($"Kernels.{cell}({gatesRef}, {projectionRef}, {c}, {c}, {hRef}, {tempRef}, rows);");
-                        break;
-                    case CellKind.Gru:
-                        w.Line($"Kernels.{cell}({gatesRef}, {projectionRef}, {hRef}, {hRef}, {tempRef}, rows);");
-                        break;
-                    default:
-                        w.Line($"Kernels.{cell}({gatesRef}, {projectionRef}, {hRef}, rows);");
-                        break;
-                }
-            }
+            EmitStepLayers(
+                w, plan, "input and hidden projections of these streams, then the cell, updating their state in place",
+                (region, width) => $"ref Kernels.At(ref s, (Layout.{region.Name} * count) + (start * {Code.Int(width)}))",
+                "ref Kernels.At(ref gates, start * " + Code.Int(plan.MaxGateWidth) + ")",
+                "ref Kernels.At(ref hiddenProjection, start * " + Code.Int(plan.MaxGateWidth) + ")",
+                "ref Kernels.At(ref temp, start * " + Code.Int(plan.MaxHidden) + ")",
+                "rows");
 
             w.Line();
             int th = top.Hidden;
@@ -258,17 +235,12 @@ internal static partial class ModelEmitter
                 w.Line("// The mean readout so far, per stream: Σ += h, steps += 1, r = Σ · (1 / steps), as Step computes it");
                 using (w.Open("for (int r = start; r < start + rows; r++)"))
                 {
-                    w.Line($"var sum = streams.Buffer.AsSpan((Layout.StateReadoutSum * count) + (r * {Code.Int(th)}), {Code.Int(th)});");
-                    w.Line($"var top = streams.Buffer.AsSpan((Layout.{top.StateH.Name} * count) + (r * {Code.Int(th)}), {Code.Int(th)});");
-                    w.Line($"var readout = streams.Buffer.AsSpan(streams.Readout + (r * {Code.Int(th)}), {Code.Int(th)});");
-                    w.Line("ref float steps = ref Kernels.At(ref s, (Layout.StateReadoutCount * count) + r);");
-                    w.Line("steps += 1f;");
-                    w.Line("float scale = 1f / steps;");
-                    using (w.Open("for (int j = 0; j < sum.Length; j++)"))
-                    {
-                        w.Line("sum[j] += top[j];");
-                        w.Line("readout[j] = sum[j] * scale;");
-                    }
+                    EmitMeanReadout(
+                        w, th,
+                        $"streams.Buffer.AsSpan((Layout.StateReadoutSum * count) + (r * {Code.Int(th)})",
+                        $"streams.Buffer.AsSpan((Layout.{top.StateH.Name} * count) + (r * {Code.Int(th)})",
+                        $"streams.Buffer.AsSpan(streams.Readout + (r * {Code.Int(th)})",
+                        "Kernels.At(ref s, (Layout.StateReadoutCount * count) + r)");
                 }
 
                 headInput = $"ref Kernels.At(ref s, streams.Readout + (start * {Code.Int(th)}))";

@@ -486,6 +486,59 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// The recurrent layers of a streaming step: per layer, the input and hidden projections of
+    /// <paramref name="rows"/> rows and the cell, updating h (and c) in place. The single-stream Step and
+    /// the stream batch's step share it, so both run the same kernels in the same order (each stream of
+    /// a batch gets its single Step's bits). <paramref name="state"/> gives the ref to a state region's
+    /// first row; the scratch refs are the step's gates, hidden projection and cell temporary.
+    /// </summary>
+    private static void EmitStepLayers(IndentedWriter w, ModelPlan plan, string comment, System.Func<BufferRegion, int, string> state, string gates, string projection, string temp, string rows)
+    {
+        foreach (var stage in plan.Stages)
+        {
+            w.Line();
+            w.Line($"// {stage.Title}: {comment}");
+            string input = stage.Index == 0 ? "ref x" : state(plan.Stages[stage.Index - 1].StateH, plan.Stages[stage.Index - 1].Hidden);
+            string h = state(stage.StateH, stage.Hidden);
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {gates}, {rows});");
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.Hidden)}({h}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {projection}, {rows});");
+            string cell = CellKernelEmitter.ForwardName(stage.Kind, stage.Activation, stage.Hidden);
+            switch (stage.Kind)
+            {
+                case CellKind.Lstm:
+                    string c = state(stage.StateC!, stage.Hidden);
+                    w.Line($"Kernels.{cell}({gates}, {projection}, {c}, {c}, {h}, {temp}, {rows});");
+                    break;
+                case CellKind.Gru:
+                    w.Line($"Kernels.{cell}({gates}, {projection}, {h}, {h}, {temp}, {rows});");
+                    break;
+                default:
+                    w.Line($"Kernels.{cell}({gates}, {projection}, {h}, {rows});");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One stream's mean readout so far (Σ += h, steps += 1, r = Σ · (1 / steps)), shared by the single
+    /// and the batched step. The span arguments are "buffer.AsSpan(offset" prefixes, closed here with the width.
+    /// </summary>
+    private static void EmitMeanReadout(IndentedWriter w, int width, string sum, string top, string readout, string steps)
+    {
+        w.Line($"var sum = {sum}, {Code.Int(width)});");
+        w.Line($"var top = {top}, {Code.Int(width)});");
+        w.Line($"var readout = {readout}, {Code.Int(width)});");
+        w.Line($"ref float steps = ref {steps};");
+        w.Line("steps += 1f;");
+        w.Line("float scale = 1f / steps;");
+        using (w.Open("for (int j = 0; j < sum.Length; j++)"))
+        {
+            w.Line("sum[j] += top[j];");
+            w.Line("readout[j] = sum[j] * scale;");
+        }
+    }
+
     private static void EmitStreaming(IndentedWriter w, ModelPlan plan)
     {
         var spec = plan.Spec;
@@ -559,29 +612,10 @@ internal static partial class ModelEmitter
                 : $"ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(input)";
             w.Line(tokens ? "// x = E[token]: the embedding row is read in place" : "// x = the caller's features, read in place");
             w.Line($"ref float x = {x};");
-            foreach (var stage in plan.Stages)
-            {
-                w.Line();
-                w.Line($"// {stage.Title}: input and hidden projections, then the cell, updating the state in place");
-                string input = stage.Index == 0 ? "ref x" : U("s", "Layout." + plan.Stages[stage.Index - 1].StateH.Name);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {U("scratch", "Layout.StepGates")}, 1);");
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.Hidden)}({U("s", "Layout." + stage.StateH.Name)}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {U("scratch", "Layout.StepHiddenProjection")}, 1);");
-                string h = U("s", "Layout." + stage.StateH.Name);
-                string cell = CellKernelEmitter.ForwardName(stage.Kind, stage.Activation, stage.Hidden);
-                switch (stage.Kind)
-                {
-                    case CellKind.Lstm:
-                        string c = U("s", "Layout." + stage.StateC!.Name);
-                        w.Line($"Kernels.{cell}({U("scratch", "Layout.StepGates")}, {U("scratch", "Layout.StepHiddenProjection")}, {c}, {c}, {h}, {U("scratch", "Layout.StepTemp")}, 1);");
-                        break;
-                    case CellKind.Gru:
-                        w.Line($"Kernels.{cell}({U("scratch", "Layout.StepGates")}, {U("scratch", "Layout.StepHiddenProjection")}, {h}, {h}, {U("scratch", "Layout.StepTemp")}, 1);");
-                        break;
-                    default:
-                        w.Line($"Kernels.{cell}({U("scratch", "Layout.StepGates")}, {U("scratch", "Layout.StepHiddenProjection")}, {h}, 1);");
-                        break;
-                }
-            }
+            EmitStepLayers(
+                w, plan, "input and hidden projections, then the cell, updating the state in place",
+                (region, width) => U("s", "Layout." + region.Name),
+                U("scratch", "Layout.StepGates"), U("scratch", "Layout.StepHiddenProjection"), U("scratch", "Layout.StepTemp"), "1");
 
             var top = plan.Stages[plan.Stages.Count - 1];
             w.Line();
@@ -590,17 +624,10 @@ internal static partial class ModelEmitter
             {
                 int th = top.Hidden;
                 w.Line("// The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it");
-                w.Line($"var sum = state.Buffer.AsSpan(Layout.StateReadoutSum, {Code.Int(th)});");
-                w.Line($"var top = state.Buffer.AsSpan(Layout.{top.StateH.Name}, {Code.Int(th)});");
-                w.Line($"var readout = _stepScratch.AsSpan(Layout.StepReadout, {Code.Int(th)});");
-                w.Line("ref float steps = ref Kernels.At(ref s, Layout.StateReadoutCount);");
-                w.Line("steps += 1f;");
-                w.Line("float scale = 1f / steps;");
-                using (w.Open("for (int j = 0; j < sum.Length; j++)"))
-                {
-                    w.Line("sum[j] += top[j];");
-                    w.Line("readout[j] = sum[j] * scale;");
-                }
+                EmitMeanReadout(
+                    w, th,
+                    "state.Buffer.AsSpan(Layout.StateReadoutSum", $"state.Buffer.AsSpan(Layout.{top.StateH.Name}", "_stepScratch.AsSpan(Layout.StepReadout",
+                    "Kernels.At(ref s, Layout.StateReadoutCount)");
 
                 headInput = U("scratch", "Layout.StepReadout");
             }
