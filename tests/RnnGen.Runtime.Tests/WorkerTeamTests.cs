@@ -117,6 +117,50 @@ namespace RnnGen.Runtime.Tests
         }
 
         [Fact]
+        public async System.Threading.Tasks.Task BarriersStillSeparatePhasesAfterAFaultLeftParticipantsWaitingAtOne()
+        {
+            // Not disposed on failure: Dispose would wait for workers stuck at a barrier.
+            var team = new WorkerTeam(3);
+            Assert.Throws<AggregateException>(() => team.Run(worker =>
+            {
+                if (worker == 2)
+                {
+                    throw new InvalidOperationException("worker failed");
+                }
+
+                // Participants 0 and 1 arrive here and are released by the fault, not by the barrier.
+                team.Barrier();
+            }));
+
+            // If their arrivals were still counted, the next barrier would open early for one participant
+            // and never for the others: the runs below would then fail or hang, so they run under a deadline.
+            var runs = System.Threading.Tasks.Task.Run(() =>
+            {
+                for (int run = 0; run < 50; run++)
+                {
+                    var written = new int[3];
+                    var seen = new int[3];
+                    team.Run(worker =>
+                    {
+                        if (worker == 2)
+                        {
+                            Thread.Sleep(1);
+                        }
+
+                        Volatile.Write(ref written[worker], run + 1);
+                        team.Barrier();
+                        seen[worker] = Volatile.Read(ref written[0]) + Volatile.Read(ref written[1]) + Volatile.Read(ref written[2]);
+                    });
+                    Assert.Equal(new[] { 3 * (run + 1), 3 * (run + 1), 3 * (run + 1) }, seen);
+                }
+            });
+            var deadline = System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60));
+            Assert.True(await System.Threading.Tasks.Task.WhenAny(runs, deadline) == runs, "The runs after the fault did not finish: a barrier never opened.");
+            await runs;
+            team.Dispose();
+        }
+
+        [Fact]
         public void CountIsValidatedAndDisposeIsIdempotent()
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerTeam(0));

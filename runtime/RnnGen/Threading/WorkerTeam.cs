@@ -36,10 +36,14 @@ namespace RnnGen
         private readonly Thread[] _threads;
         private readonly object _gate = new object();
         private Action<int>? _body;
-        private int _running;
-        private int _arrived;
-        private int _generation;
-        private int _started;
+
+        // Each counter that one thread writes while another spins on it has a cache line to itself:
+        // otherwise every write would also evict the line another counter is being polled from.
+        // The barrier's two counters share one: the last participant to arrive writes both.
+        private PaddedInt32 _running;
+        private PaddedCounters _barrier;
+        private PaddedInt32 _started;
+        private PaddedInt32 _blocked;
         private volatile bool _faulted;
         private volatile bool _disposed;
         private Exception? _error;
@@ -93,23 +97,31 @@ namespace RnnGen
                 return;
             }
 
-            _body = body;
-            _faulted = false;
-            _error = null;
-            Volatile.Write(ref _arrived, 0);
-            Volatile.Write(ref _running, Count - 1);
+            // Running the same body again writes nothing the workers read but the two counters: each
+            // write to a line a worker reads costs a transfer between cores, which matters when a run
+            // lasts a few microseconds. The body stays referenced until another replaces it.
+            if (!ReferenceEquals(_body, body))
+            {
+                _body = body;
+            }
+
+            Volatile.Write(ref _running.Value, Count - 1);
             Start();
 
             Execute(0);
             var wait = new Waiting();
-            while (Volatile.Read(ref _running) != 0)
+            while (Volatile.Read(ref _running.Value) != 0)
             {
                 wait.Pause();
             }
 
-            _body = null;
-            if (_error is Exception error)
+            if (_faulted)
             {
+                // Participants released from a barrier by the fault left the barrier's count behind.
+                var error = _error!;
+                _error = null;
+                _faulted = false;
+                _barrier.Arrived = 0;
                 throw new AggregateException("A participant of the worker team threw.", error);
             }
         }
@@ -127,16 +139,16 @@ namespace RnnGen
                 return;
             }
 
-            int generation = Volatile.Read(ref _generation);
-            if (Interlocked.Increment(ref _arrived) == Count)
+            int generation = Volatile.Read(ref _barrier.Generation);
+            if (Interlocked.Increment(ref _barrier.Arrived) == Count)
             {
-                Volatile.Write(ref _arrived, 0);
-                Interlocked.Increment(ref _generation);
+                Volatile.Write(ref _barrier.Arrived, 0);
+                Interlocked.Increment(ref _barrier.Generation);
                 return;
             }
 
             var wait = new Waiting();
-            while (Volatile.Read(ref _generation) == generation)
+            while (Volatile.Read(ref _barrier.Generation) == generation)
             {
                 if (_faulted)
                 {
@@ -156,6 +168,7 @@ namespace RnnGen
             }
 
             _disposed = true;
+            _body = null;
             Start();
             for (int i = 0; i < _threads.Length; i++)
             {
@@ -163,13 +176,22 @@ namespace RnnGen
             }
         }
 
-        /// <summary>Advances the start counter the workers wait on and wakes any that are blocked.</summary>
+        /// <summary>
+        /// Advances the start counter the workers wait on, and wakes the workers that are blocked.
+        /// A worker that is still spinning sees the new count without the lock.
+        /// </summary>
         private void Start()
         {
-            lock (_gate)
+            // The increment is a full fence, and a worker counts itself in _blocked (also with a full
+            // fence) before it checks the start counter a last time and blocks: so either this thread
+            // sees that worker counted, or that worker sees the new start count. No wake-up is lost.
+            Interlocked.Increment(ref _started.Value);
+            if (Volatile.Read(ref _blocked.Value) != 0)
             {
-                _started++;
-                Monitor.PulseAll(_gate);
+                lock (_gate)
+                {
+                    Monitor.PulseAll(_gate);
+                }
             }
         }
 
@@ -179,30 +201,36 @@ namespace RnnGen
             while (true)
             {
                 // Keep the core for a while (a training step starts the team several times in quick
-                // succession, with a little serial work between), then block until the next start.
+                // succession, with a little serial work between; a streaming step may start it every
+                // few microseconds), then block until the next start.
                 var wait = new Waiting();
-                while (Volatile.Read(ref _started) == seen && !wait.WillSleep)
+                while (Volatile.Read(ref _started.Value) == seen && !wait.WillSleep)
                 {
                     wait.Pause();
                 }
 
-                lock (_gate)
+                if (Volatile.Read(ref _started.Value) == seen)
                 {
-                    while (_started == seen)
+                    lock (_gate)
                     {
-                        Monitor.Wait(_gate);
-                    }
+                        Interlocked.Increment(ref _blocked.Value);
+                        while (Volatile.Read(ref _started.Value) == seen)
+                        {
+                            Monitor.Wait(_gate);
+                        }
 
-                    seen = _started;
+                        Interlocked.Decrement(ref _blocked.Value);
+                    }
                 }
 
+                seen = Volatile.Read(ref _started.Value);
                 if (_disposed)
                 {
                     return;
                 }
 
                 Execute(participant);
-                Interlocked.Decrement(ref _running);
+                Interlocked.Decrement(ref _running.Value);
             }
         }
 
@@ -261,6 +289,25 @@ namespace RnnGen
                     _spin.SpinOnce(sleep1Threshold: -1);
                 }
             }
+        }
+
+        /// <summary>An <see cref="int"/> alone on its 64-byte cache line (and the adjacent-line prefetch's pair).</summary>
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 256)]
+        private struct PaddedInt32
+        {
+            [System.Runtime.InteropServices.FieldOffset(128)]
+            public int Value;
+        }
+
+        /// <summary>The barrier's arrival count and generation, together alone on their cache line.</summary>
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 256)]
+        private struct PaddedCounters
+        {
+            [System.Runtime.InteropServices.FieldOffset(128)]
+            public int Arrived;
+
+            [System.Runtime.InteropServices.FieldOffset(132)]
+            public int Generation;
         }
     }
 }
