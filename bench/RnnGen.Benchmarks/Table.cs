@@ -68,7 +68,7 @@ internal static class Table
     }
 
     /// <summary>The stable keys of the rows, in table order (for <c>--only</c> and the JSON output).</summary>
-    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_x64", "step_gru_64_128", "step_lstm_1_40", "forward_b1", "forward_b32", "train_char_1t", "train_char"];
+    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char"];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
     {
@@ -104,6 +104,14 @@ internal static class Table
             rows.Add(Time("step_lstm_64_128", "Step LSTM 64→128 + Dense 64", seconds, 0, () => lstm.Step(state, input64, output64)));
         }
 
+        if (wanted("step_lstm_64_128_2t"))
+        {
+            // Threads = 2: the step is split by hidden units, each core reading half of the weights.
+            using var lstm = new Lstm64x128(seed: 1) { Threads = 2 };
+            using var state = lstm.NewState();
+            rows.Add(Time("step_lstm_64_128_2t", "Step LSTM 64→128 + Dense 64, 2 threads", seconds, 0, () => lstm.Step(state, input64, output64)));
+        }
+
         if (wanted("step_lstm_64_128_x64"))
         {
             // 64 streams in one call: the per-stream time is this row divided by 64.
@@ -122,6 +130,13 @@ internal static class Table
             rows.Add(Time("step_gru_64_128", "Step GRU 64→128 + Dense 64", seconds, 0, () => gru.Step(state, input64, output64)));
         }
 
+        if (wanted("step_gru_64_128_2t"))
+        {
+            using var gru = new Gru64x128(seed: 1) { Threads = 2 };
+            using var state = gru.NewState();
+            rows.Add(Time("step_gru_64_128_2t", "Step GRU 64→128 + Dense 64, 2 threads", seconds, 0, () => gru.Step(state, input64, output64)));
+        }
+
         if (wanted("step_lstm_1_40"))
         {
             using var small = new Lstm1x40(seed: 1);
@@ -135,6 +150,13 @@ internal static class Table
         {
             using var model = new Lstm64x128(seed: 1);
             rows.Add(Time("forward_b1", "Forward LSTM 64→128, T=64, batch 1", seconds, 64 * flopsPerToken, () => model.Forward(inputs1, outputs1)));
+        }
+
+        if (wanted("forward_b1_2t"))
+        {
+            // Threads = 2: one batch entry, so the recurrence is split by hidden units.
+            using var model = new Lstm64x128(seed: 1) { Threads = 2 };
+            rows.Add(Time("forward_b1_2t", "Forward LSTM 64→128, T=64, batch 1, 2 threads", seconds, 64 * flopsPerToken, () => model.Forward(inputs1, outputs1)));
         }
 
         if (wanted("forward_b32"))

@@ -22,6 +22,40 @@ internal static class CellKernelEmitter
 
     public static string BackwardName(CellKind kind, CellActivation activation, int h) => Prefix(kind, activation) + "Backward_H" + Code.Int(h);
 
+    public static string ForwardUnitsName(CellKind kind, CellActivation activation, int h) => Prefix(kind, activation) + "ForwardUnits_H" + Code.Int(h);
+
+    /// <summary>
+    /// The forward cell of one row restricted to the hidden units [start, end), multiples of 32: the
+    /// share of one thread when a layer is split by units. Element-wise, so any split gives the bits of
+    /// the whole row.
+    /// </summary>
+    public static void EmitForwardUnits(IndentedWriter w, CellKind kind, CellActivation activation, int h)
+    {
+        var (parameters, arguments, summary) = ForwardSignature(kind, activation, h);
+        parameters = parameters.Replace(", int count", ", int start, int end");
+        arguments = arguments.Replace(", count", ", start, end");
+        string name = ForwardUnitsName(kind, activation, h);
+        MatrixKernelEmitter.EmitDispatcher(w, name, parameters, arguments, summary.Replace("[count, ", "[") + " One row, the hidden units [start, end) only (multiples of 32).");
+        foreach (var tier in VectorTier.All)
+        {
+            w.Line($"private static void {name}_{tier.Name}({parameters})");
+            using (w.Scope())
+            {
+                foreach (string p in RowArguments(kind, isForward: true))
+                {
+                    w.Line($"ref float {p}Row = ref {p};");
+                }
+
+                using (w.Open($"for (int j = start; j < end; j += {Code.Int(tier.Width)})"))
+                {
+                    EmitForwardBody(w, tier, "j", kind, activation, h);
+                }
+            }
+
+            w.Line();
+        }
+    }
+
     public static void Emit(IndentedWriter w, CellKind kind, CellActivation activation, int h)
     {
         var (fwdParams, fwdArgs, fwdSummary) = ForwardSignature(kind, activation, h);

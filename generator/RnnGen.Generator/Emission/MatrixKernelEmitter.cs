@@ -57,6 +57,9 @@ internal static class MatrixKernelEmitter
 
     public static string InputGradientName(int n, int k) => $"AccumulateInputGradient_{n}x{k}";
 
+    /// <summary>The single-row product restricted to some hidden units of a G-gate layer (see <see cref="EmitUnits"/>).</summary>
+    public static string UnitsName(int gates, int h, int k) => $"LinearUnits_{gates}x{h}x{k}";
+
     /// <summary>Rows of C per register tile.</summary>
     private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : 4;
 
@@ -396,14 +399,121 @@ internal static class MatrixKernelEmitter
     }
 
     /// <summary>
+    /// LinearUnits: one row of y = x·Wᵀ + b for a weight matrix of <paramref name="gates"/> blocks of
+    /// <paramref name="h"/> rows each (the gates of a recurrent layer, or a dense layer when gates = 1),
+    /// restricted to the columns g·h + u of hidden units u in [start, end). A layer split by hidden units
+    /// between threads (each thread owns some units of every gate) calls it once per thread.
+    /// </summary>
+    /// <remarks>
+    /// start and end are multiples of <see cref="PanelWidth"/>, except that end may be h when h is not
+    /// (then only gates = 1 occurs). When h is a multiple of 32, every gate's units [u, u + 32) are one
+    /// panel of packed Wᵀ. Each element is the same chain of fused multiply–adds over k in order as in
+    /// <c>Linear</c>, so any split gives the bits of the whole product.
+    /// </remarks>
+    public static void EmitUnits(IndentedWriter w, int gates, int h, int k)
+    {
+        int n = gates * h;
+        string name = UnitsName(gates, h, k);
+        EmitDispatcher(w, name, "ref float x, ref float packed, ref float bias, ref float y, int start, int end", "ref x, ref packed, ref bias, ref y, start, end",
+            gates == 1
+                ? $"y[u] = bias[u] + Σ_k x[k]·W[u, k] for u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start is a multiple of {PanelWidth}, and so is end unless it is {n}."
+                : $"y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·W[g·{h} + u, k] for each of the {gates} gates g and u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start and end are multiples of {PanelWidth}.");
+        foreach (var tier in VectorTier.All)
+        {
+            var g = new Gemm(
+                $"{name}_{tier.Name}(ref float x, ref float packed, ref float bias, ref float y, int start, int end)",
+                "", Rows: "1", Columns: n, Reduction: Code.Int(k), Chunk: 0,
+                A: "x", ARowStride: k, AReductionStride: 1,
+                B: "packed", BPackedRows: k, BStride: 0,
+                C: "y", Bias: "bias");
+            w.Line($"private static void {g.Signature}");
+            using (w.Scope())
+            {
+                w.Line(gates == 1
+                    ? "// y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels."
+                    : $"// y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·Wᵀ[k, g·{h} + u]: for units [start, end), the same columns of every gate's block of Wᵀ.");
+                int fullEnd = h - (h % PanelWidth);
+                string limit = "end";
+                if (fullEnd < h)
+                {
+                    w.Line($"// Whole panels first; the last {Code.Int(h - fullEnd)} columns are a narrower panel of their own.");
+                    w.Line($"int full = end < {Code.Int(fullEnd)} ? end : {Code.Int(fullEnd)};");
+                    limit = "full";
+                }
+
+                // Two vectors of every gate per pass keep 2·G accumulators busy; a dense layer (one gate)
+                // takes four times as many units per pass while they last, then two vectors at a time.
+                int step = 2 * tier.Width;
+                w.Line("int u = start;");
+                if (gates == 1)
+                {
+                    EmitUnitPasses(w, tier, g, gates, h, k, 4 * step, limit);
+                }
+
+                EmitUnitPasses(w, tier, g, gates, h, k, step, limit);
+                if (fullEnd < h)
+                {
+                    w.Line($"if (end > {Code.Int(fullEnd)})");
+                    using (w.Scope())
+                    {
+                        var tail = new Segment(fullEnd, h, h - fullEnd, h - fullEnd, c => int.TryParse(c, out int column) ? Code.Int(((long)fullEnd * k) + (column - fullEnd)) : $"{Code.Int((long)fullEnd * k)} + ({c}) - {Code.Int(fullEnd)}");
+                        EmitColumns(w, tier, g.B, tail, TileVectors(tier) * tier.Width, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, tail.BRowStride, "0", g.Reduction, firstRow: true));
+                    }
+                }
+            }
+
+            w.Line();
+        }
+    }
+
+    /// <summary>A loop of passes of <paramref name="units"/> units of every gate, while whole passes fit below <paramref name="limit"/>.</summary>
+    private static void EmitUnitPasses(IndentedWriter w, VectorTier tier, Gemm g, int gates, int h, int k, int units, string limit)
+    {
+        using (w.Open($"for (; u + {Code.Int(units)} <= {limit}; u += {Code.Int(units)})"))
+        {
+            var pieces = new List<Piece>();
+            int panels = Math.Max(1, units / PanelWidth);
+            int perPanel = Math.Min(units, PanelWidth);
+            for (int gate = 0; gate < gates; gate++)
+            {
+                for (int panel = 0; panel < panels; panel++)
+                {
+                    // Column c = g·h + u + 32·panel lies in the panel starting at c − (c mod 32), at c mod 32 = u mod 32 within it.
+                    string column = Code.Offset((long)gate * h + (long)panel * PanelWidth, "u");
+                    string bRef = "b" + Code.Int((gate * panels) + panel);
+                    w.Line(perPanel == PanelWidth
+                        ? $"ref float {bRef} = ref At(ref {g.B}, {(column == "u" ? "u" : $"({column})")} * {Code.Int(k)});"
+                        : $"ref float {bRef} = ref At(ref {g.B}, (({column}) - (u & {PanelWidth - 1})) * {Code.Int(k)} + (u & {PanelWidth - 1}));");
+                    for (int v = 0; v < perPanel; v += tier.Width)
+                    {
+                        pieces.Add(new Piece(tier, bRef, Code.Int(v), Code.Offset((long)gate * h + ((long)panel * PanelWidth) + v, "u")));
+                    }
+                }
+            }
+
+            EmitTile(w, g, 1, pieces, PanelWidth, "0", g.Reduction, firstRow: true);
+        }
+    }
+
+    /// <summary>
     /// One register tile: <paramref name="rows"/> rows of C from row m, the columns of
     /// <paramref name="pieces"/>. Loads (or sets to the bias) the accumulators, runs the reduction
     /// over [r0, r1) with one broadcast of A per row and one load of B per piece, and stores.
     /// </summary>
-    private static void EmitTile(IndentedWriter w, Gemm g, int rows, IReadOnlyList<Piece> pieces, int bRowStride, string r0, string r1)
+    private static void EmitTile(IndentedWriter w, Gemm g, int rows, IReadOnlyList<Piece> pieces, int bRowStride, string r0, string r1, bool firstRow = false)
     {
-        w.Line(g.ARowStride == 1 ? $"ref float a0 = ref At(ref {g.A}, m);" : $"ref float a0 = ref At(ref {g.A}, m * {Code.Int(g.ARowStride)});");
-        w.Line($"ref float c0 = ref At(ref {g.C}, m * {Code.Int(g.Columns)});");
+        if (firstRow)
+        {
+            // A single-row product: row 0 of A and C.
+            w.Line($"ref float a0 = ref {g.A};");
+            w.Line($"ref float c0 = ref {g.C};");
+        }
+        else
+        {
+            w.Line(g.ARowStride == 1 ? $"ref float a0 = ref At(ref {g.A}, m);" : $"ref float a0 = ref At(ref {g.A}, m * {Code.Int(g.ARowStride)});");
+            w.Line($"ref float c0 = ref At(ref {g.C}, m * {Code.Int(g.Columns)});");
+        }
+
         for (int i = 1; i < rows; i++)
         {
             w.Line($"ref float a{i} = ref At(ref a0, {Code.Int((long)i * g.ARowStride)});");

@@ -42,6 +42,7 @@ internal static partial class ModelEmitter
                 EmitAttentionApi(w, plan);
                 EmitDropoutApi(w, plan);
                 EmitStreaming(w, plan);
+                EmitSplitStepBody(w, plan);
                 EmitStreamBatch(w, plan);
                 EmitForwardDrivers(w, plan);
                 EmitLoss(w, plan);
@@ -113,6 +114,40 @@ internal static partial class ModelEmitter
                         w.Line($"// ---- {kind} cell, H = {h} ----");
                         w.Line();
                         CellKernelEmitter.Emit(w, kind, activation, h);
+                    }
+
+                    if (plan.SplitsStep || plan.SplitsRecurrence)
+                    {
+                        // A layer split by hidden units between threads: each thread's columns of the
+                        // products (every gate's block for its units) and its units of the cell.
+                        var units = new SortedSet<(int Gates, int H, int K)>();
+                        foreach (var stage in plan.Stages)
+                        {
+                            units.Add((stage.GateWidth / stage.Hidden, stage.Hidden, stage.Hidden));
+                            if (plan.SplitsStep)
+                            {
+                                units.Add((stage.GateWidth / stage.Hidden, stage.Hidden, stage.InputSize));
+                            }
+                        }
+
+                        if (plan.SplitsStep)
+                        {
+                            units.Add((1, plan.Outputs, plan.HeadInputSize));
+                        }
+
+                        foreach (var (gates, h, k) in units)
+                        {
+                            w.Line($"// ---- {Code.Int(gates)} × {Code.Int(h)} units of a {Code.Int(gates * h)} × {Code.Int(k)} weight matrix, split by units ----");
+                            w.Line();
+                            MatrixKernelEmitter.EmitUnits(w, gates, h, k);
+                        }
+
+                        foreach (var (kind, activation, h) in cells)
+                        {
+                            w.Line($"// ---- {kind} cell, H = {h}, split by units ----");
+                            w.Line();
+                            CellKernelEmitter.EmitForwardUnits(w, kind, activation, h);
+                        }
                     }
                 }
             }
@@ -257,6 +292,7 @@ internal static partial class ModelEmitter
         w.Line("private readonly global::System.Action<int> _forwardBody;");
         w.Line("private readonly global::System.Action<int> _backwardBody;");
         EmitStreamBatchFields(w, plan);
+        EmitSplitStepFields(w, plan);
         bool ce = spec.Loss == LossKind.SoftmaxCrossEntropy;
         w.Line("/// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>");
         w.Line(ce ? "private readonly int[] _targets = new int[OutputSteps * BatchSize];" : "private readonly float[] _targets = new float[OutputSteps * BatchSize * OutputSize];");
@@ -323,6 +359,11 @@ internal static partial class ModelEmitter
             if (HasStreamBatch(plan))
             {
                 w.Line("_streamsBody = StreamsBody;");
+            }
+
+            if (plan.SplitsStep)
+            {
+                w.Line("_stepBody = StepBody;");
             }
 
             w.Line("_parameterList = new[]");
@@ -393,9 +434,21 @@ internal static partial class ModelEmitter
         w.Line("/// Gets or sets how many threads <c>Forward</c>, <c>TrainStep</c> and <c>Evaluate</c>");
         w.Line("/// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each");
         w.Line("/// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every");
-        w.Line(HasStreamBatch(plan)
-            ? $"/// value. A single stream's <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
-            : "/// value. <see cref=\"Step\"/> always runs on the calling thread.");
+        if (plan.SplitsRecurrence || plan.SplitsStep)
+        {
+            w.Line(plan.SplitsRecurrence
+                ? "/// value. With one batch entry, Forward's recurrence is split by hidden units: each thread computes some units of every layer, and the threads meet after each time step."
+                : "/// value.");
+            w.Line(plan.SplitsStep
+                ? $"/// A single stream's <see cref=\"{StepCref(plan)}\"/> is split by hidden units too (each thread reads its part of every weight matrix); a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
+                : $"/// A single stream's <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them.");
+        }
+        else
+        {
+            w.Line(HasStreamBatch(plan)
+                ? $"/// value. A single stream's <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
+                : "/// value. <see cref=\"Step\"/> always runs on the calling thread.");
+        }
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is outside 1 … 64.</exception>");
         w.Line(GeneratedCode);
@@ -565,6 +618,13 @@ internal static partial class ModelEmitter
             w.Line("/// Forward's outputs for it. Allocates nothing.");
         }
 
+        if (plan.SplitsStep)
+        {
+            w.Line("/// With <see cref=\"Threads\"/> &gt; 1 the step is split between the threads by hidden units, with the");
+            w.Line("/// same results: worth it when the step runs back to back (a waiting thread keeps its core for about");
+            w.Line("/// a millisecond), not for one step now and then.");
+        }
+
         w.Line("/// </summary>");
         w.Line("/// <param name=\"state\">The stream's state, from <see cref=\"NewState\"/>.</param>");
         w.Line(tokens
@@ -603,6 +663,7 @@ internal static partial class ModelEmitter
 
             w.Line();
             w.Line("EnsurePacked();");
+            EmitSplitStepCall(w, plan);
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float s = ref state.Buffer.Reference;");
@@ -1003,6 +1064,7 @@ internal static partial class ModelEmitter
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {U("q", "Layout." + s.PackedIh.Name)}, {U("p", P(s.BiasIh))}, {U("a", projection + $" + (r0 * {Code.Int(s.GateWidth)})")}, rows);");
             w.Line("Barrier();");
             w.Line();
+            EmitSplitRecurrence(w, plan, s);
             w.Line("// The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,");
             w.Line("// from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.");
             Share(w, "b0", "batch", "BatchSize", 1);

@@ -192,6 +192,40 @@ internal sealed class ModelPlan
 
     public int MaxGateWidth { get; private set; }
 
+    /// <summary>Hidden units per share when a layer is split by units between threads: one packed panel of Wᵀ.</summary>
+    public const int UnitShare = 32;
+
+    /// <summary>
+    /// Multiply–adds a single stream's step must have before Step splits it between threads (256 KB of
+    /// weights): below that, starting the workers costs about as much as halving the weight reads saves.
+    /// </summary>
+    public const long SplitStepMinimum = 65_536;
+
+    /// <summary>Multiply–adds of one stream's step: every projection and the head.</summary>
+    public long StepMultiplyAdds =>
+        Stages.Sum(s => (long)s.GateWidth * (s.InputSize + s.Hidden)) + ((long)Outputs * HeadInputSize);
+
+    /// <summary>
+    /// Whether every recurrent layer can be split by hidden units between threads: each hidden size a
+    /// multiple of <see cref="UnitShare"/> and at least two shares. Attention decoders are not split.
+    /// </summary>
+    public bool UnitSplittable => Spec.Attention is null && Stages.All(s => s.Hidden % UnitShare == 0 && s.Hidden >= 2 * UnitShare);
+
+    /// <summary>Whether the single-stream Step splits each layer by hidden units when the model has more than one thread.</summary>
+    public bool SplitsStep => UnitSplittable && Readout != Readout.Mean && StepMultiplyAdds >= SplitStepMinimum;
+
+    /// <summary>Whether Forward's recurrence, which has one batch entry to share, splits each layer by hidden units between threads.</summary>
+    public bool SplitsRecurrence => UnitSplittable && B == 1;
+
+    /// <summary>[input]: the features of a split step (feature inputs only).</summary>
+    public BufferRegion? StepInput { get; private set; }
+
+    /// <summary>[Σ H]: every layer's h before a split step.</summary>
+    public BufferRegion? StepPreviousH { get; private set; }
+
+    /// <summary>[O]: the outputs of a split step.</summary>
+    public BufferRegion? StepOutput { get; private set; }
+
     public static ModelPlan Create(ModelSpec spec)
     {
         var plan = new ModelPlan(spec);
@@ -395,6 +429,18 @@ internal sealed class ModelPlan
         HiddenProjection = Activations.Add("HiddenProjection", (long)B * MaxGateWidth, "[B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step");
         DHNext = Activations.Add("DHNext", (long)B * MaxHidden, "[B, H]: d(loss)/d(h_{t−1}) carried back through time");
         DCNext = Activations.Add("DCNext", (long)B * MaxHidden, "[B, H]: d(loss)/d(c_{t−1}) carried back through time");
+
+        Stages = stages;
+        if (SplitsStep)
+        {
+            if (!Spec.Input.IsEmbedding)
+            {
+                StepInput = StepScratch.Add("StepInput", InputFeatures, "[input]: the caller's features, for every thread of a split step");
+            }
+
+            StepPreviousH = StepScratch.Add("StepPreviousH", stages.Sum(s => (long)s.Hidden), "[Σ H]: every layer's h before a split step (the cells overwrite it while other threads still read it)");
+            StepOutput = StepScratch.Add("StepOutput", Outputs, "[O]: the outputs of a split step");
+        }
 
         StepGates = StepScratch.Add("StepGates", MaxGateWidth, "[G·H]");
         StepHiddenProjection = StepScratch.Add("StepHiddenProjection", MaxGateWidth, "[G·H]");

@@ -5127,6 +5127,1034 @@ namespace Samples
                 }
             }
 
+            // ---- 1 × 65 units of a 65 × 128 weight matrix, split by units ----
+
+            /// <summary>y[u] = bias[u] + Σ_k x[k]·W[u, k] for u in [start, end), one row, with W of shape [65, 128] read from its packed transpose (see Pack_65x128); start is a multiple of 32, and so is end unless it is 65.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnits_1x65x128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearUnits_1x65x128_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearUnits_1x65x128_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearUnits_1x65x128_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnits_1x65x128_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                }
+            }
+
+            private static void LinearUnits_1x65x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 128 <= full; u += 128)
+                {
+                    ref float b0 = ref At(ref packed, u * 128);
+                    ref float b1 = ref At(ref packed, (32 + u) * 128);
+                    ref float b2 = ref At(ref packed, (64 + u) * 128);
+                    ref float b3 = ref At(ref packed, (96 + u) * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(64 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(80 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(96 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(112 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112 + u));
+                }
+                for (; u + 32 <= full; u += 32)
+                {
+                    ref float b0 = ref At(ref packed, u * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
+                }
+                if (end > 64)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            private static void LinearUnits_1x65x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 64 <= full; u += 64)
+                {
+                    ref float b0 = ref At(ref packed, u * 128);
+                    ref float b1 = ref At(ref packed, (32 + u) * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(16));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(24));
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56 + u));
+                }
+                for (; u + 16 <= full; u += 16)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
+                }
+                if (end > 64)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            private static void LinearUnits_1x65x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 32 <= full; u += 32)
+                {
+                    ref float b0 = ref At(ref packed, u * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(28));
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28 + u));
+                }
+                for (; u + 8 <= full; u += 8)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
+                }
+                if (end > 64)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            private static void LinearUnits_1x65x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 8 <= full; u += 8)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_2 = At(ref bias, 2 + u);
+                    var acc0_3 = At(ref bias, 3 + u);
+                    var acc0_4 = At(ref bias, 4 + u);
+                    var acc0_5 = At(ref bias, 5 + u);
+                    var acc0_6 = At(ref bias, 6 + u);
+                    var acc0_7 = At(ref bias, 7 + u);
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        var b0_ = At(ref b0r, 0);
+                        var b1_ = At(ref b0r, 1);
+                        var b2_ = At(ref b0r, 2);
+                        var b3_ = At(ref b0r, 3);
+                        var b4_ = At(ref b0r, 4);
+                        var b5_ = At(ref b0r, 5);
+                        var b6_ = At(ref b0r, 6);
+                        var b7_ = At(ref b0r, 7);
+                        float a0r = At(ref a0, r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                    At(ref c0, 2 + u) = acc0_2;
+                    At(ref c0, 3 + u) = acc0_3;
+                    At(ref c0, 4 + u) = acc0_4;
+                    At(ref c0, 5 + u) = acc0_5;
+                    At(ref c0, 6 + u) = acc0_6;
+                    At(ref c0, 7 + u) = acc0_7;
+                }
+                for (; u + 2 <= full; u += 2)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        var b0_ = At(ref b0r, 0);
+                        var b1_ = At(ref b0r, 1);
+                        float a0r = At(ref a0, r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                }
+                if (end > 64)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 1);
+                            var b0_ = At(ref b0r, 0);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            // ---- 4 × 128 units of a 512 × 32 weight matrix, split by units ----
+
+            /// <summary>y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·W[g·128 + u, k] for each of the 4 gates g and u in [start, end), one row, with W of shape [512, 32] read from its packed transpose (see Pack_512x32); start and end are multiples of 32.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnits_4x128x32(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearUnits_4x128x32_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearUnits_4x128x32_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearUnits_4x128x32_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnits_4x128x32_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                }
+            }
+
+            private static void LinearUnits_4x128x32_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 32 <= end; u += 32)
+                {
+                    ref float b0 = ref At(ref packed, u * 32);
+                    ref float b1 = ref At(ref packed, (128 + u) * 32);
+                    ref float b2 = ref At(ref packed, (256 + u) * 32);
+                    ref float b3 = ref At(ref packed, (384 + u) * 32);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(144 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(272 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(400 + u));
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(400 + u));
+                }
+            }
+
+            private static void LinearUnits_4x128x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 16 <= end; u += 16)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 32 + (u & 31));
+                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(136 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(264 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(392 + u));
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(392 + u));
+                }
+            }
+
+            private static void LinearUnits_4x128x32_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 8 <= end; u += 8)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 32 + (u & 31));
+                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(132 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(260 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(388 + u));
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(388 + u));
+                }
+            }
+
+            private static void LinearUnits_4x128x32_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 2 <= end; u += 2)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 32 + (u & 31));
+                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_2 = At(ref bias, 128 + u);
+                    var acc0_3 = At(ref bias, 129 + u);
+                    var acc0_4 = At(ref bias, 256 + u);
+                    var acc0_5 = At(ref bias, 257 + u);
+                    var acc0_6 = At(ref bias, 384 + u);
+                    var acc0_7 = At(ref bias, 385 + u);
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = At(ref b0r, 0);
+                        var b1_ = At(ref b0r, 1);
+                        var b2_ = At(ref b1r, 0);
+                        var b3_ = At(ref b1r, 1);
+                        var b4_ = At(ref b2r, 0);
+                        var b5_ = At(ref b2r, 1);
+                        var b6_ = At(ref b3r, 0);
+                        var b7_ = At(ref b3r, 1);
+                        float a0r = At(ref a0, r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                    At(ref c0, 128 + u) = acc0_2;
+                    At(ref c0, 129 + u) = acc0_3;
+                    At(ref c0, 256 + u) = acc0_4;
+                    At(ref c0, 257 + u) = acc0_5;
+                    At(ref c0, 384 + u) = acc0_6;
+                    At(ref c0, 385 + u) = acc0_7;
+                }
+            }
+
+            // ---- 4 × 128 units of a 512 × 128 weight matrix, split by units ----
+
+            /// <summary>y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·W[g·128 + u, k] for each of the 4 gates g and u in [start, end), one row, with W of shape [512, 128] read from its packed transpose (see Pack_512x128); start and end are multiples of 32.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnits_4x128x128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearUnits_4x128x128_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearUnits_4x128x128_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearUnits_4x128x128_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnits_4x128x128_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                }
+            }
+
+            private static void LinearUnits_4x128x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 32 <= end; u += 32)
+                {
+                    ref float b0 = ref At(ref packed, u * 128);
+                    ref float b1 = ref At(ref packed, (128 + u) * 128);
+                    ref float b2 = ref At(ref packed, (256 + u) * 128);
+                    ref float b3 = ref At(ref packed, (384 + u) * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(144 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(272 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(400 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(400 + u));
+                }
+            }
+
+            private static void LinearUnits_4x128x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 16 <= end; u += 16)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(136 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(264 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(392 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(392 + u));
+                }
+            }
+
+            private static void LinearUnits_4x128x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 8 <= end; u += 8)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(132 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(260 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(388 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(388 + u));
+                }
+            }
+
+            private static void LinearUnits_4x128x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 2 <= end; u += 2)
+                {
+                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_2 = At(ref bias, 128 + u);
+                    var acc0_3 = At(ref bias, 129 + u);
+                    var acc0_4 = At(ref bias, 256 + u);
+                    var acc0_5 = At(ref bias, 257 + u);
+                    var acc0_6 = At(ref bias, 384 + u);
+                    var acc0_7 = At(ref bias, 385 + u);
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref float b0r = ref At(ref b0, r * 32);
+                        ref float b1r = ref At(ref b1, r * 32);
+                        ref float b2r = ref At(ref b2, r * 32);
+                        ref float b3r = ref At(ref b3, r * 32);
+                        var b0_ = At(ref b0r, 0);
+                        var b1_ = At(ref b0r, 1);
+                        var b2_ = At(ref b1r, 0);
+                        var b3_ = At(ref b1r, 1);
+                        var b4_ = At(ref b2r, 0);
+                        var b5_ = At(ref b2r, 1);
+                        var b6_ = At(ref b3r, 0);
+                        var b7_ = At(ref b3r, 1);
+                        float a0r = At(ref a0, r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                    At(ref c0, 128 + u) = acc0_2;
+                    At(ref c0, 129 + u) = acc0_3;
+                    At(ref c0, 256 + u) = acc0_4;
+                    At(ref c0, 257 + u) = acc0_5;
+                    At(ref c0, 384 + u) = acc0_6;
+                    At(ref c0, 385 + u) = acc0_7;
+                }
+            }
+
+            // ---- Lstm cell, H = 128, split by units ----
+
+            /// <summary>LSTM step for H = 128: gates [4H] holds x·W_ihᵀ + b_ih on entry and the activations i, f, g, o on exit; hiddenProjection [4H] is h_{t−1}·W_hhᵀ + b_hh. One row, the hidden units [start, end) only (multiples of 32).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LstmForwardUnits_H128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LstmForwardUnits_H128_Vector512(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LstmForwardUnits_H128_Vector256(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LstmForwardUnits_H128_Vector128(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, start, end);
+                }
+                else
+                {
+                    LstmForwardUnits_H128_Scalar(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, start, end);
+                }
+            }
+
+            private static void LstmForwardUnits_H128_Vector512(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
+            {
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float cPrevRow = ref cPrev;
+                ref float cNextRow = ref cNext;
+                ref float hNextRow = ref hNext;
+                ref float tanhCRow = ref tanhC;
+                for (int j = start; j < end; j += 16)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
+                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
+                }
+            }
+
+            private static void LstmForwardUnits_H128_Vector256(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
+            {
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float cPrevRow = ref cPrev;
+                ref float cNextRow = ref cNext;
+                ref float hNextRow = ref hNext;
+                ref float tanhCRow = ref tanhC;
+                for (int j = start; j < end; j += 8)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
+                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
+                }
+            }
+
+            private static void LstmForwardUnits_H128_Vector128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
+            {
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float cPrevRow = ref cPrev;
+                ref float cNextRow = ref cNext;
+                ref float hNextRow = ref hNext;
+                ref float tanhCRow = ref tanhC;
+                for (int j = start; j < end; j += 4)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
+                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
+                }
+            }
+
+            private static void LstmForwardUnits_H128_Scalar(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
+            {
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float cPrevRow = ref cPrev;
+                ref float cNextRow = ref cNext;
+                ref float hNextRow = ref hNext;
+                ref float tanhCRow = ref tanhC;
+                for (int j = start; j < end; j += 1)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    var c = f * At(ref cPrevRow, j) + i * g;
+                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    At(ref gatesRow, j) = i;
+                    At(ref gatesRow, 128 + j) = f;
+                    At(ref gatesRow, 256 + j) = g;
+                    At(ref gatesRow, 384 + j) = o;
+                    At(ref cNextRow, j) = c;
+                    At(ref tanhCRow, j) = tc;
+                    At(ref hNextRow, j) = o * tc;
+                }
+            }
+
         }
     }
 }

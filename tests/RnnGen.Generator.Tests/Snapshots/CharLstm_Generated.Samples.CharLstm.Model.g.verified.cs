@@ -54,6 +54,11 @@ namespace Samples
         private readonly global::System.Action<int> _streamsBody;
         /// <summary>The stream batch the team is stepping, for its participants; null between calls.</summary>
         private StreamBatch? _steppingStreams;
+        private readonly global::System.Action<int> _stepBody;
+        /// <summary>The state a split Step is advancing, for the team's participants; null between calls.</summary>
+        private State? _steppingState;
+        /// <summary>The input token of the split Step in progress.</summary>
+        private int _steppingToken;
         /// <summary>The targets of the running TrainStep or Evaluate, so every participant can compute the loss of its rows.</summary>
         private readonly int[] _targets = new int[OutputSteps * BatchSize];
         /// <summary>The loss of each time-major row [T, B], summed in a fixed order after the forward pass.</summary>
@@ -100,6 +105,7 @@ namespace Samples
             _forwardBody = ForwardBody;
             _backwardBody = BackwardBody;
             _streamsBody = StreamsBody;
+            _stepBody = StepBody;
             _parameterList = new[]
             {
                 new global::RnnGen.Parameter("embedding.weight", new[] { 65, 32 }, _parameters, _gradients, Layout.embedding_weight),
@@ -167,7 +173,8 @@ namespace Samples
         /// Gets or sets how many threads <c>Forward</c>, <c>TrainStep</c> and <c>Evaluate</c>
         /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
         /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
-        /// value. A single stream's <see cref="Step(State, int, global::System.Span{float})"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them.
+        /// value.
+        /// A single stream's <see cref="Step(State, int, global::System.Span{float})"/> is split by hidden units too (each thread reads its part of every weight matrix); a stream batch's is split by streams once it has ParallelStreamsMinimum of them.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is outside 1 … 64.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
@@ -750,6 +757,9 @@ namespace Samples
         /// Advances one stream by one time step, updating <paramref name="state"/> in place, with the
         /// same math as <c>Forward</c>: stepping a fresh state through a sequence reproduces
         /// Forward's outputs for it. Allocates nothing.
+        /// With <see cref="Threads"/> &gt; 1 the step is split between the threads by hidden units, with the
+        /// same results: worth it when the step runs back to back (a waiting thread keeps its core for about
+        /// a millisecond), not for one step now and then.
         /// </summary>
         /// <param name="state">The stream's state, from <see cref="NewState"/>.</param>
         /// <param name="token">The input token id, in 0 … InputSize − 1.</param>
@@ -770,6 +780,32 @@ namespace Samples
             }
 
             EnsurePacked();
+            if (_team is not null)
+            {
+                // Split by hidden units: each thread computes its units of every layer and its share of the
+                // outputs from its own rows of the weights, so the weights are read from every core's cache at once.
+                // The threads read h_{t−1} from a copy, because each one updates its units of the state in place.
+                _steppingToken = token;
+                state.Buffer.AsSpan(Layout.State0H, 128).CopyTo(_stepScratch.AsSpan(Layout.StepPreviousH, 128));
+                state.Buffer.AsSpan(Layout.State1H, 128).CopyTo(_stepScratch.AsSpan(Layout.StepPreviousH + 128, 128));
+                _steppingState = state;
+                try
+                {
+                    _team.Run(_stepBody);
+                }
+                finally
+                {
+                    _steppingState = null;
+                }
+
+                _stepScratch.AsSpan(Layout.StepOutput, OutputSize).CopyTo(output);
+
+                // Native memory was used above through refs and spans, which do not keep its owners alive.
+                global::System.GC.KeepAlive(state);
+                global::System.GC.KeepAlive(this);
+                return;
+            }
+
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
             ref float s = ref state.Buffer.Reference;
@@ -875,6 +911,47 @@ namespace Samples
                     throw new global::System.ObjectDisposedException(nameof(State));
                 }
             }
+        }
+
+        /// <summary>
+        /// One participant's share of a split Step: for every layer, the hidden units [u0, u1) (whole panels
+        /// of 32): their columns of both projections and their part of the cell, updating the state in place;
+        /// then its share of the outputs.
+        /// </summary>
+        private void StepBody(int worker)
+        {
+            var state = _steppingState!;
+            int workers = _team!.Count;
+            ref float p = ref _parameters.Reference;
+            ref float q = ref _packed.Reference;
+            ref float s = ref state.Buffer.Reference;
+            ref float scratch = ref _stepScratch.Reference;
+            // x = E[token]: the embedding row is read in place
+            ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (_steppingToken * 32));
+            int u0, u1;
+
+            // lstm layer 0 (LSTM 32 → 128): units [u0, u1) of both projections (from h_{t−1} as it was before the step) and of the cell
+            u0 = ShareStart(128, worker, workers, 32);
+            u1 = ShareStart(128, worker + 1, workers, 32);
+            Kernels.LinearUnits_4x128x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
+            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref scratch, Layout.StepPreviousH), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
+            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
+            // The layer above reads all of h.
+            Barrier();
+
+            // lstm layer 1 (LSTM 128 → 128): units [u0, u1) of both projections (from h_{t−1} as it was before the step) and of the cell
+            u0 = ShareStart(128, worker, workers, 32);
+            u1 = ShareStart(128, worker + 1, workers, 32);
+            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
+            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref scratch, Layout.StepPreviousH + 128), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
+            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
+            // The head reads all of h.
+            Barrier();
+
+            // output = h·W_denseᵀ + b_dense: this participant's share of the outputs
+            u0 = ShareStart(OutputSize, worker, workers, 32);
+            u1 = ShareStart(OutputSize, worker + 1, workers, 32);
+            Kernels.LinearUnits_1x65x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref scratch, Layout.StepOutput), u0, u1);
         }
 
         /// <summary>
@@ -1678,9 +1755,11 @@ namespace Samples
             public const int DCNext = 6791168; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
-            public const int StepGates = 0; // [G·H]
-            public const int StepHiddenProjection = 512; // [G·H]
-            public const int StepTemp = 1024; // [H]
+            public const int StepPreviousH = 0; // [Σ H]: every layer's h before a split step (the cells overwrite it while other threads still read it)
+            public const int StepOutput = 256; // [O]: the outputs of a split step
+            public const int StepGates = 336; // [G·H]
+            public const int StepHiddenProjection = 848; // [G·H]
+            public const int StepTemp = 1360; // [H]
 
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
@@ -1697,7 +1776,7 @@ namespace Samples
 
             public const int ParameterLength = 225520;
             public const int ActivationLength = 6795264;
-            public const int StepScratchLength = 1152;
+            public const int StepScratchLength = 1488;
             public const int StateLength = 512;
             public const int PackedLength = 221312;
         }

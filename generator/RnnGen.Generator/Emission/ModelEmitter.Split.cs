@@ -1,0 +1,255 @@
+using RnnGen.Generator.Models;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator.Emission;
+
+/// <summary>
+/// Recurrent layers split by hidden units between the team's threads, for work that has a single
+/// row: the single-stream <c>Step</c> and <c>Forward</c>'s recurrence at batch size 1. Each thread
+/// owns whole panels of 32 units of every layer: it computes their columns of both projections
+/// (every gate's block), their part of the cell, and so reads only its rows of each weight matrix.
+/// The weights of a layer are then read from every core's cache at once, which is what bounds a
+/// batch-1 step once they no longer fit in one core's L1.
+/// </summary>
+/// <remarks>
+/// Each element is computed by the same kernel chain as on one thread (the products are never split
+/// along their reduction), so the results are bit for bit those of one thread.
+/// </remarks>
+internal static partial class ModelEmitter
+{
+    /// <summary>The offset of a layer's copy of h_{t−1}, <paramref name="offset"/> floats into StepPreviousH.</summary>
+    private static string PreviousH(long offset) => offset == 0 ? "Layout.StepPreviousH" : $"Layout.StepPreviousH + {Code.Int(offset)}";
+
+    /// <summary>The fields the split Step's team body reads.</summary>
+    private static void EmitSplitStepFields(IndentedWriter w, ModelPlan plan)
+    {
+        if (!plan.SplitsStep)
+        {
+            return;
+        }
+
+        w.Line("private readonly global::System.Action<int> _stepBody;");
+        w.Line("/// <summary>The state a split Step is advancing, for the team's participants; null between calls.</summary>");
+        w.Line("private State? _steppingState;");
+        if (plan.Spec.Input.IsEmbedding)
+        {
+            w.Line("/// <summary>The input token of the split Step in progress.</summary>");
+            w.Line("private int _steppingToken;");
+        }
+    }
+
+    /// <summary>Step's branch to the team: copies what the participants read, runs them, copies the outputs back.</summary>
+    private static void EmitSplitStepCall(IndentedWriter w, ModelPlan plan)
+    {
+        if (!plan.SplitsStep)
+        {
+            return;
+        }
+
+        w.Line("if (_team is not null)");
+        using (w.Scope())
+        {
+            w.Line("// Split by hidden units: each thread computes its units of every layer and its share of the");
+            w.Line("// outputs from its own rows of the weights, so the weights are read from every core's cache at once.");
+            w.Line("// The threads read h_{t−1} from a copy, because each one updates its units of the state in place.");
+            w.Line(plan.Spec.Input.IsEmbedding
+                ? "_steppingToken = token;"
+                : "input.CopyTo(_stepScratch.AsSpan(Layout.StepInput, InputSize));");
+            long offset = 0;
+            foreach (var stage in plan.Stages)
+            {
+                w.Line($"state.Buffer.AsSpan(Layout.{stage.StateH.Name}, {Code.Int(stage.Hidden)}).CopyTo(_stepScratch.AsSpan({PreviousH(offset)}, {Code.Int(stage.Hidden)}));");
+                offset += stage.Hidden;
+            }
+
+            w.Line("_steppingState = state;");
+            w.Line("try");
+            using (w.Scope())
+            {
+                w.Line("_team.Run(_stepBody);");
+            }
+
+            w.Line("finally");
+            using (w.Scope())
+            {
+                w.Line("_steppingState = null;");
+            }
+
+            w.Line();
+            w.Line("_stepScratch.AsSpan(Layout.StepOutput, OutputSize).CopyTo(output);");
+            KeepAlive(w, "state", "this");
+            w.Line("return;");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>The split Step's team body: every layer by units, a barrier after each, then the head by outputs.</summary>
+    private static void EmitSplitStepBody(IndentedWriter w, ModelPlan plan)
+    {
+        if (!plan.SplitsStep)
+        {
+            return;
+        }
+
+        w.Line("/// <summary>");
+        w.Line("/// One participant's share of a split Step: for every layer, the hidden units [u0, u1) (whole panels");
+        w.Line("/// of 32): their columns of both projections and their part of the cell, updating the state in place;");
+        w.Line("/// then its share of the outputs.");
+        w.Line("/// </summary>");
+        using (w.Open("private void StepBody(int worker)"))
+        {
+            w.Line("var state = _steppingState!;");
+            w.Line("int workers = _team!.Count;");
+            w.Line("ref float p = ref _parameters.Reference;");
+            w.Line("ref float q = ref _packed.Reference;");
+            w.Line("ref float s = ref state.Buffer.Reference;");
+            w.Line("ref float scratch = ref _stepScratch.Reference;");
+            if (plan.Spec.Input.IsEmbedding)
+            {
+                w.Line("// x = E[token]: the embedding row is read in place");
+                w.Line($"ref float x = {U("p", $"{P(plan.EmbeddingWeight!)} + (_steppingToken * {Code.Int(plan.Spec.Input.Features)})")};");
+            }
+            else
+            {
+                w.Line("// x = the caller's features, copied by Step");
+                w.Line($"ref float x = {U("scratch", "Layout.StepInput")};");
+            }
+
+            w.Line("int u0, u1;");
+            string gates = U("scratch", "Layout.StepGates");
+            string projection = U("scratch", "Layout.StepHiddenProjection");
+            string temp = U("scratch", "Layout.StepTemp");
+            long offset = 0;
+            foreach (var stage in plan.Stages)
+            {
+                int g = stage.GateWidth / stage.Hidden;
+                w.Line();
+                w.Line($"// {stage.Title}: units [u0, u1) of both projections (from h_{{t−1}} as it was before the step) and of the cell");
+                w.Line($"u0 = ShareStart({Code.Int(stage.Hidden)}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
+                w.Line($"u1 = ShareStart({Code.Int(stage.Hidden)}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+                string input = stage.Index == 0 ? "ref x" : U("s", "Layout." + plan.Stages[stage.Index - 1].StateH.Name);
+                string previous = U("scratch", PreviousH(offset));
+                string h = U("s", "Layout." + stage.StateH.Name);
+                w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, stage.Hidden, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {gates}, u0, u1);");
+                w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, stage.Hidden, stage.Hidden)}({previous}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {projection}, u0, u1);");
+                string cell = "Kernels." + CellKernelEmitter.ForwardUnitsName(stage.Kind, stage.Activation, stage.Hidden);
+                switch (stage.Kind)
+                {
+                    case CellKind.Lstm:
+                        string c = U("s", "Layout." + stage.StateC!.Name);
+                        w.Line($"{cell}({gates}, {projection}, {c}, {c}, {h}, {temp}, u0, u1);");
+                        break;
+                    case CellKind.Gru:
+                        w.Line($"{cell}({gates}, {projection}, {h}, {h}, {temp}, u0, u1);");
+                        break;
+                    default:
+                        w.Line($"{cell}({gates}, {projection}, {h}, u0, u1);");
+                        break;
+                }
+
+                w.Line(stage.Index + 1 < plan.Stages.Count ? "// The layer above reads all of h." : "// The head reads all of h.");
+                w.Line("Barrier();");
+                offset += stage.Hidden;
+            }
+
+            var top = plan.Stages[plan.Stages.Count - 1];
+            w.Line();
+            w.Line("// output = h·W_denseᵀ + b_dense: this participant's share of the outputs");
+            w.Line($"u0 = ShareStart(OutputSize, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
+            w.Line($"u1 = ShareStart(OutputSize, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+            w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(1, plan.Outputs, plan.HeadInputSize)}({U("s", "Layout." + top.StateH.Name)}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("scratch", "Layout.StepOutput")}, u0, u1);");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>
+    /// Forward's recurrence at batch size 1 on more than one thread: the participants split every step
+    /// by hidden units and meet after each one (the next step reads all of h). Emitted before the
+    /// batch-split recurrence, which it replaces when there is more than one participant.
+    /// </summary>
+    private static void EmitSplitRecurrence(IndentedWriter w, ModelPlan plan, StagePlan s)
+    {
+        if (!plan.SplitsRecurrence)
+        {
+            return;
+        }
+
+        int h = s.Hidden;
+        int g = s.GateWidth / h;
+        w.Line("if (workers > 1)");
+        using (w.Scope())
+        {
+            w.Line("// One batch entry to share: the participants split every step by hidden units instead, each");
+            w.Line("// computing its units of both gates' products and of the cell from all of h_{t−1}, then meet.");
+            w.Line($"int u0 = ShareStart({Code.Int(h)}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
+            w.Line($"int u1 = ShareStart({Code.Int(h)}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+            w.Line("if (worker == 0)");
+            using (w.Scope())
+            {
+                w.Line($"_activations.AsSpan(Layout.{s.H0.Name}, {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.H.Name}, {Code.Int(h)}));");
+                if (s.C0 is { } c0)
+                {
+                    w.Line($"_activations.AsSpan(Layout.{c0.Name}, {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.C!.Name}, {Code.Int(h)}));");
+                }
+            }
+
+            w.Line("Barrier();");
+            using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
+            {
+                w.Line("// units [u0, u1) of h_{t−1}·W_hhᵀ + b_hh, then of the cell");
+                w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, h, h)}({U("a", $"Layout.{s.H.Name} + (t * {Code.Int(h)})")}, {U("q", "Layout." + s.PackedHh.Name)}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection")}, u0, u1);");
+                string cell = "Kernels." + CellKernelEmitter.ForwardUnitsName(s.Kind, s.Activation, h);
+                string hNext = U("a", $"Layout.{s.H.Name} + ((t + 1) * {Code.Int(h)})");
+                switch (s.Kind)
+                {
+                    case CellKind.Lstm:
+                        w.Line($"{cell}(");
+                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {Code.Int(s.GateWidth)})")},");
+                        w.Line($"    {U("a", "Layout.HiddenProjection")},");
+                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {Code.Int(h)})")},");
+                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + ((t + 1) * {Code.Int(h)})")},");
+                        w.Line($"    {hNext},");
+                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {Code.Int(h)})")},");
+                        w.Line("    u0, u1);");
+                        break;
+                    case CellKind.Gru:
+                        w.Line($"{cell}(");
+                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {Code.Int(s.GateWidth)})")},");
+                        w.Line($"    {U("a", "Layout.HiddenProjection")},");
+                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {Code.Int(h)})")},");
+                        w.Line($"    {hNext},");
+                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {Code.Int(h)})")},");
+                        w.Line("    u0, u1);");
+                        break;
+                    default:
+                        w.Line($"{cell}({hNext}, {U("a", "Layout.HiddenProjection")}, {hNext}, u0, u1);");
+                        break;
+                }
+
+                w.Line("// Step t + 1 reads all of h_t.");
+                w.Line("Barrier();");
+            }
+
+            w.Line();
+            w.Line("// The final state: h (and c) after the last real step, row lengths[0] of H (and C).");
+            w.Line("if (worker == 0)");
+            using (w.Scope())
+            {
+                w.Line($"_activations.AsSpan(Layout.{s.H.Name} + (_lengths[0] * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.HT.Name}, {Code.Int(h)}));");
+                if (s.CT is { } ct)
+                {
+                    w.Line($"_activations.AsSpan(Layout.{s.C!.Name} + (_lengths[0] * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{ct.Name}, {Code.Int(h)}));");
+                }
+            }
+
+            w.Line();
+            w.Line("// The layer above (or the dense head) reads every step.");
+            w.Line("Barrier();");
+            w.Line("return;");
+        }
+
+        w.Line();
+    }
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using Xunit;
+
+namespace RnnGen.Models.Tests;
+
+// Models whose layers can be split by hidden units between threads (every hidden size a multiple of
+// 32 and at least 64) at batch size 1, so Forward's recurrence is split as well as Step. They are not
+// PyTorch fixtures: the split paths must give the bits of the one-thread paths, which the fixtures check.
+// SplitLstm has 3 panels of units per layer (uneven shares on 2 threads) and a head whose last panel
+// is narrower (40 = 32 + 8); SplitGru's head is narrower than one panel; SplitRnn is an Elman layer.
+
+[RnnModel(SequenceLength = 12, BatchSize = 1)]
+[Input(Features = 20)]
+[Lstm(Hidden = 96, Layers = 2)]
+[Dense(Outputs = 40)]
+[MeanSquaredError]
+public partial class SplitLstm;
+
+[RnnModel(SequenceLength = 10, BatchSize = 1)]
+[Embedding(Vocabulary = 30, Dimensions = 16)]
+[Gru(Hidden = 160)]
+[Dense(Outputs = 30)]
+[SoftmaxCrossEntropy]
+public partial class SplitGru;
+
+[RnnModel(SequenceLength = 9, BatchSize = 1)]
+[Input(Features = 8)]
+[Rnn(Hidden = 256, Activation = RnnActivation.Relu)]
+[Dense(Outputs = 64)]
+[MeanSquaredError]
+public partial class SplitRnn;
+
+/// <summary>
+/// Work with a single row (a stream's Step, Forward at batch size 1) is split between threads by
+/// hidden units. Each element is still one thread's chain of the same kernel, so the outputs, states,
+/// losses and gradients are bit for bit those of one thread.
+/// </summary>
+public sealed class UnitSplitTests
+{
+    public static IEnumerable<object[]> SplitModels() => [["SplitLstm"], ["SplitGru"], ["SplitRnn"]];
+
+    /// <summary>The fixture models and the split models above: Step must not depend on the thread count for any of them.</summary>
+    public static IEnumerable<object[]> AllModels()
+    {
+        foreach (object[] model in FixtureModelsCatalog.All())
+        {
+            yield return model;
+        }
+
+        foreach (object[] model in SplitModels())
+        {
+            yield return model;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SplitModels))]
+    public void ForwardTrainAndEvaluate_OnTwoAndThreeThreads_GiveTheBitsOfOne(string model)
+    {
+        // Full length, and shorter sequences (padding steps after them).
+        foreach (int? length in new int?[] { null, 5, 1 })
+        {
+            var reference = RunBatch(model, length, threads: 1);
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var other = RunBatch(model, length, threads);
+                Assert.Equal(reference.Length, other.Length);
+                for (int i = 0; i < reference.Length; i++)
+                {
+                    Assert.True(reference[i].AsSpan().SequenceEqual(other[i]), $"{model}, length {length?.ToString() ?? "full"}, {threads} threads: result {i} differs from one thread's.");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllModels))]
+    public void Step_OnTwoAndThreeThreads_GivesTheBitsOfOne(string model)
+    {
+        var reference = RunStreams(model, threads: 1);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var other = RunStreams(model, threads);
+            Assert.Equal(reference, other);
+        }
+    }
+
+    [Fact]
+    public void SplitStep_AllocatesNothing()
+    {
+        using var model = new SplitLstm(seed: 2) { Threads = 2 };
+        using var state = model.NewState();
+        var input = new float[SplitLstm.InputSize];
+        var output = new float[SplitLstm.OutputSize];
+        input.AsSpan().Fill(0.25f);
+
+        // Warm-up: packing, starting the worker, and tiered compilation of the step's methods.
+        for (int i = 0; i < 40; i++)
+        {
+            model.Step(state, input, output);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            model.Step(state, input, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void SplitStep_InvalidArgumentsChangeNothing()
+    {
+        using var model = new SplitLstm(seed: 2) { Threads = 2 };
+        using var state = model.NewState();
+        var input = new float[SplitLstm.InputSize];
+        var output = new float[SplitLstm.OutputSize];
+        input.AsSpan().Fill(0.5f);
+        model.Step(state, input, output);
+        var hidden = state.Hidden(1).ToArray();
+
+        Assert.Throws<ArgumentException>(() => model.Step(state, new float[SplitLstm.InputSize + 1], output));
+        Assert.Throws<ArgumentException>(() => model.Step(state, input, new float[SplitLstm.OutputSize - 1]));
+        Assert.Equal(hidden, state.Hidden(1).ToArray());
+    }
+
+    /// <summary>Every batch entry streamed step by step; the outputs of all of them, concatenated.</summary>
+    private static float[] RunStreams(string model, int threads)
+    {
+        var h = model.StartsWith("Split", StringComparison.Ordinal) ? CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
+        using (h)
+        {
+            h.Model.Threads = threads;
+            int t = h.Model.SequenceLength, o = h.Model.OutputSize;
+            var all = new float[h.Model.BatchSize * t * o];
+            for (int b = 0; b < h.Model.BatchSize; b++)
+            {
+                var streamed = new float[t * o];
+                int steps = h.Stream(b, streamed);
+                streamed.AsSpan(0, steps * o).CopyTo(all.AsSpan(b * t * o));
+            }
+
+            return all;
+        }
+    }
+
+    /// <summary>Forward's outputs and final states, TrainStep's loss and gradients (parameters and initial state), Evaluate's loss.</summary>
+    private static float[][] RunBatch(string model, int? length, int threads)
+    {
+        using var h = CreateSplitModel(model, length);
+        h.Model.Threads = threads;
+        var results = new List<float[]>();
+        var outputs = new float[h.OutputCount];
+        h.Forward(outputs);
+        results.Add(outputs);
+        for (int layer = 0; layer < h.Model.LayerCount; layer++)
+        {
+            results.Add(h.Model.FinalHidden(layer).ToArray());
+            if (h.Model.HasCellState(layer))
+            {
+                results.Add(h.Model.FinalCell(layer).ToArray());
+            }
+        }
+
+        results.Add([h.TrainStep()]);
+        foreach (var parameter in h.Model.Parameters)
+        {
+            results.Add(parameter.Gradient.ToArray());
+        }
+
+        for (int layer = 0; layer < h.Model.LayerCount; layer++)
+        {
+            results.Add(h.Model.InitialHiddenGradient(layer).ToArray());
+        }
+
+        results.Add([(float)h.Evaluate()]);
+        return results.ToArray();
+    }
+
+    /// <summary>A split model with seeded parameters, a random initial state and random inputs and targets.</summary>
+    private static ModelHarness CreateSplitModel(string model, int? length)
+    {
+        var random = new RandomSource(17);
+        int[]? lengths = length is int l ? [l] : null;
+        float[] Gaussian(int count)
+        {
+            var values = new float[count];
+            for (int i = 0; i < count; i++)
+            {
+                values[i] = random.NextGaussian();
+            }
+
+            return values;
+        }
+
+        int[] Classes(int count, int classes)
+        {
+            var values = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                values[i] = random.NextInt(classes);
+            }
+
+            return values;
+        }
+
+        ModelHarness h = model switch
+        {
+            "SplitLstm" => ModelHarness.Features<SplitLstm, SplitLstm.State, float>(model, new SplitLstm(seed: 5),
+                Gaussian(SplitLstm.SequenceLength * SplitLstm.InputSize), Gaussian(SplitLstm.SequenceLength * SplitLstm.OutputSize), lengths),
+            "SplitGru" => ModelHarness.Tokens<SplitGru, SplitGru.State, int>(model, new SplitGru(seed: 5),
+                Classes(SplitGru.SequenceLength, SplitGru.InputSize), Classes(SplitGru.SequenceLength, SplitGru.OutputSize), lengths),
+            "SplitRnn" => ModelHarness.Features<SplitRnn, SplitRnn.State, float>(model, new SplitRnn(seed: 5),
+                Gaussian(SplitRnn.SequenceLength * SplitRnn.InputSize), Gaussian(SplitRnn.SequenceLength * SplitRnn.OutputSize), lengths),
+            _ => throw new ArgumentException("Unknown model " + model, nameof(model)),
+        };
+
+        // A non-zero initial state, so the copy of row 0 and the final-state copy are exercised.
+        for (int layer = 0; layer < h.Model.LayerCount; layer++)
+        {
+            Gaussian(h.Model.HiddenSize(layer)).CopyTo(h.Model.InitialHidden(layer));
+            if (h.Model.HasCellState(layer))
+            {
+                Gaussian(h.Model.HiddenSize(layer)).CopyTo(h.Model.InitialCell(layer));
+            }
+        }
+
+        return h;
+    }
+}
