@@ -9,6 +9,7 @@ namespace RnnGen.Benchmarks;
 public class SequenceBenchmarks : IDisposable
 {
     private readonly Lstm64x128 _batch1 = new(seed: 1);
+    private readonly Lstm64x128 _batch1TwoThreads = new(seed: 1) { Threads = 2 };
     private readonly Lstm64x128Batch32 _batch32 = new(seed: 1);
     private readonly CharLstm _char = new(seed: 1);
     private readonly Adam _adam;
@@ -40,6 +41,10 @@ public class SequenceBenchmarks : IDisposable
     [Benchmark(Description = "Forward LSTM 64→128, T=64, batch 1")]
     public void ForwardBatch1() => _batch1.Forward(_inputs1, _outputs1);
 
+    /// <summary>One batch entry on 2 threads: the recurrence is split by hidden units.</summary>
+    [Benchmark(Description = "Forward LSTM 64→128, T=64, batch 1, 2 threads")]
+    public void ForwardBatch1TwoThreads() => _batch1TwoThreads.Forward(_inputs1, _outputs1);
+
     [Benchmark(Description = "Forward LSTM 64→128, T=64, batch 32")]
     public void ForwardBatch32() => _batch32.Forward(_inputs32, _outputs32);
 
@@ -56,6 +61,7 @@ public class SequenceBenchmarks : IDisposable
     {
         _adam.Dispose();
         _batch1.Dispose();
+        _batch1TwoThreads.Dispose();
         _batch32.Dispose();
         _char.Dispose();
         GC.SuppressFinalize(this);

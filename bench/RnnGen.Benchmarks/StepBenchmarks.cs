@@ -10,9 +10,13 @@ public class StepBenchmarks : IDisposable
     private readonly Lstm64x128 _lstm = new(seed: 1);
     private readonly Gru64x128 _gru = new(seed: 1);
     private readonly Lstm1x40 _small = new(seed: 1);
+    private readonly Lstm64x128 _lstm2 = new(seed: 1) { Threads = 2 };
+    private readonly Gru64x128 _gru2 = new(seed: 1) { Threads = 2 };
     private readonly Lstm64x128.State _lstmState;
     private readonly Gru64x128.State _gruState;
     private readonly Lstm1x40.State _smallState;
+    private readonly Lstm64x128.State _lstm2State;
+    private readonly Gru64x128.State _gru2State;
     private readonly float[] _input64 = new float[64];
     private readonly float[] _input1 = [0.25f];
     private readonly float[] _output64 = new float[64];
@@ -29,6 +33,8 @@ public class StepBenchmarks : IDisposable
         _lstmState = _lstm.NewState();
         _gruState = _gru.NewState();
         _smallState = _small.NewState();
+        _lstm2State = _lstm2.NewState();
+        _gru2State = _gru2.NewState();
     }
 
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64")]
@@ -36,6 +42,12 @@ public class StepBenchmarks : IDisposable
 
     [Benchmark(Description = "Step GRU 64→128 + Dense 64")]
     public void GruStep() => _gru.Step(_gruState, _input64, _output64);
+
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 2 threads")]
+    public void LstmStepTwoThreads() => _lstm2.Step(_lstm2State, _input64, _output64);
+
+    [Benchmark(Description = "Step GRU 64→128 + Dense 64, 2 threads")]
+    public void GruStepTwoThreads() => _gru2.Step(_gru2State, _input64, _output64);
 
     [Benchmark(Description = "Step LSTM 1→40 + Dense 1")]
     public void SmallLstmStep() => _small.Step(_smallState, _input1, _output1);
@@ -45,7 +57,11 @@ public class StepBenchmarks : IDisposable
         _lstmState.Dispose();
         _gruState.Dispose();
         _smallState.Dispose();
+        _lstm2State.Dispose();
+        _gru2State.Dispose();
         _lstm.Dispose();
+        _lstm2.Dispose();
+        _gru2.Dispose();
         _gru.Dispose();
         _small.Dispose();
         GC.SuppressFinalize(this);
