@@ -17,8 +17,23 @@ namespace RnnGen.Generator.Emission;
 /// </remarks>
 internal static partial class ModelEmitter
 {
-    /// <summary>The offset of a layer's copy of h_{t−1}, <paramref name="offset"/> floats into StepPreviousH.</summary>
-    private static string PreviousH(long offset) => offset == 0 ? "Layout.StepPreviousH" : $"Layout.StepPreviousH + {Code.Int(offset)}";
+    /// <summary>The offset of a layer's new h, <paramref name="offset"/> floats into StepNewH.</summary>
+    private static string NewH(long offset) => offset == 0 ? "Layout.StepNewH" : $"Layout.StepNewH + {Code.Int(offset)}";
+
+    /// <summary>
+    /// u0, u1 = this participant's share of <paramref name="units"/> units, unless they already hold the
+    /// share of that many (<paramref name="shared"/>); returns the count they now hold the share of.
+    /// </summary>
+    private static int EmitUnitShare(IndentedWriter w, int units, int shared)
+    {
+        if (units != shared)
+        {
+            w.Line($"u0 = ShareStart({Code.Int(units)}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
+            w.Line($"u1 = ShareStart({Code.Int(units)}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+        }
+
+        return units;
+    }
 
     /// <summary>The fields the split Step's team body reads.</summary>
     private static void EmitSplitStepFields(IndentedWriter w, ModelPlan plan)
@@ -51,17 +66,9 @@ internal static partial class ModelEmitter
         {
             w.Line("// Split by hidden units: each thread computes its units of every layer and its share of the");
             w.Line("// outputs from its own rows of the weights, so the weights are read from every core's cache at once.");
-            w.Line("// The threads read h_{t−1} from a copy, because each one updates its units of the state in place.");
             w.Line(plan.Spec.Input.IsEmbedding
                 ? "_steppingToken = token;"
                 : "input.CopyTo(_stepScratch.AsSpan(Layout.StepInput, InputSize));");
-            long offset = 0;
-            foreach (var stage in plan.Stages)
-            {
-                w.Line($"state.Buffer.AsSpan(Layout.{stage.StateH.Name}, {Code.Int(stage.Hidden)}).CopyTo(_stepScratch.AsSpan({PreviousH(offset)}, {Code.Int(stage.Hidden)}));");
-                offset += stage.Hidden;
-            }
-
             w.Line("_steppingState = state;");
             w.Line("try");
             using (w.Scope())
@@ -94,8 +101,9 @@ internal static partial class ModelEmitter
 
         w.Line("/// <summary>");
         w.Line("/// One participant's share of a split Step: for every layer, the hidden units [u0, u1) (whole panels");
-        w.Line("/// of 32): their columns of both projections and their part of the cell, updating the state in place;");
-        w.Line("/// then its share of the outputs.");
+        w.Line("/// of 32): their columns of both projections and their part of the cell, writing the new h to StepNewH");
+        w.Line("/// (the other participants still read the old h in the state) and c in place; then its share of the");
+        w.Line("/// outputs, and last its units of the new h into the state.");
         w.Line("/// </summary>");
         using (w.Open("private void StepBody(int worker)"))
         {
@@ -121,16 +129,16 @@ internal static partial class ModelEmitter
             string projection = U("scratch", "Layout.StepHiddenProjection");
             string temp = U("scratch", "Layout.StepTemp");
             long offset = 0;
+            int shared = 0;
             foreach (var stage in plan.Stages)
             {
                 int g = stage.GateWidth / stage.Hidden;
                 w.Line();
-                w.Line($"// {stage.Title}: units [u0, u1) of both projections (from h_{{t−1}} as it was before the step) and of the cell");
-                w.Line($"u0 = ShareStart({Code.Int(stage.Hidden)}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
-                w.Line($"u1 = ShareStart({Code.Int(stage.Hidden)}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
-                string input = stage.Index == 0 ? "ref x" : U("s", "Layout." + plan.Stages[stage.Index - 1].StateH.Name);
-                string previous = U("scratch", PreviousH(offset));
-                string h = U("s", "Layout." + stage.StateH.Name);
+                w.Line($"// {stage.Title}: units [u0, u1) of both projections and of the cell");
+                shared = EmitUnitShare(w, stage.Hidden, shared);
+                string input = stage.Index == 0 ? "ref x" : U("scratch", NewH(offset - plan.Stages[stage.Index - 1].Hidden));
+                string previous = U("s", "Layout." + stage.StateH.Name);
+                string h = U("scratch", NewH(offset));
                 w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, stage.Hidden, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {gates}, u0, u1);");
                 w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, stage.Hidden, stage.Hidden)}({previous}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {projection}, u0, u1);");
                 string cell = "Kernels." + CellKernelEmitter.ForwardUnitsName(stage.Kind, stage.Activation, stage.Hidden);
@@ -141,24 +149,33 @@ internal static partial class ModelEmitter
                         w.Line($"{cell}({gates}, {projection}, {c}, {c}, {h}, {temp}, u0, u1);");
                         break;
                     case CellKind.Gru:
-                        w.Line($"{cell}({gates}, {projection}, {h}, {h}, {temp}, u0, u1);");
+                        w.Line($"{cell}({gates}, {projection}, {previous}, {h}, {temp}, u0, u1);");
                         break;
                     default:
                         w.Line($"{cell}({gates}, {projection}, {h}, u0, u1);");
                         break;
                 }
 
-                w.Line(stage.Index + 1 < plan.Stages.Count ? "// The layer above reads all of h." : "// The head reads all of h.");
+                w.Line(stage.Index + 1 < plan.Stages.Count ? "// The layer above reads all of the new h." : "// The head reads all of the new h.");
                 w.Line("Barrier();");
                 offset += stage.Hidden;
             }
 
-            var top = plan.Stages[plan.Stages.Count - 1];
             w.Line();
             w.Line("// output = h·W_denseᵀ + b_dense: this participant's share of the outputs");
             w.Line($"u0 = ShareStart(OutputSize, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
             w.Line($"u1 = ShareStart(OutputSize, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
-            w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(1, plan.Outputs, plan.HeadInputSize)}({U("s", "Layout." + top.StateH.Name)}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("scratch", "Layout.StepOutput")}, u0, u1);");
+            w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(1, plan.Outputs, plan.HeadInputSize)}({U("scratch", NewH(offset - plan.Stages[plan.Stages.Count - 1].Hidden))}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("scratch", "Layout.StepOutput")}, u0, u1);");
+            w.Line();
+            w.Line("// Every participant has read the old h (the last barrier is behind): this participant's units of the new h into the state.");
+            offset = 0;
+            shared = 0;
+            foreach (var stage in plan.Stages)
+            {
+                shared = EmitUnitShare(w, stage.Hidden, shared);
+                w.Line($"_stepScratch.AsSpan({NewH(offset)} + u0, u1 - u0).CopyTo(state.Buffer.AsSpan(Layout.{stage.StateH.Name} + u0, u1 - u0));");
+                offset += stage.Hidden;
+            }
         }
 
         w.Line();

@@ -220,8 +220,8 @@ internal sealed class ModelPlan
     /// <summary>[input]: the features of a split step (feature inputs only).</summary>
     public BufferRegion? StepInput { get; private set; }
 
-    /// <summary>[Σ H]: every layer's h before a split step.</summary>
-    public BufferRegion? StepPreviousH { get; private set; }
+    /// <summary>[Σ H]: every layer's new h in a split step.</summary>
+    public BufferRegion? StepNewH { get; private set; }
 
     /// <summary>[O]: the outputs of a split step.</summary>
     public BufferRegion? StepOutput { get; private set; }
@@ -438,7 +438,7 @@ internal sealed class ModelPlan
                 StepInput = StepScratch.Add("StepInput", InputFeatures, "[input]: the caller's features, for every thread of a split step");
             }
 
-            StepPreviousH = StepScratch.Add("StepPreviousH", stages.Sum(s => (long)s.Hidden), "[Σ H]: every layer's h before a split step (the cells overwrite it while other threads still read it)");
+            StepNewH = StepScratch.Add("StepNewH", stages.Sum(s => (long)s.Hidden), "[Σ H]: every layer's new h in a split step, copied into the state once no thread reads the old one");
             StepOutput = StepScratch.Add("StepOutput", Outputs, "[O]: the outputs of a split step");
         }
 

@@ -784,10 +784,7 @@ namespace Samples
             {
                 // Split by hidden units: each thread computes its units of every layer and its share of the
                 // outputs from its own rows of the weights, so the weights are read from every core's cache at once.
-                // The threads read h_{t−1} from a copy, because each one updates its units of the state in place.
                 _steppingToken = token;
-                state.Buffer.AsSpan(Layout.State0H, 128).CopyTo(_stepScratch.AsSpan(Layout.StepPreviousH, 128));
-                state.Buffer.AsSpan(Layout.State1H, 128).CopyTo(_stepScratch.AsSpan(Layout.StepPreviousH + 128, 128));
                 _steppingState = state;
                 try
                 {
@@ -915,8 +912,9 @@ namespace Samples
 
         /// <summary>
         /// One participant's share of a split Step: for every layer, the hidden units [u0, u1) (whole panels
-        /// of 32): their columns of both projections and their part of the cell, updating the state in place;
-        /// then its share of the outputs.
+        /// of 32): their columns of both projections and their part of the cell, writing the new h to StepNewH
+        /// (the other participants still read the old h in the state) and c in place; then its share of the
+        /// outputs, and last its units of the new h into the state.
         /// </summary>
         private void StepBody(int worker)
         {
@@ -930,28 +928,32 @@ namespace Samples
             ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (_steppingToken * 32));
             int u0, u1;
 
-            // lstm layer 0 (LSTM 32 → 128): units [u0, u1) of both projections (from h_{t−1} as it was before the step) and of the cell
+            // lstm layer 0 (LSTM 32 → 128): units [u0, u1) of both projections and of the cell
             u0 = ShareStart(128, worker, workers, 32);
             u1 = ShareStart(128, worker + 1, workers, 32);
             Kernels.LinearUnits_4x128x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
-            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref scratch, Layout.StepPreviousH), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
-            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
-            // The layer above reads all of h.
+            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
+            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref scratch, Layout.StepNewH), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
+            // The layer above reads all of the new h.
             Barrier();
 
-            // lstm layer 1 (LSTM 128 → 128): units [u0, u1) of both projections (from h_{t−1} as it was before the step) and of the cell
-            u0 = ShareStart(128, worker, workers, 32);
-            u1 = ShareStart(128, worker + 1, workers, 32);
-            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
-            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref scratch, Layout.StepPreviousH + 128), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
-            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
-            // The head reads all of h.
+            // lstm layer 1 (LSTM 128 → 128): units [u0, u1) of both projections and of the cell
+            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref scratch, Layout.StepNewH), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
+            Kernels.LinearUnits_4x128x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
+            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref scratch, Layout.StepNewH + 128), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
+            // The head reads all of the new h.
             Barrier();
 
             // output = h·W_denseᵀ + b_dense: this participant's share of the outputs
             u0 = ShareStart(OutputSize, worker, workers, 32);
             u1 = ShareStart(OutputSize, worker + 1, workers, 32);
-            Kernels.LinearUnits_1x65x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref scratch, Layout.StepOutput), u0, u1);
+            Kernels.LinearUnits_1x65x128(ref Kernels.At(ref scratch, Layout.StepNewH + 128), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref scratch, Layout.StepOutput), u0, u1);
+
+            // Every participant has read the old h (the last barrier is behind): this participant's units of the new h into the state.
+            u0 = ShareStart(128, worker, workers, 32);
+            u1 = ShareStart(128, worker + 1, workers, 32);
+            _stepScratch.AsSpan(Layout.StepNewH + u0, u1 - u0).CopyTo(state.Buffer.AsSpan(Layout.State0H + u0, u1 - u0));
+            _stepScratch.AsSpan(Layout.StepNewH + 128 + u0, u1 - u0).CopyTo(state.Buffer.AsSpan(Layout.State1H + u0, u1 - u0));
         }
 
         /// <summary>
@@ -1755,7 +1757,7 @@ namespace Samples
             public const int DCNext = 6791168; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
-            public const int StepPreviousH = 0; // [Σ H]: every layer's h before a split step (the cells overwrite it while other threads still read it)
+            public const int StepNewH = 0; // [Σ H]: every layer's new h in a split step, copied into the state once no thread reads the old one
             public const int StepOutput = 256; // [O]: the outputs of a split step
             public const int StepGates = 336; // [G·H]
             public const int StepHiddenProjection = 848; // [G·H]
