@@ -217,34 +217,10 @@ internal static partial class ModelEmitter
             {
                 w.Line("// units [u0, u1) of h_{t−1}·W_hhᵀ + b_hh, then of the cell");
                 w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, h, h)}({U("a", $"Layout.{s.H.Name} + (t * {Code.Int(h)})")}, {U("q", "Layout." + s.PackedHh.Name)}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection")}, u0, u1);");
-                string cell = "Kernels." + CellKernelEmitter.ForwardUnitsName(s.Kind, s.Activation, h);
-                string hNext = U("a", $"Layout.{s.H.Name} + ((t + 1) * {Code.Int(h)})");
-                switch (s.Kind)
-                {
-                    case CellKind.Lstm:
-                        w.Line($"{cell}(");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {Code.Int(s.GateWidth)})")},");
-                        w.Line($"    {U("a", "Layout.HiddenProjection")},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {Code.Int(h)})")},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + ((t + 1) * {Code.Int(h)})")},");
-                        w.Line($"    {hNext},");
-                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {Code.Int(h)})")},");
-                        w.Line("    u0, u1);");
-                        break;
-                    case CellKind.Gru:
-                        w.Line($"{cell}(");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {Code.Int(s.GateWidth)})")},");
-                        w.Line($"    {U("a", "Layout.HiddenProjection")},");
-                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {Code.Int(h)})")},");
-                        w.Line($"    {hNext},");
-                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {Code.Int(h)})")},");
-                        w.Line("    u0, u1);");
-                        break;
-                    default:
-                        w.Line($"{cell}({hNext}, {U("a", "Layout.HiddenProjection")}, {hNext}, u0, u1);");
-                        break;
-                }
-
+                EmitForwardCell(
+                    w, s, "Kernels." + CellKernelEmitter.ForwardUnitsName(s.Kind, s.Activation, h),
+                    (region, step, width) => U("a", $"Layout.{region} + ({step} * {Code.Int(width)})"),
+                    U("a", "Layout.HiddenProjection"), "u0, u1");
                 w.Line("// Step t + 1 reads all of h_t.");
                 w.Line("Barrier();");
             }

@@ -1044,7 +1044,6 @@ internal static partial class ModelEmitter
     {
         int h = s.Hidden;
         string bh = $"BatchSize * {Code.Int(h)}";
-        string bgh = $"BatchSize * {Code.Int(s.GateWidth)}";
         w.Line($"/// <summary>{s.Title}: forward through all time steps.</summary>");
         using (w.Open($"private void ForwardLayer{s.Index}(int worker, int workers)"))
         {
@@ -1079,33 +1078,10 @@ internal static partial class ModelEmitter
             {
                 w.Line("// h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t");
                 w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, h)}({U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))}, {U("q", "Layout." + s.PackedHh.Name)}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))}, batch);");
-                string cell = "Kernels." + CellKernelEmitter.ForwardName(s.Kind, s.Activation, h);
-                string hNext = U("a", $"Layout.{s.H.Name} + ((t + 1) * {bh})" + bOff(h));
-                switch (s.Kind)
-                {
-                    case CellKind.Lstm:
-                        w.Line($"{cell}(");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
-                        w.Line($"    {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + ((t + 1) * {bh})" + bOff(h))},");
-                        w.Line($"    {hNext},");
-                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line("    batch);");
-                        break;
-                    case CellKind.Gru:
-                        w.Line($"{cell}(");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
-                        w.Line($"    {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))},");
-                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line($"    {hNext},");
-                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line("    batch);");
-                        break;
-                    default:
-                        w.Line($"{cell}({hNext}, {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))}, {hNext}, batch);");
-                        break;
-                }
+                EmitForwardCell(
+                    w, s, "Kernels." + CellKernelEmitter.ForwardName(s.Kind, s.Activation, h),
+                    (region, step, width) => U("a", $"Layout.{region} + ({step} * BatchSize * {Code.Int(width)})" + bOff(width)),
+                    U("a", "Layout.HiddenProjection" + bOff(s.GateWidth)), "batch");
             }
 
             w.Line();
@@ -1125,6 +1101,42 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// Forward's cell call for step t of a recurrence: <paramref name="row"/> gives the ref to a region's
+    /// row (region name, step expression "t" or "(t + 1)", row width); <paramref name="range"/> is the
+    /// trailing argument (the batch rows, or a unit range).
+    /// </summary>
+    private static void EmitForwardCell(IndentedWriter w, StagePlan s, string cell, System.Func<string, string, int, string> row, string projection, string range)
+    {
+        int h = s.Hidden;
+        string hNext = row(s.H.Name, "(t + 1)", h);
+        switch (s.Kind)
+        {
+            case CellKind.Lstm:
+                w.Line($"{cell}(");
+                w.Line($"    {row(s.Gates!.Name, "t", s.GateWidth)},");
+                w.Line($"    {projection},");
+                w.Line($"    {row(s.C!.Name, "t", h)},");
+                w.Line($"    {row(s.C!.Name, "(t + 1)", h)},");
+                w.Line($"    {hNext},");
+                w.Line($"    {row(s.TanhC!.Name, "t", h)},");
+                w.Line($"    {range});");
+                break;
+            case CellKind.Gru:
+                w.Line($"{cell}(");
+                w.Line($"    {row(s.Gates!.Name, "t", s.GateWidth)},");
+                w.Line($"    {projection},");
+                w.Line($"    {row(s.H.Name, "t", h)},");
+                w.Line($"    {hNext},");
+                w.Line($"    {row(s.HiddenN!.Name, "t", h)},");
+                w.Line($"    {range});");
+                break;
+            default:
+                w.Line($"{cell}({hNext}, {projection}, {hNext}, {range});");
+                break;
+        }
     }
 
     private static void EmitLoss(IndentedWriter w, ModelPlan plan)
