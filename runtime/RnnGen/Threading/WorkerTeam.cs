@@ -33,8 +33,8 @@ namespace RnnGen
 
         private static readonly long SpinTicks = (long)(Stopwatch.Frequency * SpinMilliseconds / 1000);
 
-        /// <summary>How long a waiting participant polls without yielding: 50 µs.</summary>
-        private static readonly long PollTicks = Stopwatch.Frequency / 20_000;
+        /// <summary>How long a waiting participant polls without yielding its core: 5 µs.</summary>
+        private static readonly long PollTicks = Stopwatch.Frequency / 200_000;
 
         private readonly Thread[] _threads;
         private readonly object _gate = new object();
@@ -258,13 +258,17 @@ namespace RnnGen
 
         /// <summary>
         /// The waiting policy: a tight poll (one processor pause per check) for the first
-        /// <see cref="PollTicks"/>, so that a partner arriving a few microseconds later is seen within
-        /// nanoseconds; then yields of the core (never a sleep) until <see cref="SpinTicks"/> have passed;
-        /// then <see cref="SpinWait"/>'s own policy, which sleeps a millisecond at a time.
+        /// <see cref="PollTicks"/>, so that a partner arriving a microsecond later is seen within
+        /// nanoseconds; then yields of the core (never a sleep), each followed by one check, until
+        /// <see cref="SpinTicks"/> have passed; then <see cref="SpinWait"/>'s own policy, which sleeps a
+        /// millisecond at a time.
         /// </summary>
         /// <remarks>
         /// <see cref="SpinWait"/> alone backs off exponentially: after a microsecond of waiting it checks
         /// only every microsecond or so, which would double the cost of a step split between threads.
+        /// The poll is kept short because a waiter that does not yield can hold up its partner: when both
+        /// share one core (a busy machine, or a process limited to one core), the partner runs only once
+        /// the waiter yields.
         /// </remarks>
         private struct Waiting
         {
@@ -290,7 +294,7 @@ namespace RnnGen
                 }
                 else if (waited < SpinTicks)
                 {
-                    _spin.SpinOnce(sleep1Threshold: -1);
+                    Thread.Yield();
                 }
                 else
                 {
