@@ -9,7 +9,7 @@ Install OpenBLAS first or PyTorch uses the slow reference BLAS:
     OPENBLAS_CORETYPE=SKYLAKEX /usr/bin/python3 bench/side_by_side.py
 
 (OpenBLAS 0.3.21 misdetects recent AVX-512 CPUs unless OPENBLAS_CORETYPE is set; the script sets
-it if it is missing.) RnnGen side: `dotnet run -c Release --project bench/RnnGen.Benchmarks -- table
+it if it is missing.) RnnGen side: `dotnet build -c Release bench/RnnGen.Benchmarks`, then the built program's `table
 --json`, the median of many batches per row. The machine is noisy: compare the ratios, which are
 taken minutes apart on the same machine, rather than absolute numbers across runs.
 """
@@ -156,8 +156,13 @@ def torch_rows(seconds, threads):
 
 
 def rnngen_rows(seconds, repo):
-    command = ["dotnet", "run", "-c", "Release", "--project", os.path.join(repo, "bench", "RnnGen.Benchmarks"),
-               "--", "table", "--json", "--seconds", str(seconds)]
+    # Build first, then run the built program directly: `dotnet run` keeps its own process busy on one
+    # core for a second or two after starting the program, which would share a core with the first
+    # rows' threads (a step split between two threads then takes several times longer).
+    project = os.path.join(repo, "bench", "RnnGen.Benchmarks")
+    subprocess.run(["dotnet", "build", "-c", "Release", project], check=True, capture_output=True, text=True)
+    program = os.path.join(project, "bin", "Release", "net10.0", "RnnGen.Benchmarks.dll")
+    command = ["dotnet", program, "table", "--json", "--seconds", str(seconds)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rows = {}
     for line in output.splitlines():
