@@ -436,7 +436,9 @@ internal static class MatrixKernelEmitter
                 string limit = "end";
                 if (fullEnd < h)
                 {
-                    w.Line($"// Whole panels first; the last {Code.Int(h - fullEnd)} columns are a narrower panel of their own.");
+                    w.Line(h - fullEnd == 1
+                        ? "// Whole panels first; the last column is a narrower panel of its own."
+                        : $"// Whole panels first; the last {Code.Int(h - fullEnd)} columns are a narrower panel of their own.");
                     w.Line($"int full = end < {Code.Int(fullEnd)} ? end : {Code.Int(fullEnd)};");
                     limit = "full";
                 }
@@ -478,12 +480,15 @@ internal static class MatrixKernelEmitter
             {
                 for (int panel = 0; panel < panels; panel++)
                 {
-                    // Column c = g·h + u + 32·panel lies in the panel starting at c − (c mod 32), at c mod 32 = u mod 32 within it.
-                    string column = Code.Offset((long)gate * h + (long)panel * PanelWidth, "u");
+                    // Column c = first + u, with first = g·h + 32·panel a multiple of 32 (h is one whenever there is
+                    // more than one gate): c's panel starts at first + (u & ~31), and c lies u & 31 into it.
+                    long first = ((long)gate * h) + ((long)panel * PanelWidth);
                     string bRef = "b" + Code.Int((gate * panels) + panel);
+                    string panelStart = perPanel == PanelWidth ? "u" : $"(u & ~{PanelWidth - 1})";
+                    string offset = first == 0 ? $"{panelStart} * {Code.Int(k)}" : $"({Code.Int(first)} + {panelStart}) * {Code.Int(k)}";
                     w.Line(perPanel == PanelWidth
-                        ? $"ref float {bRef} = ref At(ref {g.B}, {(column == "u" ? "u" : $"({column})")} * {Code.Int(k)});"
-                        : $"ref float {bRef} = ref At(ref {g.B}, (({column}) - (u & {PanelWidth - 1})) * {Code.Int(k)} + (u & {PanelWidth - 1}));");
+                        ? $"ref float {bRef} = ref At(ref {g.B}, {offset});"
+                        : $"ref float {bRef} = ref At(ref {g.B}, {offset} + (u & {PanelWidth - 1}));");
                     for (int v = 0; v < perPanel; v += tier.Width)
                     {
                         pieces.Add(new Piece(tier, bRef, Code.Int(v), Code.Offset((long)gate * h + ((long)panel * PanelWidth) + v, "u")));

@@ -28,11 +28,17 @@ internal static partial class ModelEmitter
     {
         if (units != shared)
         {
-            w.Line($"u0 = ShareStart({Code.Int(units)}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
-            w.Line($"u1 = ShareStart({Code.Int(units)}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+            EmitShareBounds(w, Code.Int(units), "");
         }
 
         return units;
+    }
+
+    /// <summary>u0, u1 = this participant's share of <paramref name="units"/>, in whole panels (<paramref name="declare"/>: "int " to declare them).</summary>
+    private static void EmitShareBounds(IndentedWriter w, string units, string declare)
+    {
+        w.Line($"{declare}u0 = ShareStart({units}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
+        w.Line($"{declare}u1 = ShareStart({units}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
     }
 
     /// <summary>The fields the split Step's team body reads.</summary>
@@ -163,8 +169,7 @@ internal static partial class ModelEmitter
 
             w.Line();
             w.Line("// output = h·W_denseᵀ + b_dense: this participant's share of the outputs");
-            w.Line($"u0 = ShareStart(OutputSize, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
-            w.Line($"u1 = ShareStart(OutputSize, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+            EmitShareBounds(w, "OutputSize", "");
             w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(1, plan.Outputs, plan.HeadInputSize)}({U("scratch", NewH(offset - plan.Stages[plan.Stages.Count - 1].Hidden))}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("scratch", "Layout.StepOutput")}, u0, u1);");
             w.Line();
             w.Line("// Every participant has read the old h (the last barrier is behind): this participant's units of the new h into the state.");
@@ -200,8 +205,7 @@ internal static partial class ModelEmitter
         {
             w.Line("// One batch entry to share: the participants split every step by hidden units instead, each");
             w.Line("// computing its units of both gates' products and of the cell from all of h_{t−1}, then meet.");
-            w.Line($"int u0 = ShareStart({Code.Int(h)}, worker, workers, {Code.Int(ModelPlan.UnitShare)});");
-            w.Line($"int u1 = ShareStart({Code.Int(h)}, worker + 1, workers, {Code.Int(ModelPlan.UnitShare)});");
+            EmitShareBounds(w, Code.Int(h), "int ");
             w.Line("if (worker == 0)");
             using (w.Scope())
             {

@@ -21,10 +21,6 @@ internal static partial class ModelEmitter
     /// <summary>Every model gets stream batches except attention decoders, whose streams each carry their own memory.</summary>
     private static bool HasStreamBatch(ModelPlan plan) => plan.Spec.Attention is null;
 
-    /// <summary>Multiply–adds of one stream's step: every projection and the head.</summary>
-    private static long StepMultiplyAdds(ModelPlan plan) =>
-        plan.Stages.Sum(s => (long)s.GateWidth * (s.InputSize + s.Hidden)) + ((long)plan.Outputs * plan.HeadInputSize);
-
     /// <summary>
     /// A cref to the single-stream Step: once a model has stream batches, a bare "Step" is ambiguous.
     /// Attention decoders keep the bare name (they have one Step).
@@ -59,7 +55,7 @@ internal static partial class ModelEmitter
         var spec = plan.Spec;
         bool tokens = spec.Input.IsEmbedding;
         int width = spec.Input.Features;
-        long macs = StepMultiplyAdds(plan);
+        long macs = plan.StepMultiplyAdds;
         long minimum = System.Math.Max(8, (StreamWorkPerThread + macs - 1) / macs);
         var top = plan.Stages[plan.Stages.Count - 1];
 

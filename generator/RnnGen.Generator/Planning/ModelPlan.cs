@@ -193,7 +193,7 @@ internal sealed class ModelPlan
     public int MaxGateWidth { get; private set; }
 
     /// <summary>Hidden units per share when a layer is split by units between threads: one packed panel of Wᵀ.</summary>
-    public const int UnitShare = 32;
+    public const int UnitShare = Emission.MatrixKernelEmitter.PanelWidth;
 
     /// <summary>
     /// Multiply–adds a single stream's step must have before Step splits it between threads (256 KB of

@@ -5154,7 +5154,7 @@ namespace Samples
             private static void LinearUnits_1x65x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
-                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 128 <= full; u += 128)
@@ -5249,7 +5249,7 @@ namespace Samples
             private static void LinearUnits_1x65x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
-                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 64 <= full; u += 64)
@@ -5300,7 +5300,7 @@ namespace Samples
                 }
                 for (; u + 16 <= full; u += 16)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
@@ -5340,7 +5340,7 @@ namespace Samples
             private static void LinearUnits_1x65x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
-                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 32 <= full; u += 32)
@@ -5389,7 +5389,7 @@ namespace Samples
                 }
                 for (; u + 8 <= full; u += 8)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
@@ -5429,12 +5429,12 @@ namespace Samples
             private static void LinearUnits_1x65x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
-                // Whole panels first; the last 1 columns are a narrower panel of their own.
+                // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 8 <= full; u += 8)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = At(ref bias, u);
@@ -5477,7 +5477,7 @@ namespace Samples
                 }
                 for (; u + 2 <= full; u += 2)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = At(ref bias, u);
@@ -5599,10 +5599,10 @@ namespace Samples
                 int u = start;
                 for (; u + 16 <= end; u += 16)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 32 + (u & 31));
-                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 32 + (u & 31));
-                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 32 + (u & 31));
-                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
+                    ref float b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
+                    ref float b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
+                    ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
@@ -5655,10 +5655,10 @@ namespace Samples
                 int u = start;
                 for (; u + 8 <= end; u += 8)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 32 + (u & 31));
-                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 32 + (u & 31));
-                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 32 + (u & 31));
-                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
+                    ref float b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
+                    ref float b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
+                    ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
@@ -5711,10 +5711,10 @@ namespace Samples
                 int u = start;
                 for (; u + 2 <= end; u += 2)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 32 + (u & 31));
-                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 32 + (u & 31));
-                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 32 + (u & 31));
-                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 32 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
+                    ref float b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
+                    ref float b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
+                    ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = At(ref bias, u);
@@ -5846,10 +5846,10 @@ namespace Samples
                 int u = start;
                 for (; u + 16 <= end; u += 16)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
-                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 128 + (u & 31));
-                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 128 + (u & 31));
-                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
+                    ref float b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
+                    ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
@@ -5902,10 +5902,10 @@ namespace Samples
                 int u = start;
                 for (; u + 8 <= end; u += 8)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
-                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 128 + (u & 31));
-                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 128 + (u & 31));
-                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
+                    ref float b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
+                    ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
@@ -5958,10 +5958,10 @@ namespace Samples
                 int u = start;
                 for (; u + 2 <= end; u += 2)
                 {
-                    ref float b0 = ref At(ref packed, ((u) - (u & 31)) * 128 + (u & 31));
-                    ref float b1 = ref At(ref packed, ((128 + u) - (u & 31)) * 128 + (u & 31));
-                    ref float b2 = ref At(ref packed, ((256 + u) - (u & 31)) * 128 + (u & 31));
-                    ref float b3 = ref At(ref packed, ((384 + u) - (u & 31)) * 128 + (u & 31));
+                    ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
+                    ref float b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
+                    ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
                     var acc0_0 = At(ref bias, u);
