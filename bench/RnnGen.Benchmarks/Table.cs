@@ -68,6 +68,12 @@ internal static class Table
     }
 
     /// <summary>The stable keys of the rows, in table order (for <c>--only</c> and the JSON output).</summary>
+    /// <summary>Shortest warm-up of a row, in seconds (see <see cref="Time"/>).</summary>
+    private const double WarmUpSeconds = 1.0;
+
+    /// <summary>Fewest calls in the warm-up of a row (see <see cref="Time"/>).</summary>
+    private const int WarmUpCalls = 100;
+
     private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char"];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
@@ -189,14 +195,21 @@ internal static class Table
     }
 
     /// <summary>
-    /// Warms up for a quarter of the budget, sizes a batch of calls to about a millisecond, then
-    /// records batches for the rest of the budget and reports the median time of one call.
+    /// Warms up, sizes a batch of calls to about a millisecond, then records batches for three
+    /// quarters of the budget and reports the median time of one call.
     /// </summary>
+    /// <remarks>
+    /// The warm-up lasts a quarter of the budget, and at least <see cref="WarmUpSeconds"/> and
+    /// <see cref="WarmUpCalls"/> calls. The runtime recompiles a method with full optimisation only
+    /// after it has been called 30 times, and a training step's per-layer methods run once per call:
+    /// the char model's step settles after 50–60 calls. With a quarter of a second of warm-up (about
+    /// 12 calls) that row measured 20–24 ms, against 15.5–17 ms once warm.
+    /// </remarks>
     private static Row Time(string key, string label, double seconds, double flops, Action action)
     {
         var warm = Stopwatch.StartNew();
         long calls = 0;
-        while (warm.Elapsed.TotalSeconds < seconds / 4 || calls < 3)
+        while (warm.Elapsed.TotalSeconds < Math.Max(seconds / 4, WarmUpSeconds) || calls < WarmUpCalls)
         {
             action();
             calls++;
