@@ -38,6 +38,7 @@ internal static class CellKernelEmitter
         MatrixKernelEmitter.EmitDispatcher(w, name, parameters, arguments, summary.Replace("[count, ", "[") + " One row, the hidden units [start, end) only (multiples of 32).");
         foreach (var tier in VectorTier.All)
         {
+            w.Line(Code.AggressiveOptimization);
             w.Line($"private static void {name}_{tier.Name}({parameters})");
             using (w.Scope())
             {
@@ -115,6 +116,7 @@ internal static class CellKernelEmitter
     private static void EmitRows(IndentedWriter w, VectorTier tier, string name, string parameters, CellKind kind, int h, bool isForward, CellActivation activation)
     {
         int g = kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        w.Line(Code.AggressiveOptimization);
         w.Line($"private static void {name}_{tier.Name}({parameters})");
         using (w.Scope())
         {

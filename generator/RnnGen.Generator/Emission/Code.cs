@@ -11,6 +11,12 @@ internal static class Code
     public const string Simd = "global::RnnGen.Numerics.Simd";
     public const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
+    /// <summary>
+    /// Put on every SIMD kernel: the JIT compiles it fully optimised on its first call instead of
+    /// running unoptimised code (its vector helpers not inlined) until tiered compilation replaces it.
+    /// </summary>
+    public const string AggressiveOptimization = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A float literal that round-trips, in invariant culture: "0.0883883461f".</summary>

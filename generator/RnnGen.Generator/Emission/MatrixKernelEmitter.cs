@@ -255,6 +255,7 @@ internal static class MatrixKernelEmitter
         int rowBlock = g.TallTiles && tier.Width == 16 ? 8 : RowBlock(tier);
         int tileWidth = TileVectors(tier) * tier.Width;
         var segments = Segments(g);
+        w.Line(Code.AggressiveOptimization);
         w.Line($"private static void {g.Signature}");
         using (w.Scope())
         {
@@ -426,6 +427,7 @@ internal static class MatrixKernelEmitter
                 A: "x", ARowStride: k, AReductionStride: 1,
                 B: "packed", BPackedRows: k, BStride: 0,
                 C: "y", Bias: "bias");
+            w.Line(Code.AggressiveOptimization);
             w.Line($"private static void {g.Signature}");
             using (w.Scope())
             {

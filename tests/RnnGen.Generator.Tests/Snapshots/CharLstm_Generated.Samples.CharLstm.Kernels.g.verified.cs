@@ -71,6 +71,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_65x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -213,6 +214,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_65x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -376,6 +378,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_65x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -539,6 +542,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_65x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -665,6 +669,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_65x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -863,6 +868,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_65x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -1021,6 +1027,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_65x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -1179,6 +1186,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_65x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -1307,6 +1315,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_65x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -1421,6 +1430,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_65x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -1535,6 +1545,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_65x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -1649,6 +1660,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_65x128_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -1780,6 +1792,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x32_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -1894,6 +1907,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2008,6 +2022,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x32_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2122,6 +2137,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x32_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2234,6 +2250,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -2401,6 +2418,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -2536,6 +2554,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -2694,6 +2713,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x32_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -2822,6 +2842,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x32_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -2910,6 +2931,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3006,6 +3028,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x32_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3125,6 +3148,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x32_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3261,6 +3285,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -3375,6 +3400,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -3489,6 +3515,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -3603,6 +3630,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Linear_512x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -3715,6 +3743,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x128_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -3913,6 +3942,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -4071,6 +4101,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x128_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -4229,6 +4260,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateWeightGradient_512x128_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -4357,6 +4389,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x128_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -4476,6 +4509,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -4595,6 +4629,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x128_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -4714,6 +4749,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AccumulateInputGradient_512x128_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -4833,6 +4869,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForward_H128_Vector512(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -4867,6 +4904,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForward_H128_Vector256(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -4901,6 +4939,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForward_H128_Vector128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -4935,6 +4974,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForward_H128_Scalar(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -4991,6 +5031,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmBackward_H128_Vector512(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -5025,6 +5066,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmBackward_H128_Vector256(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -5059,6 +5101,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmBackward_H128_Vector128(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -5093,6 +5136,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmBackward_H128_Scalar(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
@@ -5151,6 +5195,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_1x65x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
@@ -5246,6 +5291,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_1x65x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
@@ -5337,6 +5383,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_1x65x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
@@ -5426,6 +5473,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_1x65x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
@@ -5537,6 +5585,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x32_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5593,6 +5642,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5649,6 +5699,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x32_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5705,6 +5756,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x32_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5784,6 +5836,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x128_Vector512(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5840,6 +5893,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5896,6 +5950,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x128_Vector128(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -5952,6 +6007,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LinearUnits_4x128x128_Scalar(ref float x, ref float packed, ref float bias, ref float y, int start, int end)
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
@@ -6031,6 +6087,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForwardUnits_H128_Vector512(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
             {
                 ref float gatesRow = ref gates;
@@ -6062,6 +6119,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForwardUnits_H128_Vector256(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
             {
                 ref float gatesRow = ref gates;
@@ -6093,6 +6151,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForwardUnits_H128_Vector128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
             {
                 ref float gatesRow = ref gates;
@@ -6124,6 +6183,7 @@ namespace Samples
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void LstmForwardUnits_H128_Scalar(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int start, int end)
             {
                 ref float gatesRow = ref gates;

@@ -57,6 +57,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x8_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -122,6 +123,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x8_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -187,6 +189,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x8_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -270,6 +273,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x8_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -343,6 +347,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -480,6 +485,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -589,6 +595,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x8_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -716,6 +723,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x8_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -805,6 +813,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x8_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -870,6 +879,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x8_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -935,6 +945,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x8_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -1018,6 +1029,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x8_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -1110,6 +1122,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x24_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -1175,6 +1188,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x24_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -1240,6 +1254,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x24_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -1323,6 +1338,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_8x24_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -1396,6 +1412,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -1571,6 +1588,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -1741,6 +1759,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x24_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -1884,6 +1903,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_8x24_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -2054,6 +2074,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x24_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -2141,6 +2162,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x24_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -2267,6 +2289,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x24_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -2366,6 +2389,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_8x24_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -2539,6 +2563,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_9x8_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2621,6 +2646,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_9x8_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2703,6 +2729,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_9x8_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2825,6 +2852,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_9x8_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -2902,6 +2930,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_9x8_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -3039,6 +3068,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_9x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -3148,6 +3178,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_9x8_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -3275,6 +3306,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_9x8_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -3364,6 +3396,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_9x8_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3429,6 +3462,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_9x8_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3494,6 +3528,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_9x8_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3577,6 +3612,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_9x8_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -3681,6 +3717,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x19_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -3828,6 +3865,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x19_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -3996,6 +4034,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x19_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -4182,6 +4221,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x19_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -4336,6 +4376,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -4560,6 +4601,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -4760,6 +4802,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x19_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -4968,6 +5011,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x19_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -5118,6 +5162,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x19_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -5234,6 +5279,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x19_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -5390,6 +5436,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x19_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -5554,6 +5601,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x19_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -5719,6 +5767,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x24_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -5866,6 +5915,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x24_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -6034,6 +6084,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x24_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -6220,6 +6271,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_72x24_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -6374,6 +6426,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x24_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -6549,6 +6602,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -6719,6 +6773,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x24_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -6862,6 +6917,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_72x24_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -7032,6 +7088,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x24_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -7119,6 +7176,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x24_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -7245,6 +7303,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x24_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -7344,6 +7403,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_72x24_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -7529,6 +7589,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x12_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -7698,6 +7759,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x12_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -7888,6 +7950,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x12_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -8117,6 +8180,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x12_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -8287,6 +8351,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x12_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -8462,6 +8527,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x12_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -8593,6 +8659,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x12_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -8763,6 +8830,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x12_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -8868,6 +8936,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x12_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -8955,6 +9024,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x12_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -9042,6 +9112,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x12_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -9168,6 +9239,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x12_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -9288,6 +9360,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x19_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -9457,6 +9530,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x19_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -9647,6 +9721,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x19_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -9876,6 +9951,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Linear_76x19_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
@@ -10046,6 +10122,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x19_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -10270,6 +10347,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -10470,6 +10548,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x19_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -10678,6 +10757,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradient_76x19_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
@@ -10828,6 +10908,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x19_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -10944,6 +11025,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x19_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -11100,6 +11182,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x19_Vector128(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -11264,6 +11347,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateInputGradient_76x19_Scalar(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
@@ -11400,6 +11484,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluForward_H8_Vector512(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11414,6 +11499,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluForward_H8_Vector256(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11429,6 +11515,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluForward_H8_Vector128(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11444,6 +11531,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluForward_H8_Scalar(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11481,6 +11569,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluBackward_H8_Vector512(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11499,6 +11588,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluBackward_H8_Vector256(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11518,6 +11608,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluBackward_H8_Vector128(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11537,6 +11628,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void RnnReluBackward_H8_Scalar(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11580,6 +11672,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmForward_H19_Vector512(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11674,6 +11767,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmForward_H19_Vector256(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11768,6 +11862,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmForward_H19_Vector128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11862,6 +11957,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmForward_H19_Scalar(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
         {
             for (int b = 0; b < count; b++)
@@ -11918,6 +12014,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmBackward_H19_Vector512(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12009,6 +12106,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmBackward_H19_Vector256(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12100,6 +12198,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmBackward_H19_Vector128(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12191,6 +12290,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void LstmBackward_H19_Scalar(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12249,6 +12349,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruForward_H24_Vector512(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12294,6 +12395,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruForward_H24_Vector256(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12323,6 +12425,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruForward_H24_Vector128(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12352,6 +12455,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruForward_H24_Scalar(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12403,6 +12507,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruBackward_H24_Vector512(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12460,6 +12565,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruBackward_H24_Vector256(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12496,6 +12602,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruBackward_H24_Vector128(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
@@ -12532,6 +12639,7 @@ partial class MixedStack
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GruBackward_H24_Scalar(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
