@@ -3,7 +3,10 @@ using BenchmarkDotNet.Attributes;
 
 namespace RnnGen.Benchmarks;
 
-/// <summary>Streaming inference: one <c>Step</c> of one stream at batch 1, as a game calls it every frame.</summary>
+/// <summary>
+/// Streaming inference: one <c>Step</c> of one stream at batch 1, as a game calls it every frame, and
+/// one <c>Step</c> of 64 streams sharing the weights (many agents).
+/// </summary>
 [MemoryDiagnoser]
 public class StepBenchmarks : IDisposable
 {
@@ -17,6 +20,9 @@ public class StepBenchmarks : IDisposable
     private readonly Lstm1x40.State _smallState;
     private readonly Lstm64x128.State _lstm2State;
     private readonly Gru64x128.State _gru2State;
+    private readonly Lstm64x128.StreamBatch _streams;
+    private readonly float[] _inputs64x64 = new float[64 * 64];
+    private readonly float[] _outputs64x64 = new float[64 * 64];
     private readonly float[] _input64 = new float[64];
     private readonly float[] _input1 = [0.25f];
     private readonly float[] _output64 = new float[64];
@@ -30,11 +36,17 @@ public class StepBenchmarks : IDisposable
             _input64[i] = random.NextGaussian();
         }
 
+        for (int i = 0; i < _inputs64x64.Length; i++)
+        {
+            _inputs64x64[i] = random.NextGaussian();
+        }
+
         _lstmState = _lstm.NewState();
         _gruState = _gru.NewState();
         _smallState = _small.NewState();
         _lstm2State = _lstm2.NewState();
         _gru2State = _gru2.NewState();
+        _streams = _lstm.NewStreams(64);
     }
 
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64")]
@@ -52,6 +64,9 @@ public class StepBenchmarks : IDisposable
     [Benchmark(Description = "Step LSTM 1→40 + Dense 1")]
     public void SmallLstmStep() => _small.Step(_smallState, _input1, _output1);
 
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 64 streams")]
+    public void LstmStepStreams() => _lstm.Step(_streams, _inputs64x64, _outputs64x64);
+
     public void Dispose()
     {
         _lstmState.Dispose();
@@ -59,6 +74,7 @@ public class StepBenchmarks : IDisposable
         _smallState.Dispose();
         _lstm2State.Dispose();
         _gru2State.Dispose();
+        _streams.Dispose();
         _lstm.Dispose();
         _lstm2.Dispose();
         _gru2.Dispose();
