@@ -51,21 +51,11 @@ public sealed class ThreadingTests
         int[] targets = fixture.ClassTargets;
         using var model = new CharLstm(seed: 3) { Threads = 2 };
         var outputs = new float[CharLstm.BatchSize * CharLstm.SequenceLength * CharLstm.OutputSize];
-        // Warm-up: the first calls pack the weights and start the worker thread.
-        for (int i = 0; i < 2; i++)
+        Assert.Equal(0, Allocations.AfterWarmUp(() =>
         {
             model.TrainStep(inputs, targets);
             model.Forward(inputs, outputs);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
-        {
-            model.TrainStep(inputs, targets);
-            model.Forward(inputs, outputs);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, runs: 5));
     }
 
     private static (float[] Outputs, float Loss, double Evaluated, float[][] Gradients) Run(string model, int threads)

@@ -95,19 +95,7 @@ public sealed class UnitSplitTests
         var output = new float[SplitLstm.OutputSize];
         input.AsSpan().Fill(0.25f);
 
-        // Warm-up: packing, starting the worker, and tiered compilation of the step's methods.
-        for (int i = 0; i < 40; i++)
-        {
-            model.Step(state, input, output);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
-        {
-            model.Step(state, input, output);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(state, input, output), runs: 200));
     }
 
     [Fact]
