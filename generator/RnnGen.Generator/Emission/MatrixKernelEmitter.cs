@@ -303,18 +303,17 @@ internal static class MatrixKernelEmitter
                 }
             }
 
-            if (rowBlock == 1 || !constantRows || rowCount % rowBlock != 0)
+            if (rowBlock == 1)
             {
-                w.Line(rowBlock == 1
-                    ? "// One row at a time, several column tiles at once."
-                    : $"// The remaining rows (fewer than {rowBlock}) one at a time, {SingleRowTiles} column tiles at once.");
-                using (w.Open($"for (int m = {blockedRows}; m < {g.Rows}; m++)"))
+                w.Line("// One row at a time, several column tiles at once.");
+                using (w.Open($"for (int m = 0; m < {g.Rows}; m++)"))
                 {
-                    foreach (var segment in segments)
-                    {
-                        EmitColumns(w, tier, g.B, segment, tileWidth, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, segment.BRowStride, r0, r1));
-                    }
+                    EmitRowTiles(w, tier, g, segments, tileWidth, 1, r0, r1);
                 }
+            }
+            else if (!constantRows || rowCount % rowBlock != 0)
+            {
+                EmitRemainingRows(w, tier, g, segments, tileWidth, rowBlock, blockedRows, constantRows ? rowCount % rowBlock : -1, r0, r1);
             }
 
             chunk?.Dispose();
@@ -322,6 +321,73 @@ internal static class MatrixKernelEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// The rows after the last whole row block of 4 (fewer than 4), in one tile as tall as they are, so
+    /// that B is read once for all of them rather than once per row: a batch of 2 or 3 streams then
+    /// costs one read of the weights, not 2 or 3. <paramref name="constantRest"/> is the count of
+    /// remaining rows when the row count is a constant (only that case is emitted), or −1.
+    /// </summary>
+    /// <remarks>
+    /// Every element is the same chain of fused multiply–adds over the reduction in order, whatever the
+    /// height of its tile, so the results are those of one row at a time. Blocks of 8 rows (weight
+    /// gradients) keep their remaining rows one at a time: there B is read in chunks of the reduction,
+    /// and taller tail tiles would multiply the kernel's locals towards the JIT's limit.
+    /// </remarks>
+    private static void EmitRemainingRows(IndentedWriter w, VectorTier tier, Gemm g, IReadOnlyList<Segment> segments, int tileWidth, int rowBlock, string blockedRows, int constantRest, string r0, string r1)
+    {
+        if (rowBlock != 4)
+        {
+            w.Line($"// The remaining rows (fewer than {rowBlock}) one at a time, {SingleRowTiles} column tiles at once.");
+            using (w.Open($"for (int m = {blockedRows}; m < {g.Rows}; m++)"))
+            {
+                EmitRowTiles(w, tier, g, segments, tileWidth, 1, r0, r1);
+            }
+
+            return;
+        }
+
+        w.Line("// The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.");
+        using (w.Scope())
+        {
+            w.Line($"int m = {blockedRows};");
+            if (constantRest >= 0)
+            {
+                EmitRowTiles(w, tier, g, segments, tileWidth, constantRest, r0, r1);
+                return;
+            }
+
+            w.Line($"int rest = {g.Rows} - m;");
+            for (int height = 3; height >= 1; height--)
+            {
+                using (w.Open(height == 3 ? "if (rest == 3)" : $"else if (rest == {Code.Int(height)})"))
+                {
+                    EmitRowTiles(w, tier, g, segments, tileWidth, height, r0, r1);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tiles of <paramref name="rows"/> rows from row m across every segment. The shorter the tile, the more
+    /// column tiles it spans at once, so that enough independent accumulator chains stay in flight
+    /// (a single row spans <see cref="SingleRowTiles"/>; three rows span two at Vector512, which has the
+    /// registers for twelve accumulators).
+    /// </summary>
+    private static void EmitRowTiles(IndentedWriter w, VectorTier tier, Gemm g, IReadOnlyList<Segment> segments, int tileWidth, int rows, string r0, string r1)
+    {
+        int tiles = rows switch
+        {
+            1 => SingleRowTiles,
+            2 => 2,
+            3 => tier.Width == 16 ? 2 : 1,
+            _ => 1,
+        };
+        foreach (var segment in segments)
+        {
+            EmitColumns(w, tier, g.B, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1));
+        }
     }
 
     /// <summary>

@@ -165,51 +165,215 @@ namespace Samples
                         At(ref c3, 64) = acc3_0;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 4096);
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 8192);
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, 64);
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
-                            float a0r = At(ref a0, r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
                         }
-                        At(ref c0, 64) = acc0_0;
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 4096);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = At(ref bias, 64);
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                        }
                     }
                 }
             }
@@ -308,72 +472,214 @@ namespace Samples
                         At(ref c3, 64) = acc3_0;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 64; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 64; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 8192);
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, 64);
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 64; j += 32)
                         {
-                            ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
-                            float a0r = At(ref a0, r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                         }
-                        At(ref c0, 64) = acc0_0;
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 64; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = At(ref bias, 64);
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                        }
                     }
                 }
             }
@@ -472,72 +778,214 @@ namespace Samples
                         At(ref c3, 64) = acc3_0;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 64; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 64; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 8192);
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, 64);
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 64; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
-                            float a0r = At(ref a0, r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                         }
-                        At(ref c0, 64) = acc0_0;
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 64; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = At(ref bias, 64);
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                        }
                     }
                 }
             }
@@ -931,58 +1379,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 64)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 16);
-                            ref float b2 = ref At(ref x, j + 32);
-                            ref float b3 = ref At(ref x, j + 48);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                                float a0r = At(ref a0, r * 65);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 65);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 65);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 65);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 64)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float b2 = ref At(ref x, j + 32);
+                                ref float b3 = ref At(ref x, j + 48);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            }
                         }
                     }
                 }
@@ -1090,58 +1634,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 32)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
-                            ref float b2 = ref At(ref x, j + 16);
-                            ref float b3 = ref At(ref x, j + 24);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r * 65);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 65);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 65);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 65);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b2 = ref At(ref x, j + 16);
+                                ref float b3 = ref At(ref x, j + 24);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -1374,58 +2014,176 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 128; j += 128)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 32);
-                        ref float b2 = ref At(ref w, j + 64);
-                        ref float b3 = ref At(ref w, j + 96);
-                        ref float a0 = ref At(ref dy, m * 65);
-                        ref float c0 = ref At(ref dx, m * 128);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
-                        for (int r = 0; r < 65; r++)
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 128);
-                            ref float b1r = ref At(ref b1, r * 128);
-                            ref float b2r = ref At(ref b2, r * 128);
-                            ref float b3r = ref At(ref b3, r * 128);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 32);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 130);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
+                            var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 32);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 128)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 32);
+                            ref float b2 = ref At(ref w, j + 64);
+                            ref float b3 = ref At(ref w, j + 96);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
                     }
                 }
             }
@@ -1489,58 +2247,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 128; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 16);
-                        ref float b2 = ref At(ref w, j + 32);
-                        ref float b3 = ref At(ref w, j + 48);
-                        ref float a0 = ref At(ref dy, m * 65);
-                        ref float c0 = ref At(ref dx, m * 128);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 65; r++)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 128);
-                            ref float b1r = ref At(ref b1, r * 128);
-                            ref float b2r = ref At(ref b2, r * 128);
-                            ref float b3r = ref At(ref b3, r * 128);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 130);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 16);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 16);
+                            ref float b2 = ref At(ref w, j + 32);
+                            ref float b3 = ref At(ref w, j + 48);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
                 }
             }
@@ -1604,58 +2458,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 128; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 8);
-                        ref float b2 = ref At(ref w, j + 16);
-                        ref float b3 = ref At(ref w, j + 24);
-                        ref float a0 = ref At(ref dy, m * 65);
-                        ref float c0 = ref At(ref dx, m * 128);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 65; r++)
+                        for (int j = 0; j < 128; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 128);
-                            ref float b1r = ref At(ref b1, r * 128);
-                            ref float b2r = ref At(ref b2, r * 128);
-                            ref float b3r = ref At(ref b3, r * 128);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 130);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float b2 = ref At(ref w, j + 16);
+                            ref float b3 = ref At(ref w, j + 24);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
                 }
             }
@@ -1851,58 +2801,176 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 512; j += 128)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
-                        ref float a0 = ref At(ref x, m * 32);
-                        ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
-                        for (int r = 0; r < 32; r++)
+                        for (int j = 0; j < 512; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 128)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
                     }
                 }
             }
@@ -1966,58 +3034,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 512; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
-                        ref float a0 = ref At(ref x, m * 32);
-                        ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 32; r++)
+                        for (int j = 0; j < 512; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
                 }
             }
@@ -2081,58 +3245,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 512; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 32);
-                        ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 32; r++)
+                        for (int j = 0; j < 512; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
                 }
             }
@@ -2481,35 +3741,131 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                                float a0r = At(ref a0, r * 512);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            }
                         }
                     }
                 }
@@ -2617,58 +3973,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 32; j += 32)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
-                            ref float b2 = ref At(ref x, j + 16);
-                            ref float b3 = ref At(ref x, j + 24);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r * 512);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b2 = ref At(ref x, j + 16);
+                                ref float b3 = ref At(ref x, j + 24);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    ref float b2r = ref At(ref b2, r * 32);
+                                    ref float b3r = ref At(ref b3, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -2905,27 +4357,105 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 512);
-                            ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
+                        else if (rest == 2)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            }
                         }
                     }
                 }
@@ -2994,35 +4524,131 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 512);
-                            ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 16);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            }
                         }
                     }
                 }
@@ -3091,58 +4717,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 32; j += 32)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 8);
-                            ref float b2 = ref At(ref w, j + 16);
-                            ref float b3 = ref At(ref w, j + 24);
-                            ref float a0 = ref At(ref dy, m * 512);
-                            ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float b2 = ref At(ref w, j + 16);
+                                ref float b3 = ref At(ref w, j + 24);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    ref float b2r = ref At(ref b2, r * 32);
+                                    ref float b3r = ref At(ref b3, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -3344,58 +5066,176 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 512; j += 128)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 512; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 128)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
                     }
                 }
             }
@@ -3459,58 +5299,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 512; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 512; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
                 }
             }
@@ -3574,58 +5510,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 512; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 128);
-                        ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 128; r++)
+                        for (int j = 0; j < 512; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
                 }
             }
@@ -4005,58 +6037,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 64)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 16);
-                            ref float b2 = ref At(ref x, j + 32);
-                            ref float b3 = ref At(ref x, j + 48);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                                float a0r = At(ref a0, r * 512);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 64)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float b2 = ref At(ref x, j + 32);
+                                ref float b3 = ref At(ref x, j + 48);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            }
                         }
                     }
                 }
@@ -4164,58 +6292,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 32)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
-                            ref float b2 = ref At(ref x, j + 16);
-                            ref float b3 = ref At(ref x, j + 24);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r * 512);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b2 = ref At(ref x, j + 16);
+                                ref float b3 = ref At(ref x, j + 24);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -4452,58 +6676,176 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 128)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 32);
-                            ref float b2 = ref At(ref w, j + 64);
-                            ref float b3 = ref At(ref w, j + 96);
-                            ref float a0 = ref At(ref dy, m * 512);
-                            ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 64)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 32);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                                var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
+                                var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                    float a2r = At(ref a2, r);
+                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                    acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                    acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 64)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 32);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 128)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 32);
+                                ref float b2 = ref At(ref w, j + 64);
+                                ref float b3 = ref At(ref w, j + 96);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            }
                         }
                     }
                 }
@@ -4572,58 +6914,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 64)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 16);
-                            ref float b2 = ref At(ref w, j + 32);
-                            ref float b3 = ref At(ref w, j + 48);
-                            ref float a0 = ref At(ref dy, m * 512);
-                            ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 16);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 64)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 16);
+                                ref float b2 = ref At(ref w, j + 32);
+                                ref float b3 = ref At(ref w, j + 48);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            }
                         }
                     }
                 }
@@ -4692,58 +7130,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 128; j += 32)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 8);
-                            ref float b2 = ref At(ref w, j + 16);
-                            ref float b3 = ref At(ref w, j + 24);
-                            ref float a0 = ref At(ref dy, m * 512);
-                            ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 128; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 128);
-                                ref float b1r = ref At(ref b1, r * 128);
-                                ref float b2r = ref At(ref b2, r * 128);
-                                ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 128; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float b2 = ref At(ref w, j + 16);
+                                ref float b3 = ref At(ref w, j + 24);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    ref float b1r = ref At(ref b1, r * 128);
+                                    ref float b2r = ref At(ref b2, r * 128);
+                                    ref float b3r = ref At(ref b3, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }

@@ -121,28 +121,111 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 64);
-                        ref float c0 = ref At(ref y, m * 12);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                        for (int r = 0; r < 64; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        }
                     }
                 }
             }
@@ -209,28 +292,111 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 64);
-                        ref float c0 = ref At(ref y, m * 12);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                        for (int r = 0; r < 64; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        }
                     }
                 }
             }
@@ -333,31 +499,146 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 64);
-                        ref float c0 = ref At(ref y, m * 12);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                        for (int r = 0; r < 64; r++)
+                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        }
                     }
                 }
             }
@@ -691,58 +972,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 64; j += 64)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 16);
-                            ref float b2 = ref At(ref x, j + 32);
-                            ref float b3 = ref At(ref x, j + 48);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                ref float b1r = ref At(ref b1, r * 64);
-                                ref float b2r = ref At(ref b2, r * 64);
-                                ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                                float a0r = At(ref a0, r * 12);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 12);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 12);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 12);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 64; j += 64)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float b2 = ref At(ref x, j + 32);
+                                ref float b3 = ref At(ref x, j + 48);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    ref float b2r = ref At(ref b2, r * 64);
+                                    ref float b3r = ref At(ref b3, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            }
                         }
                     }
                 }
@@ -850,58 +1227,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
-                            ref float b2 = ref At(ref x, j + 16);
-                            ref float b3 = ref At(ref x, j + 24);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                ref float b1r = ref At(ref b1, r * 64);
-                                ref float b2r = ref At(ref b2, r * 64);
-                                ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r * 12);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 12);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 12);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 12);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 64; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b2 = ref At(ref x, j + 16);
+                                ref float b3 = ref At(ref x, j + 24);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    ref float b2r = ref At(ref b2, r * 64);
+                                    ref float b3r = ref At(ref b3, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -1134,35 +1607,153 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 12);
-                        ref float c0 = ref At(ref dx, m * 64);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                        for (int r = 0; r < 12; r++)
+                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 64);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 32);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 24);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                            var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
+                            var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 64; j += 64)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 32);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        }
                     }
                 }
             }
@@ -1226,58 +1817,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 64; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 16);
-                        ref float b2 = ref At(ref w, j + 32);
-                        ref float b3 = ref At(ref w, j + 48);
-                        ref float a0 = ref At(ref dy, m * 12);
-                        ref float c0 = ref At(ref dx, m * 64);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 12; r++)
+                        for (int j = 0; j < 64; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 64);
-                            ref float b1r = ref At(ref b1, r * 64);
-                            ref float b2r = ref At(ref b2, r * 64);
-                            ref float b3r = ref At(ref b3, r * 64);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 24);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 64; j += 32)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 16);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 64; j += 64)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 16);
+                            ref float b2 = ref At(ref w, j + 32);
+                            ref float b3 = ref At(ref w, j + 48);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
                 }
             }
@@ -1341,58 +2028,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 64; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 8);
-                        ref float b2 = ref At(ref w, j + 16);
-                        ref float b3 = ref At(ref w, j + 24);
-                        ref float a0 = ref At(ref dy, m * 12);
-                        ref float c0 = ref At(ref dx, m * 64);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 12; r++)
+                        for (int j = 0; j < 64; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 64);
-                            ref float b1r = ref At(ref b1, r * 64);
-                            ref float b2r = ref At(ref b2, r * 64);
-                            ref float b3r = ref At(ref b3, r * 64);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 24);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 64; j += 32)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float b2 = ref At(ref w, j + 16);
+                            ref float b3 = ref At(ref w, j + 24);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
                 }
             }
@@ -1588,58 +2371,176 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 256; j += 128)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
-                        ref float a0 = ref At(ref x, m * 32);
-                        ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
-                        for (int r = 0; r < 32; r++)
+                        for (int j = 0; j < 256; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 256; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 256; j += 128)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
                     }
                 }
             }
@@ -1703,58 +2604,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 256; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
-                        ref float a0 = ref At(ref x, m * 32);
-                        ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 32; r++)
+                        for (int j = 0; j < 256; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 256; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 256; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
                 }
             }
@@ -1818,58 +2815,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 256; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 32);
-                        ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 32; r++)
+                        for (int j = 0; j < 256; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 256; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 256; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
                 }
             }
@@ -2218,35 +3311,131 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                                float a0r = At(ref a0, r * 256);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 256);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            }
                         }
                     }
                 }
@@ -2354,58 +3543,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 32; j += 32)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
-                            ref float b2 = ref At(ref x, j + 16);
-                            ref float b3 = ref At(ref x, j + 24);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r * 256);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 256);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b2 = ref At(ref x, j + 16);
+                                ref float b3 = ref At(ref x, j + 24);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    ref float b2r = ref At(ref b2, r * 32);
+                                    ref float b3r = ref At(ref b3, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -2642,27 +3927,105 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 256);
-                            ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
+                        else if (rest == 2)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            }
                         }
                     }
                 }
@@ -2731,35 +4094,131 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 256);
-                            ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 16);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            }
                         }
                     }
                 }
@@ -2828,58 +4287,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 32; j += 32)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 8);
-                            ref float b2 = ref At(ref w, j + 16);
-                            ref float b3 = ref At(ref w, j + 24);
-                            ref float a0 = ref At(ref dy, m * 256);
-                            ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 32; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 32; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float b2 = ref At(ref w, j + 16);
+                                ref float b3 = ref At(ref w, j + 24);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    ref float b2r = ref At(ref b2, r * 32);
+                                    ref float b3r = ref At(ref b3, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -3081,58 +4636,176 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 256; j += 128)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 64 + ((j + 64) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
-                        ref float a0 = ref At(ref x, m * 64);
-                        ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
-                        for (int r = 0; r < 64; r++)
+                        for (int j = 0; j < 256; j += 64)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 256; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 256; j += 128)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 64 + ((j + 64) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                        }
                     }
                 }
             }
@@ -3196,58 +4869,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 256; j += 64)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
-                        ref float a0 = ref At(ref x, m * 64);
-                        ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                        for (int r = 0; r < 64; r++)
+                        for (int j = 0; j < 256; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 256; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 256; j += 64)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
                     }
                 }
             }
@@ -3311,58 +5080,154 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 256; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 64 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 64);
-                        ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 64; r++)
+                        for (int j = 0; j < 256; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 256; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 256; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 64 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
                     }
                 }
             }
@@ -3719,58 +5584,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 64; j += 64)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 16);
-                            ref float b2 = ref At(ref x, j + 32);
-                            ref float b3 = ref At(ref x, j + 48);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                ref float b1r = ref At(ref b1, r * 64);
-                                ref float b2r = ref At(ref b2, r * 64);
-                                ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                                float a0r = At(ref a0, r * 256);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 256);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 64; j += 64)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 16);
+                                ref float b2 = ref At(ref x, j + 32);
+                                ref float b3 = ref At(ref x, j + 48);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    ref float b2r = ref At(ref b2, r * 64);
+                                    ref float b3r = ref At(ref b3, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            }
                         }
                     }
                 }
@@ -3878,58 +5839,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
-                            ref float b2 = ref At(ref x, j + 16);
-                            ref float b3 = ref At(ref x, j + 24);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                ref float b1r = ref At(ref b1, r * 64);
-                                ref float b2r = ref At(ref b2, r * 64);
-                                ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r * 256);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 256);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 64; j += 32)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b2 = ref At(ref x, j + 16);
+                                ref float b3 = ref At(ref x, j + 24);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    ref float b2r = ref At(ref b2, r * 64);
+                                    ref float b3r = ref At(ref b3, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }
@@ -4166,35 +6223,153 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 256);
-                            ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 64)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 32);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
+                                var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
+                                var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                    float a2r = At(ref a2, r);
+                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                    acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                    acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 64)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 32);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref w, 0);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
+                                    float a0r = At(ref a0, r);
+                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            }
                         }
                     }
                 }
@@ -4263,58 +6438,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 64; j += 64)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 16);
-                            ref float b2 = ref At(ref w, j + 32);
-                            ref float b3 = ref At(ref w, j + 48);
-                            ref float a0 = ref At(ref dy, m * 256);
-                            ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                ref float b1r = ref At(ref b1, r * 64);
-                                ref float b2r = ref At(ref b2, r * 64);
-                                ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 16);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 64; j += 64)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 16);
+                                ref float b2 = ref At(ref w, j + 32);
+                                ref float b3 = ref At(ref w, j + 48);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    ref float b2r = ref At(ref b2, r * 64);
+                                    ref float b3r = ref At(ref b3, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            }
                         }
                     }
                 }
@@ -4383,58 +6654,154 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < count; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        int m = blockedRows;
+                        int rest = count - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 8);
-                            ref float b2 = ref At(ref w, j + 16);
-                            ref float b3 = ref At(ref w, j + 24);
-                            ref float a0 = ref At(ref dy, m * 256);
-                            ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 64; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 64);
-                                ref float b1r = ref At(ref b1, r * 64);
-                                ref float b2r = ref At(ref b2, r * 64);
-                                ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                                float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            for (int j = 0; j < 64; j += 32)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float b1 = ref At(ref w, j + 8);
+                                ref float b2 = ref At(ref w, j + 16);
+                                ref float b3 = ref At(ref w, j + 24);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    ref float b1r = ref At(ref b1, r * 64);
+                                    ref float b2r = ref At(ref b2, r * 64);
+                                    ref float b3r = ref At(ref b3, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    float a0r = At(ref a0, r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            }
                         }
                     }
                 }

@@ -126,30 +126,120 @@ namespace Games.Input
                         At(ref c3, 2) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 3);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        for (int r = 0; r < 20; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            float a0r = At(ref a0, r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 6);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                            At(ref c2, 2) = acc2_2;
                         }
-                        At(ref c0, 0) = acc0_0;
-                        At(ref c0, 1) = acc0_1;
-                        At(ref c0, 2) = acc0_2;
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                        }
                     }
                 }
             }
@@ -221,30 +311,120 @@ namespace Games.Input
                         At(ref c3, 2) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 3);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        for (int r = 0; r < 20; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            float a0r = At(ref a0, r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 6);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                            At(ref c2, 2) = acc2_2;
                         }
-                        At(ref c0, 0) = acc0_0;
-                        At(ref c0, 1) = acc0_1;
-                        At(ref c0, 2) = acc0_2;
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                        }
                     }
                 }
             }
@@ -316,30 +496,120 @@ namespace Games.Input
                         At(ref c3, 2) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 3);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        for (int r = 0; r < 20; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            float a0r = At(ref a0, r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 6);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                            At(ref c2, 2) = acc2_2;
                         }
-                        At(ref c0, 0) = acc0_0;
-                        At(ref c0, 1) = acc0_1;
-                        At(ref c0, 2) = acc0_2;
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                        }
                     }
                 }
             }
@@ -676,32 +946,149 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 16; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                float a0r = At(ref a0, r * 3);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 3);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    float a2r = At(ref a2, r * 3);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 2)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            }
                         }
                     }
                 }
@@ -848,39 +1235,186 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 16; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                float a0r = At(ref a0, r * 3);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 3);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    float a2r = At(ref a2, r * 3);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 16; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    ref float b1r = ref At(ref b1, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            }
                         }
                     }
                 }
@@ -1142,28 +1676,111 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 3);
-                        ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = 0; r < 3; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -1266,32 +1883,149 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 3);
-                        ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = 0; r < 3; r++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -1394,39 +2128,186 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 3);
-                        ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = 0; r < 3; r++)
+                        for (int j = 0; j < 16; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 16; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                ref float b1r = ref At(ref b1, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -1733,52 +2614,225 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (nuint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 6);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                        for (int r = 0; r < 6; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 192);
-                        ref float a0 = ref At(ref x, m * 6);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        for (int r = 0; r < 6; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                        }
                     }
                 }
             }
@@ -1951,63 +3005,286 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 6);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
-                        for (int r = 0; r < 6; r++)
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        for (int j = 32; j < 48; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 192);
-                        ref float a0 = ref At(ref x, m * 6);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        for (int r = 0; r < 6; r++)
+                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 6 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(56));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                        }
                     }
                 }
             }
@@ -2163,97 +3440,344 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 32; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 6 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 6 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 6);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 6; r++)
+                        for (int j = 0; j < 32; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        for (int j = 32; j < 56; j += 8)
+                        {
+                            ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 192);
-                        ref float a0 = ref At(ref x, m * 6);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        for (int r = 0; r < 6; r++)
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                        for (int j = 32; j < 48; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                            ref float b1 = ref At(ref packed, 192 + (j + 8) - 32);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                ref float b1r = ref At(ref b1, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 32; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 6 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 6 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                        }
                     }
                 }
             }
@@ -2781,31 +4305,126 @@ namespace Games.Input
                             At(ref c3, 5) = acc3_2;
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
-                                float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 6);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 12);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = At(ref c1, 4);
+                                var acc1_2 = At(ref c1, 5);
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                                var acc2_1 = At(ref c2, 4);
+                                var acc2_2 = At(ref c2, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                    acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                At(ref c1, 4) = acc1_1;
+                                At(ref c1, 5) = acc1_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                At(ref c2, 4) = acc2_1;
+                                At(ref c2, 5) = acc2_2;
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            At(ref c0, 4) = acc0_1;
-                            At(ref c0, 5) = acc0_2;
+                        }
+                        else if (rest == 2)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 6);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = At(ref c1, 4);
+                                var acc1_2 = At(ref c1, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                At(ref c1, 4) = acc1_1;
+                                At(ref c1, 5) = acc1_2;
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                            }
                         }
                     }
                 }
@@ -2925,31 +4544,126 @@ namespace Games.Input
                             At(ref c3, 5) = acc3_2;
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
-                                float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 6);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 12);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = At(ref c1, 4);
+                                var acc1_2 = At(ref c1, 5);
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                                var acc2_1 = At(ref c2, 4);
+                                var acc2_2 = At(ref c2, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                    acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                At(ref c1, 4) = acc1_1;
+                                At(ref c1, 5) = acc1_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                At(ref c2, 4) = acc2_1;
+                                At(ref c2, 5) = acc2_2;
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            At(ref c0, 4) = acc0_1;
-                            At(ref c0, 5) = acc0_2;
+                        }
+                        else if (rest == 2)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 6);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = At(ref c1, 4);
+                                var acc1_2 = At(ref c1, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                At(ref c1, 4) = acc1_1;
+                                At(ref c1, 5) = acc1_2;
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                            }
                         }
                     }
                 }
@@ -3147,31 +4861,126 @@ namespace Games.Input
                         At(ref c3, 5) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 60);
-                        ref float c0 = ref At(ref dx, m * 6);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = At(ref c0, 4);
-                        var acc0_2 = At(ref c0, 5);
-                        for (int r = 0; r < 60; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = At(ref b0r, 4);
-                            var b2_ = At(ref b0r, 5);
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        At(ref c0, 4) = acc0_1;
-                        At(ref c0, 5) = acc0_2;
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                        }
                     }
                 }
             }
@@ -3247,31 +5056,126 @@ namespace Games.Input
                         At(ref c3, 5) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 60);
-                        ref float c0 = ref At(ref dx, m * 6);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = At(ref c0, 4);
-                        var acc0_2 = At(ref c0, 5);
-                        for (int r = 0; r < 60; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = At(ref b0r, 4);
-                            var b2_ = At(ref b0r, 5);
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        At(ref c0, 4) = acc0_1;
-                        At(ref c0, 5) = acc0_2;
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                        }
                     }
                 }
             }
@@ -3347,31 +5251,126 @@ namespace Games.Input
                         At(ref c3, 5) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 60);
-                        ref float c0 = ref At(ref dx, m * 6);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = At(ref c0, 4);
-                        var acc0_2 = At(ref c0, 5);
-                        for (int r = 0; r < 60; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = At(ref b0r, 4);
-                            var b2_ = At(ref b0r, 5);
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        At(ref c0, 4) = acc0_1;
-                        At(ref c0, 5) = acc0_2;
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                        }
                     }
                 }
             }
@@ -3605,52 +5604,225 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (nuint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                        for (int r = 0; r < 20; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 640);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        for (int r = 0; r < 20; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                        }
                     }
                 }
             }
@@ -3823,63 +5995,286 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
-                        for (int r = 0; r < 20; r++)
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        for (int j = 32; j < 48; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 640);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        for (int r = 0; r < 20; r++)
+                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 20 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(56));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                        }
                     }
                 }
             }
@@ -4035,97 +6430,344 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
-                    for (int j = 0; j < 32; j += 32)
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 20 + ((j + 16) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 20 + ((j + 24) & 31));
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                        for (int r = 0; r < 20; r++)
+                        for (int j = 0; j < 32; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        for (int j = 32; j < 56; j += 8)
+                        {
+                            ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
+                        }
                     }
+                    else if (rest == 2)
                     {
-                        ref float b0 = ref At(ref packed, 640);
-                        ref float a0 = ref At(ref x, m * 20);
-                        ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        for (int r = 0; r < 20; r++)
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                        for (int j = 32; j < 48; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                            ref float b1 = ref At(ref packed, 640 + (j + 8) - 32);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                ref float b1r = ref At(ref b1, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 32; j += 32)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 20 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 20 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                        }
                     }
                 }
             }
@@ -4660,32 +7302,149 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 16; j += 16)
                             {
-                                ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                float a0r = At(ref a0, r * 60);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 2)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            }
                         }
                     }
                 }
@@ -4832,39 +7591,186 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                    for (int m = blockedRows; m < rows; m++)
+                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                     {
+                        int m = blockedRows;
+                        int rest = rows - m;
+                        if (rest == 3)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            for (int r = r0; r < r1; r++)
+                            for (int j = 0; j < 16; j += 8)
                             {
-                                ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 2)
+                        {
+                            for (int j = 0; j < 16; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    ref float b1r = ref At(ref b1, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            }
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            }
+                        }
+                        else if (rest == 1)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            }
                         }
                     }
                 }
@@ -5126,28 +8032,111 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 60);
-                        ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = 0; r < 60; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -5250,32 +8239,149 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 60);
-                        ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = 0; r < 60; r++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -5378,39 +8484,186 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < count; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 60);
-                        ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = 0; r < 60; r++)
+                        for (int j = 0; j < 16; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 16; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                ref float b1r = ref At(ref b1, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }

@@ -102,23 +102,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 8);
-                    ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -168,23 +229,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 8);
-                    ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -248,27 +370,106 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 8);
-                    ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                    for (int r = 0; r < 8; r++)
+                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    }
                 }
             }
         }
@@ -534,23 +735,84 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        for (int r = r0; r < r1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            float a0r = At(ref a0, r * 8);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 16);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        }
                     }
                 }
             }
@@ -658,27 +920,106 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            float a0r = At(ref a0, r * 8);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 16);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        }
                     }
                 }
             }
@@ -858,23 +1199,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 8);
-                    ref float c0 = ref At(ref dx, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -924,23 +1326,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 8);
-                    ref float c0 = ref At(ref dx, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -1004,27 +1467,106 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 8);
-                    ref float c0 = ref At(ref dx, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    for (int r = 0; r < 8; r++)
+                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    }
                 }
             }
         }
@@ -1167,23 +1709,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                    for (int r = 0; r < 24; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -1233,23 +1836,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                    for (int r = 0; r < 24; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -1313,27 +1977,106 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    }
                 }
             }
         }
@@ -1690,31 +2433,146 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 24);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r * 8);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -1822,43 +2680,168 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 24; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 24);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                            float a0r = At(ref a0, r * 8);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 16; j += 16)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                ref float b1r = ref At(ref b1, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(20));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(20));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                        }
                     }
                 }
             }
@@ -2136,28 +3119,111 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 8);
-                    ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 24);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                    }
                 }
             }
         }
@@ -2260,31 +3326,146 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 8);
-                    ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                    for (int r = 0; r < 8; r++)
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 24);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                    }
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                    }
                 }
             }
         }
@@ -2348,43 +3529,168 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 8);
-                    ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                    for (int r = 0; r < 8; r++)
+                    for (int j = 0; j < 24; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 24);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                }
+                else if (rest == 2)
+                {
+                    for (int j = 0; j < 16; j += 16)
+                    {
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 8);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            ref float b1r = ref At(ref b1, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(20));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(20));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(20));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                    }
                 }
             }
         }
@@ -2621,27 +3927,105 @@ partial class MixedStack
                     At(ref c3, 8) = acc3_1;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 8);
-                    ref float c0 = ref At(ref y, m * 9);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = At(ref bias, 8);
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = At(ref b0r, 8);
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 8) = acc1_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 8) = acc2_1;
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    At(ref c0, 8) = acc0_1;
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 8) = acc1_1;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 8) = acc0_1;
+                    }
                 }
             }
         }
@@ -2704,27 +4088,105 @@ partial class MixedStack
                     At(ref c3, 8) = acc3_1;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 8);
-                    ref float c0 = ref At(ref y, m * 9);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = At(ref bias, 8);
-                    for (int r = 0; r < 8; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = At(ref b0r, 8);
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 8) = acc1_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 8) = acc2_1;
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    At(ref c0, 8) = acc0_1;
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 8) = acc1_1;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 8) = acc0_1;
+                    }
                 }
             }
         }
@@ -2823,31 +4285,143 @@ partial class MixedStack
                     At(ref c3, 8) = acc3_0;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float a0 = ref At(ref x, m * 8);
-                    ref float c0 = ref At(ref y, m * 9);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                    var acc0_2 = At(ref bias, 8);
-                    for (int r = 0; r < 8; r++)
+                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = At(ref b0r, 8);
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                    At(ref c0, 8) = acc0_2;
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                        }
+                        At(ref c0, 8) = acc0_0;
+                        At(ref c1, 8) = acc1_0;
+                        At(ref c2, 8) = acc2_0;
+                    }
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                        var acc0_2 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        At(ref c0, 8) = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        At(ref c1, 8) = acc1_2;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                        var acc0_2 = At(ref bias, 8);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        At(ref c0, 8) = acc0_2;
+                    }
                 }
             }
         }
@@ -3117,23 +4691,84 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        for (int r = r0; r < r1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            float a0r = At(ref a0, r * 9);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 16);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 9);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 9);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 9);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        }
                     }
                 }
             }
@@ -3241,27 +4876,106 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            float a0r = At(ref a0, r * 9);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 16);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 9);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 9);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 9);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        }
                     }
                 }
             }
@@ -3441,23 +5155,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 9);
-                    ref float c0 = ref At(ref dx, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    for (int r = 0; r < 9; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 18);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -3507,23 +5282,84 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 9);
-                    ref float c0 = ref At(ref dx, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    for (int r = 0; r < 9; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 18);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    }
                 }
             }
         }
@@ -3587,27 +5423,106 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 9);
-                    ref float c0 = ref At(ref dx, m * 8);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    for (int r = 0; r < 9; r++)
+                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 18);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    }
                 }
             }
         }
@@ -3815,52 +5730,221 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float b1 = ref At(ref packed, 608);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1216);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    }
                 }
             }
         }
@@ -3963,73 +6047,220 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 64)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 19 + ((j + 48) & 31));
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1216);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 32)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 19 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    }
                 }
             }
         }
@@ -4146,77 +6377,242 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 32)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 19 + ((j + 24) & 31));
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    for (int j = 64; j < 72; j += 8)
+                    {
+                        ref float b0 = ref At(ref packed, 1216 + (j) - 64);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1216);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 19 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    }
                 }
             }
         }
@@ -4725,39 +7121,198 @@ partial class MixedStack
                         At(ref c3, 18) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 19);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_2 = At(ref c0, 16);
-                        var acc0_3 = At(ref c0, 17);
-                        var acc0_4 = At(ref c0, 18);
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 19);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = At(ref b0r, 16);
-                            var b3_ = At(ref b0r, 17);
-                            var b4_ = At(ref b0r, 18);
-                            float a0r = At(ref a0, r * 72);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        At(ref c0, 16) = acc0_2;
-                        At(ref c0, 17) = acc0_3;
-                        At(ref c0, 18) = acc0_4;
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            var acc2_0 = At(ref c2, 16);
+                            var acc2_1 = At(ref c2, 17);
+                            var acc2_2 = At(ref c2, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 72);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 72);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                            At(ref c2, 16) = acc2_0;
+                            At(ref c2, 17) = acc2_1;
+                            At(ref c2, 18) = acc2_2;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = At(ref c0, 16);
+                            var acc0_3 = At(ref c0, 17);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_2 = At(ref c1, 16);
+                            var acc1_3 = At(ref c1, 17);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = At(ref b0r, 16);
+                                var b3_ = At(ref b0r, 17);
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            At(ref c0, 16) = acc0_2;
+                            At(ref c0, 17) = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            At(ref c1, 16) = acc1_2;
+                            At(ref c1, 17) = acc1_3;
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 72);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 18) = acc0_0;
+                            At(ref c1, 18) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = At(ref c0, 16);
+                            var acc0_3 = At(ref c0, 17);
+                            var acc0_4 = At(ref c0, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = At(ref b0r, 16);
+                                var b3_ = At(ref b0r, 17);
+                                var b4_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            At(ref c0, 16) = acc0_2;
+                            At(ref c0, 17) = acc0_3;
+                            At(ref c0, 18) = acc0_4;
+                        }
                     }
                 }
             }
@@ -4926,47 +7481,223 @@ partial class MixedStack
                         At(ref c3, 18) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 19);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                        var acc0_4 = At(ref c0, 16);
-                        var acc0_5 = At(ref c0, 17);
-                        var acc0_6 = At(ref c0, 18);
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 16; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 19);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = At(ref b0r, 16);
-                            var b5_ = At(ref b0r, 17);
-                            var b6_ = At(ref b0r, 18);
-                            float a0r = At(ref a0, r * 72);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                        At(ref c0, 16) = acc0_4;
-                        At(ref c0, 17) = acc0_5;
-                        At(ref c0, 18) = acc0_6;
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            var acc2_0 = At(ref c2, 16);
+                            var acc2_1 = At(ref c2, 17);
+                            var acc2_2 = At(ref c2, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 72);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 72);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                            At(ref c2, 16) = acc2_0;
+                            At(ref c2, 17) = acc2_1;
+                            At(ref c2, 18) = acc2_2;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 16; j += 16)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                ref float b1r = ref At(ref b1, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 72);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = At(ref c0, 16);
+                            var acc0_5 = At(ref c0, 17);
+                            var acc0_6 = At(ref c0, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = At(ref b0r, 16);
+                                var b5_ = At(ref b0r, 17);
+                                var b6_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            At(ref c0, 16) = acc0_4;
+                            At(ref c0, 17) = acc0_5;
+                            At(ref c0, 18) = acc0_6;
+                        }
                     }
                 }
             }
@@ -5246,35 +7977,147 @@ partial class MixedStack
                     At(ref c3, 18) = acc3_3;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 72);
-                    ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = At(ref c0, 16);
-                    var acc0_2 = At(ref c0, 17);
-                    var acc0_3 = At(ref c0, 18);
-                    for (int r = 0; r < 72; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 19);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = At(ref b0r, 16);
-                        var b2_ = At(ref b0r, 17);
-                        var b3_ = At(ref b0r, 18);
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 16);
+                        var acc1_2 = At(ref c1, 17);
+                        var acc1_3 = At(ref c1, 18);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = At(ref c2, 16);
+                        var acc2_2 = At(ref c2, 17);
+                        var acc2_3 = At(ref c2, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 16) = acc1_1;
+                        At(ref c1, 17) = acc1_2;
+                        At(ref c1, 18) = acc1_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 16) = acc2_1;
+                        At(ref c2, 17) = acc2_2;
+                        At(ref c2, 18) = acc2_3;
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    At(ref c0, 16) = acc0_1;
-                    At(ref c0, 17) = acc0_2;
-                    At(ref c0, 18) = acc0_3;
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 16);
+                        var acc1_2 = At(ref c1, 17);
+                        var acc1_3 = At(ref c1, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 16) = acc1_1;
+                        At(ref c1, 17) = acc1_2;
+                        At(ref c1, 18) = acc1_3;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                    }
                 }
             }
         }
@@ -5399,39 +8242,198 @@ partial class MixedStack
                     At(ref c3, 18) = acc3_2;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 72);
-                    ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_2 = At(ref c0, 16);
-                    var acc0_3 = At(ref c0, 17);
-                    var acc0_4 = At(ref c0, 18);
-                    for (int r = 0; r < 72; r++)
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 19);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = At(ref b0r, 16);
-                        var b3_ = At(ref b0r, 17);
-                        var b4_ = At(ref b0r, 18);
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                    At(ref c0, 16) = acc0_2;
-                    At(ref c0, 17) = acc0_3;
-                    At(ref c0, 18) = acc0_4;
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        var acc2_0 = At(ref c2, 16);
+                        var acc2_1 = At(ref c2, 17);
+                        var acc2_2 = At(ref c2, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                        At(ref c2, 16) = acc2_0;
+                        At(ref c2, 17) = acc2_1;
+                        At(ref c2, 18) = acc2_2;
+                    }
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = At(ref c0, 16);
+                        var acc0_3 = At(ref c0, 17);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_2 = At(ref c1, 16);
+                        var acc1_3 = At(ref c1, 17);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = At(ref b0r, 16);
+                            var b3_ = At(ref b0r, 17);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        At(ref c0, 16) = acc0_2;
+                        At(ref c0, 17) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        At(ref c1, 16) = acc1_2;
+                        At(ref c1, 17) = acc1_3;
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                        }
+                        At(ref c0, 18) = acc0_0;
+                        At(ref c1, 18) = acc1_0;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = At(ref c0, 16);
+                        var acc0_3 = At(ref c0, 17);
+                        var acc0_4 = At(ref c0, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = At(ref b0r, 16);
+                            var b3_ = At(ref b0r, 17);
+                            var b4_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        At(ref c0, 16) = acc0_2;
+                        At(ref c0, 17) = acc0_3;
+                        At(ref c0, 18) = acc0_4;
+                    }
                 }
             }
         }
@@ -5556,47 +8558,223 @@ partial class MixedStack
                     At(ref c3, 18) = acc3_2;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 72);
-                    ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                    var acc0_4 = At(ref c0, 16);
-                    var acc0_5 = At(ref c0, 17);
-                    var acc0_6 = At(ref c0, 18);
-                    for (int r = 0; r < 72; r++)
+                    for (int j = 0; j < 16; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 19);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                        var b4_ = At(ref b0r, 16);
-                        var b5_ = At(ref b0r, 17);
-                        var b6_ = At(ref b0r, 18);
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                    At(ref c0, 16) = acc0_4;
-                    At(ref c0, 17) = acc0_5;
-                    At(ref c0, 18) = acc0_6;
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        var acc2_0 = At(ref c2, 16);
+                        var acc2_1 = At(ref c2, 17);
+                        var acc2_2 = At(ref c2, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                        At(ref c2, 16) = acc2_0;
+                        At(ref c2, 17) = acc2_1;
+                        At(ref c2, 18) = acc2_2;
+                    }
+                }
+                else if (rest == 2)
+                {
+                    for (int j = 0; j < 16; j += 16)
+                    {
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 8);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            ref float b1r = ref At(ref b1, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc0_4 = At(ref c0, 16);
+                        var acc0_5 = At(ref c0, 17);
+                        var acc0_6 = At(ref c0, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = At(ref b0r, 16);
+                            var b5_ = At(ref b0r, 17);
+                            var b6_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        At(ref c0, 16) = acc0_4;
+                        At(ref c0, 17) = acc0_5;
+                        At(ref c0, 18) = acc0_6;
+                    }
                 }
             }
         }
@@ -5865,52 +9043,221 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float b1 = ref At(ref packed, 768);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1536);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    }
                 }
             }
         }
@@ -6013,73 +9360,220 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 64)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 24 + ((j + 48) & 31));
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1536);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 64; j += 32)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc1_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 24 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    }
                 }
             }
         }
@@ -6196,77 +9690,242 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 32)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 24 + ((j + 8) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 24 + ((j + 24) & 31));
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 64; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    for (int j = 64; j < 72; j += 8)
+                    {
+                        ref float b0 = ref At(ref packed, 1536 + (j) - 64);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1536);
-                    ref float a0 = ref At(ref x, m * 24);
-                    ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
-                    for (int r = 0; r < 24; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 24 + ((j + 8) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 24 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 24 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    }
                 }
             }
         }
@@ -6704,31 +10363,146 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 24);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            float a0r = At(ref a0, r * 72);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        }
                     }
                 }
             }
@@ -6836,43 +10610,168 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 24; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 24);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                            float a0r = At(ref a0, r * 72);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 16; j += 16)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                ref float b1r = ref At(ref b1, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(20));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(20));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                        }
                     }
                 }
             }
@@ -7150,28 +11049,111 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 72);
-                    ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                    for (int r = 0; r < 72; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 24);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                    }
                 }
             }
         }
@@ -7274,31 +11256,146 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 72);
-                    ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                    for (int r = 0; r < 72; r++)
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 24);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                    }
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                    }
                 }
             }
         }
@@ -7362,43 +11459,168 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 72);
-                    ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                    for (int r = 0; r < 72; r++)
+                    for (int j = 0; j < 24; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 24);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                }
+                else if (rest == 2)
+                {
+                    for (int j = 0; j < 16; j += 16)
+                    {
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 8);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            ref float b1r = ref At(ref b1, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(20));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(20));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(20));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                    }
                 }
             }
         }
@@ -7704,57 +11926,248 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float b1 = ref At(ref packed, 384);
-                    ref float a0 = ref At(ref x, m * 12);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                    for (int r = 0; r < 12; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(72));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 768);
-                    ref float a0 = ref At(ref x, m * 12);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
-                    for (int r = 0; r < 12; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 384);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    }
                 }
             }
         }
@@ -7874,78 +12287,247 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 64)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 12 + ((j + 48) & 31));
-                    ref float a0 = ref At(ref x, m * 12);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                    for (int r = 0; r < 12; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(72));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 768);
-                    ref float a0 = ref At(ref x, m * 12);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
-                    for (int r = 0; r < 12; r++)
+                    for (int j = 0; j < 64; j += 32)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 12 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    }
                 }
             }
         }
@@ -8101,81 +12683,282 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 32)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 12 + ((j + 8) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 12 + ((j + 24) & 31));
-                    ref float a0 = ref At(ref x, m * 12);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                    for (int r = 0; r < 12; r++)
+                    for (int j = 0; j < 64; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    for (int j = 64; j < 72; j += 8)
+                    {
+                        ref float b0 = ref At(ref packed, 768 + (j) - 64);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(72));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 768);
-                    ref float a0 = ref At(ref x, m * 12);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
-                    for (int r = 0; r < 12; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 12 + ((j + 8) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(72));
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(72));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 12 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 12 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(72));
+                    }
                 }
             }
         }
@@ -8593,28 +13376,111 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 12);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        for (int r = r0; r < r1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            float a0r = At(ref a0, r * 76);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        }
                     }
                 }
             }
@@ -8761,31 +13627,146 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 12);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            float a0r = At(ref a0, r * 76);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        }
                     }
                 }
             }
@@ -8998,28 +13979,111 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 76);
-                    ref float c0 = ref At(ref dx, m * 12);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    for (int r = 0; r < 76; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    }
                 }
             }
         }
@@ -9086,28 +14150,111 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 76);
-                    ref float c0 = ref At(ref dx, m * 12);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    for (int r = 0; r < 76; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    }
                 }
             }
         }
@@ -9210,31 +14357,146 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(8));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 76);
-                    ref float c0 = ref At(ref dx, m * 12);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    for (int r = 0; r < 76; r++)
+                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(8));
+                    }
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                    }
                 }
             }
         }
@@ -9475,57 +14737,248 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, 0);
-                    ref float b1 = ref At(ref packed, 608);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(72));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1216);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    }
                 }
             }
         }
@@ -9645,78 +15098,247 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 64)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 19 + ((j + 48) & 31));
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(72));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1216);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 32)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(72));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 64)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 19 + ((j + 48) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(72));
+                    }
                 }
             }
         }
@@ -9872,81 +15494,282 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
-                for (int j = 0; j < 64; j += 32)
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                    ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
-                    ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                    ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 19 + ((j + 24) & 31));
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 32);
-                        ref float b1r = ref At(ref b1, r * 32);
-                        ref float b2r = ref At(ref b2, r * 32);
-                        ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    for (int j = 64; j < 72; j += 8)
+                    {
+                        ref float b0 = ref At(ref packed, 1216 + (j) - 64);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(72));
+                    }
                 }
+                else if (rest == 2)
                 {
-                    ref float b0 = ref At(ref packed, 1216);
-                    ref float a0 = ref At(ref x, m * 19);
-                    ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
-                    for (int r = 0; r < 19; r++)
+                    for (int j = 0; j < 64; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(72));
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(72));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(72));
+                    }
+                }
+                else if (rest == 1)
+                {
+                    for (int j = 0; j < 64; j += 32)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 19 + ((j + 24) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
+                            var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
+                            var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(72));
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(72));
+                    }
                 }
             }
         }
@@ -10471,39 +16294,198 @@ partial class MixedStack
                         At(ref c3, 18) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 19);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_2 = At(ref c0, 16);
-                        var acc0_3 = At(ref c0, 17);
-                        var acc0_4 = At(ref c0, 18);
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0r = ref At(ref b0, r * 19);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b2_ = At(ref b0r, 16);
-                            var b3_ = At(ref b0r, 17);
-                            var b4_ = At(ref b0r, 18);
-                            float a0r = At(ref a0, r * 76);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        At(ref c0, 16) = acc0_2;
-                        At(ref c0, 17) = acc0_3;
-                        At(ref c0, 18) = acc0_4;
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            var acc2_0 = At(ref c2, 16);
+                            var acc2_1 = At(ref c2, 17);
+                            var acc2_2 = At(ref c2, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 76);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 76);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                            At(ref c2, 16) = acc2_0;
+                            At(ref c2, 17) = acc2_1;
+                            At(ref c2, 18) = acc2_2;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = At(ref c0, 16);
+                            var acc0_3 = At(ref c0, 17);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_2 = At(ref c1, 16);
+                            var acc1_3 = At(ref c1, 17);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = At(ref b0r, 16);
+                                var b3_ = At(ref b0r, 17);
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            At(ref c0, 16) = acc0_2;
+                            At(ref c0, 17) = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            At(ref c1, 16) = acc1_2;
+                            At(ref c1, 17) = acc1_3;
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 76);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 18) = acc0_0;
+                            At(ref c1, 18) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = At(ref c0, 16);
+                            var acc0_3 = At(ref c0, 17);
+                            var acc0_4 = At(ref c0, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b2_ = At(ref b0r, 16);
+                                var b3_ = At(ref b0r, 17);
+                                var b4_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            At(ref c0, 16) = acc0_2;
+                            At(ref c0, 17) = acc0_3;
+                            At(ref c0, 18) = acc0_4;
+                        }
                     }
                 }
             }
@@ -10672,47 +16654,223 @@ partial class MixedStack
                         At(ref c3, 18) = acc3_2;
                     }
                 }
-                // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-                for (int m = blockedRows; m < rows; m++)
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
                 {
+                    int m = blockedRows;
+                    int rest = rows - m;
+                    if (rest == 3)
                     {
-                        ref float b0 = ref At(ref x, 0);
-                        ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dw, m * 19);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                        var acc0_4 = At(ref c0, 16);
-                        var acc0_5 = At(ref c0, 17);
-                        var acc0_6 = At(ref c0, 18);
-                        for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < 16; j += 8)
                         {
-                            ref float b0r = ref At(ref b0, r * 19);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                            var b4_ = At(ref b0r, 16);
-                            var b5_ = At(ref b0r, 17);
-                            var b6_ = At(ref b0r, 18);
-                            float a0r = At(ref a0, r * 76);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            ref float b0 = ref At(ref x, j);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                        At(ref c0, 16) = acc0_4;
-                        At(ref c0, 17) = acc0_5;
-                        At(ref c0, 18) = acc0_6;
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            var acc2_0 = At(ref c2, 16);
+                            var acc2_1 = At(ref c2, 17);
+                            var acc2_2 = At(ref c2, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 76);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 76);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                            At(ref c2, 16) = acc2_0;
+                            At(ref c2, 17) = acc2_1;
+                            At(ref c2, 18) = acc2_2;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 16; j += 16)
+                        {
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 8);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                ref float b1r = ref At(ref b1, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 76);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc0_4 = At(ref c0, 16);
+                            var acc0_5 = At(ref c0, 17);
+                            var acc0_6 = At(ref c0, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                var b4_ = At(ref b0r, 16);
+                                var b5_ = At(ref b0r, 17);
+                                var b6_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            At(ref c0, 16) = acc0_4;
+                            At(ref c0, 17) = acc0_5;
+                            At(ref c0, 18) = acc0_6;
+                        }
                     }
                 }
             }
@@ -10992,35 +17150,147 @@ partial class MixedStack
                     At(ref c3, 18) = acc3_3;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 76);
-                    ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = At(ref c0, 16);
-                    var acc0_2 = At(ref c0, 17);
-                    var acc0_3 = At(ref c0, 18);
-                    for (int r = 0; r < 76; r++)
                     {
-                        ref float b0r = ref At(ref b0, r * 19);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = At(ref b0r, 16);
-                        var b2_ = At(ref b0r, 17);
-                        var b3_ = At(ref b0r, 18);
-                        float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 16);
+                        var acc1_2 = At(ref c1, 17);
+                        var acc1_3 = At(ref c1, 18);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = At(ref c2, 16);
+                        var acc2_2 = At(ref c2, 17);
+                        var acc2_3 = At(ref c2, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 16) = acc1_1;
+                        At(ref c1, 17) = acc1_2;
+                        At(ref c1, 18) = acc1_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        At(ref c2, 16) = acc2_1;
+                        At(ref c2, 17) = acc2_2;
+                        At(ref c2, 18) = acc2_3;
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    At(ref c0, 16) = acc0_1;
-                    At(ref c0, 17) = acc0_2;
-                    At(ref c0, 18) = acc0_3;
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = At(ref c1, 16);
+                        var acc1_2 = At(ref c1, 17);
+                        var acc1_3 = At(ref c1, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        At(ref c1, 16) = acc1_1;
+                        At(ref c1, 17) = acc1_2;
+                        At(ref c1, 18) = acc1_3;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                    }
                 }
             }
         }
@@ -11145,39 +17415,198 @@ partial class MixedStack
                     At(ref c3, 18) = acc3_2;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 76);
-                    ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_2 = At(ref c0, 16);
-                    var acc0_3 = At(ref c0, 17);
-                    var acc0_4 = At(ref c0, 18);
-                    for (int r = 0; r < 76; r++)
+                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0r = ref At(ref b0, r * 19);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = At(ref b0r, 16);
-                        var b3_ = At(ref b0r, 17);
-                        var b4_ = At(ref b0r, 18);
-                        float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                    At(ref c0, 16) = acc0_2;
-                    At(ref c0, 17) = acc0_3;
-                    At(ref c0, 18) = acc0_4;
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        var acc2_0 = At(ref c2, 16);
+                        var acc2_1 = At(ref c2, 17);
+                        var acc2_2 = At(ref c2, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                        At(ref c2, 16) = acc2_0;
+                        At(ref c2, 17) = acc2_1;
+                        At(ref c2, 18) = acc2_2;
+                    }
+                }
+                else if (rest == 2)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = At(ref c0, 16);
+                        var acc0_3 = At(ref c0, 17);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_2 = At(ref c1, 16);
+                        var acc1_3 = At(ref c1, 17);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = At(ref b0r, 16);
+                            var b3_ = At(ref b0r, 17);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        At(ref c0, 16) = acc0_2;
+                        At(ref c0, 17) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        At(ref c1, 16) = acc1_2;
+                        At(ref c1, 17) = acc1_3;
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                        }
+                        At(ref c0, 18) = acc0_0;
+                        At(ref c1, 18) = acc1_0;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_2 = At(ref c0, 16);
+                        var acc0_3 = At(ref c0, 17);
+                        var acc0_4 = At(ref c0, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b2_ = At(ref b0r, 16);
+                            var b3_ = At(ref b0r, 17);
+                            var b4_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        At(ref c0, 16) = acc0_2;
+                        At(ref c0, 17) = acc0_3;
+                        At(ref c0, 18) = acc0_4;
+                    }
                 }
             }
         }
@@ -11302,47 +17731,223 @@ partial class MixedStack
                     At(ref c3, 18) = acc3_2;
                 }
             }
-            // The remaining rows (fewer than 4) one at a time, 4 column tiles at once.
-            for (int m = blockedRows; m < count; m++)
+            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
             {
+                int m = blockedRows;
+                int rest = count - m;
+                if (rest == 3)
                 {
-                    ref float b0 = ref At(ref w, 0);
-                    ref float a0 = ref At(ref dy, m * 76);
-                    ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                    var acc0_4 = At(ref c0, 16);
-                    var acc0_5 = At(ref c0, 17);
-                    var acc0_6 = At(ref c0, 18);
-                    for (int r = 0; r < 76; r++)
+                    for (int j = 0; j < 16; j += 8)
                     {
-                        ref float b0r = ref At(ref b0, r * 19);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                        var b4_ = At(ref b0r, 16);
-                        var b5_ = At(ref b0r, 17);
-                        var b6_ = At(ref b0r, 18);
-                        float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        ref float b0 = ref At(ref w, j);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                    At(ref c0, 16) = acc0_4;
-                    At(ref c0, 17) = acc0_5;
-                    At(ref c0, 18) = acc0_6;
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        var acc2_0 = At(ref c2, 16);
+                        var acc2_1 = At(ref c2, 17);
+                        var acc2_2 = At(ref c2, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                        At(ref c2, 16) = acc2_0;
+                        At(ref c2, 17) = acc2_1;
+                        At(ref c2, 18) = acc2_2;
+                    }
+                }
+                else if (rest == 2)
+                {
+                    for (int j = 0; j < 16; j += 16)
+                    {
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 8);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            ref float b1r = ref At(ref b1, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                    }
+                }
+                else if (rest == 1)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc0_4 = At(ref c0, 16);
+                        var acc0_5 = At(ref c0, 17);
+                        var acc0_6 = At(ref c0, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                            var b4_ = At(ref b0r, 16);
+                            var b5_ = At(ref b0r, 17);
+                            var b6_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        At(ref c0, 16) = acc0_4;
+                        At(ref c0, 17) = acc0_5;
+                        At(ref c0, 18) = acc0_6;
+                    }
                 }
             }
         }
