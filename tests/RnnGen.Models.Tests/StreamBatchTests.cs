@@ -212,7 +212,9 @@ public sealed class StreamBatchTests
     }
 
     /// <summary>
-    /// On the calling thread, batches of 2, 3, 5, 6 and 7 streams: every height of the products' last
+    /// Random starting states, the same in the batch and in one State per stream; then a few steps of
+    /// random inputs, comparing every stream's outputs and states with its State's, bit for bit. On
+    /// the calling thread, batches of 2, 3, 5, 6 and 7 streams: every height of the products' last
     /// tile (the rows after the whole blocks of 4 run as one tile of 1, 2 or 3 rows). Split between
     /// threads, <paramref name="minimum"/> + 3 streams.
     /// </summary>
@@ -230,70 +232,52 @@ public sealed class StreamBatchTests
     {
         foreach (int count in parallel ? [minimum + 3] : new[] { 2, 3, 5, 6, 7 })
         {
-            CheckCount(model, count, newState, newStreams, inputsFor, stepBatch, stepOne);
-        }
-    }
-
-    /// <summary>
-    /// Random starting states, the same in the batch and in one State per stream; then a few steps of
-    /// random inputs, comparing every stream's outputs and states with its State's, bit for bit.
-    /// </summary>
-    private static void CheckCount<TState, TStreams, TInput>(
-        IRnnModel model,
-        int count,
-        Func<TState> newState,
-        Func<int, TStreams> newStreams,
-        Func<Random, int, TInput[]> inputsFor,
-        Action<TStreams, TInput[], float[]> stepBatch,
-        Action<TState, TInput[], int, float[]> stepOne)
-        where TState : IRecurrentState
-        where TStreams : IStreamBatch
-    {
-        int o = model.OutputSize;
-        var random = new Random(count);
-        using TStreams streams = newStreams(count);
-        var states = Enumerable.Range(0, count).Select(_ => newState()).ToArray();
-        try
-        {
-            FillRandom(streams, random);
-            for (int r = 0; r < count; r++)
+            int o = model.OutputSize;
+            var random = new Random(count);
+            using TStreams streams = newStreams(count);
+            var states = Enumerable.Range(0, count).Select(_ => newState()).ToArray();
+            try
             {
-                for (int layer = 0; layer < streams.LayerCount; layer++)
-                {
-                    streams.Hidden(r, layer).CopyTo(states[r].Hidden(layer));
-                    if (HasCell(streams, layer))
-                    {
-                        streams.Cell(r, layer).CopyTo(states[r].Cell(layer));
-                    }
-                }
-            }
-
-            var outputs = new float[count * o];
-            var output = new float[o];
-            for (int step = 0; step < 3; step++)
-            {
-                TInput[] inputs = inputsFor(random, count);
-                stepBatch(streams, inputs, outputs);
+                FillRandom(streams, random);
                 for (int r = 0; r < count; r++)
                 {
-                    stepOne(states[r], inputs, r, output);
-                    AssertBits(output, outputs.AsSpan(r * o, o));
                     for (int layer = 0; layer < streams.LayerCount; layer++)
                     {
-                        AssertBits(states[r].Hidden(layer), streams.Hidden(r, layer));
+                        streams.Hidden(r, layer).CopyTo(states[r].Hidden(layer));
                         if (HasCell(streams, layer))
                         {
-                            AssertBits(states[r].Cell(layer), streams.Cell(r, layer));
+                            streams.Cell(r, layer).CopyTo(states[r].Cell(layer));
+                        }
+                    }
+                }
+
+                var outputs = new float[count * o];
+                var output = new float[o];
+                for (int step = 0; step < 3; step++)
+                {
+                    TInput[] inputs = inputsFor(random, count);
+                    stepBatch(streams, inputs, outputs);
+                    for (int r = 0; r < count; r++)
+                    {
+                        stepOne(states[r], inputs, r, output);
+                        AssertBits(output, outputs.AsSpan(r * o, o));
+                        for (int layer = 0; layer < streams.LayerCount; layer++)
+                        {
+                            AssertBits(states[r].Hidden(layer), streams.Hidden(r, layer));
+                            if (HasCell(streams, layer))
+                            {
+                                AssertBits(states[r].Cell(layer), streams.Cell(r, layer));
+                            }
                         }
                     }
                 }
             }
-        }
-        finally
-        {
-            foreach (var state in states)
+            finally
             {
-                state.Dispose();
+                foreach (var state in states)
+                {
+                    state.Dispose();
+                }
             }
         }
     }
