@@ -20,7 +20,7 @@ public sealed class StreamBatchTests
     public void EveryStreamMatchesSteppingItAlone(string name)
     {
         // A few streams on the calling thread (every height of the last row tile); then enough for Step
-        // to split them between 2 threads (a count that is not a multiple of the 4-row share unit).
+        // to split them between 2 threads (the fewest it splits, and a count 3 more).
         Run(name, threads: 1, parallel: false);
         Run(name, threads: 2, parallel: true);
     }
@@ -216,7 +216,7 @@ public sealed class StreamBatchTests
     /// random inputs, comparing every stream's outputs and states with its State's, bit for bit. On
     /// the calling thread, batches of 2, 3, 5, 6 and 7 streams: every height of the products' last
     /// tile (the rows after the whole blocks of 4 run as one tile of 1, 2 or 3 rows). Split between
-    /// threads, <paramref name="minimum"/> + 3 streams.
+    /// threads, <paramref name="minimum"/> and <paramref name="minimum"/> + 3 streams.
     /// </summary>
     private static void Check<TState, TStreams, TInput>(
         IRnnModel model,
@@ -230,7 +230,7 @@ public sealed class StreamBatchTests
         where TState : IRecurrentState
         where TStreams : IStreamBatch
     {
-        foreach (int count in parallel ? [minimum + 3] : new[] { 2, 3, 5, 6, 7 })
+        foreach (int count in parallel ? [minimum, minimum + 3] : new[] { 2, 3, 5, 6, 7 })
         {
             int o = model.OutputSize;
             var random = new Random(count);

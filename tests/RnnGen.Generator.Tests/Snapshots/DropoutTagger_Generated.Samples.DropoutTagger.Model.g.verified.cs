@@ -955,7 +955,7 @@ namespace Samples
         /// Smaller batches run on the calling thread. Either way every stream gets the same bits.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
-        public const int ParallelStreamsMinimum = 8;
+        public const int ParallelStreamsMinimum = 5;
 
         /// <summary>
         /// Creates <paramref name="count"/> independent zeroed streams that <c>Step</c> advances together:
