@@ -332,8 +332,9 @@ internal static class MatrixKernelEmitter
     /// <remarks>
     /// Every element is the same chain of fused multiply–adds over the reduction in order, whatever the
     /// height of its tile, so the results are those of one row at a time. Blocks of 8 rows (weight
-    /// gradients) keep their remaining rows one at a time: there B is read in chunks of the reduction,
-    /// and taller tail tiles would multiply the kernel's locals towards the JIT's limit.
+    /// gradients) keep their remaining rows one at a time: their rows are the gate rows, a multiple of 8
+    /// unless the layer's width is odd, and taller tail tiles there doubled the largest kernel's IL
+    /// locals (170 to 342).
     /// </remarks>
     private static void EmitRemainingRows(IndentedWriter w, VectorTier tier, Gemm g, IReadOnlyList<Segment> segments, int tileWidth, int rowBlock, string blockedRows, int constantRest, string r0, string r1)
     {
