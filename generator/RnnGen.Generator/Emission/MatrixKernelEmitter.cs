@@ -403,12 +403,14 @@ internal static class MatrixKernelEmitter
         int groupedEnd = segment.Start + ((wholeEnd - segment.Start) / groupWidth * groupWidth);
         if (groupedEnd > segment.Start)
         {
-            using (w.Open($"for (int j = {Code.Int(segment.Start)}; j < {Code.Int(groupedEnd)}; j += {Code.Int(groupWidth)})"))
+            // A single group is a scope at constant columns, not a loop that runs once.
+            bool once = groupedEnd - segment.Start == groupWidth;
+            using (once ? w.Scope() : w.Open($"for (int j = {Code.Int(segment.Start)}; j < {Code.Int(groupedEnd)}; j += {Code.Int(groupWidth)})"))
             {
                 var pieces = new List<Piece>();
                 for (int t = 0; t < tilesPerGroup; t++)
                 {
-                    string tileStart = t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
+                    string tileStart = once ? Code.Int(segment.Start + ((long)t * tileWidth)) : t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
                     string bTile = "b" + Code.Int(t);
                     w.Line($"ref float {bTile} = ref At(ref {b}, {segment.BOffset(tileStart)});");
                     for (int v = 0; v < tileWidth; v += tier.Width)

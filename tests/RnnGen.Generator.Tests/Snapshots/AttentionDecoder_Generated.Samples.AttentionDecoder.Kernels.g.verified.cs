@@ -77,9 +77,8 @@ namespace Samples
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 32; j += 32)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                    ref float b0 = ref At(ref packed, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -90,8 +89,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -120,14 +119,14 @@ namespace Samples
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
                 {
@@ -628,18 +627,17 @@ namespace Samples
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 192 + ((j + 16) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 16);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -665,14 +663,14 @@ namespace Samples
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 6144);
@@ -826,9 +824,8 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                     }
                 }
-                for (int j = 32; j < 40; j += 8)
                 {
-                    ref float b0 = ref At(ref packed, 6144 + (j) - 32);
+                    ref float b0 = ref At(ref packed, 6144);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -839,8 +836,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -869,14 +866,14 @@ namespace Samples
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(36));
                     }
                 }
                 {
@@ -973,17 +970,16 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                         }
-                        for (int j = 32; j < 40; j += 8)
                         {
-                            ref float b0 = ref At(ref packed, 6144 + (j) - 32);
+                            ref float b0 = ref At(ref packed, 6144);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
@@ -1006,12 +1002,12 @@ namespace Samples
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(36));
                         }
                         {
                             ref float b0 = ref At(ref packed, 6144);
@@ -1144,22 +1140,21 @@ namespace Samples
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 192 + ((j + 8) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 192 + ((j + 16) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 192 + ((j + 24) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 8);
+                            ref float b2 = ref At(ref packed, 16);
+                            ref float b3 = ref At(ref packed, 24);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28));
                             for (int r = 0; r < 192; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -1185,14 +1180,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
                         }
                         {
                             ref float b0 = ref At(ref packed, 6144);
@@ -1494,22 +1489,21 @@ namespace Samples
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
-                        for (int j = 0; j < 128; j += 128)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 32);
-                            ref float b2 = ref At(ref x, j + 64);
-                            ref float b3 = ref At(ref x, j + 96);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 32);
+                            ref float b2 = ref At(ref x, 64);
+                            ref float b3 = ref At(ref x, 96);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 192);
@@ -1535,14 +1529,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -2432,22 +2426,21 @@ namespace Samples
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 128; j += 128)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 32);
-                            ref float b2 = ref At(ref w, j + 64);
-                            ref float b3 = ref At(ref w, j + 96);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 32);
+                            ref float b2 = ref At(ref w, 64);
+                            ref float b3 = ref At(ref w, 96);
                             ref float a0 = ref At(ref dy, m * 42);
                             ref float c0 = ref At(ref dx, m * 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
                             for (int r = 0; r < 42; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 192);
@@ -2473,14 +2466,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -3132,20 +3125,19 @@ namespace Samples
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 2048);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -3181,34 +3173,33 @@ namespace Samples
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                         }
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 2048);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -3234,14 +3225,14 @@ namespace Samples
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                         }
                     }
                     else if (rest == 1)
@@ -3436,22 +3427,21 @@ namespace Samples
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 16);
+                            ref float b2 = ref At(ref packed, 2048);
+                            ref float b3 = ref At(ref packed, 2064);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -3477,14 +3467,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                         }
                     }
                 }
@@ -4151,22 +4141,21 @@ namespace Samples
                         }
                         else if (rest == 1)
                         {
-                            for (int j = 0; j < 64; j += 64)
                             {
-                                ref float b0 = ref At(ref x, j);
-                                ref float b1 = ref At(ref x, j + 16);
-                                ref float b2 = ref At(ref x, j + 32);
-                                ref float b3 = ref At(ref x, j + 48);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 16);
+                                ref float b2 = ref At(ref x, 32);
+                                ref float b3 = ref At(ref x, 48);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(32));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(40));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(48));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(56));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
@@ -4192,14 +4181,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                             }
                         }
                     }
@@ -4694,28 +4683,27 @@ namespace Samples
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 32);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 32);
                             ref float a0 = ref At(ref dy, m * 64);
                             ref float c0 = ref At(ref dx, m * 64);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
-                            var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(32));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(48));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(32));
+                            var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(48));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -4743,38 +4731,37 @@ namespace Samples
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                         }
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 32);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 32);
                             ref float a0 = ref At(ref dy, m * 64);
                             ref float c0 = ref At(ref dx, m * 64);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(32));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(48));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -4796,14 +4783,14 @@ namespace Samples
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                         }
                     }
                     else if (rest == 1)
@@ -4996,22 +4983,21 @@ namespace Samples
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 16);
-                            ref float b2 = ref At(ref w, j + 32);
-                            ref float b3 = ref At(ref w, j + 48);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 16);
+                            ref float b2 = ref At(ref w, 32);
+                            ref float b3 = ref At(ref w, 48);
                             ref float a0 = ref At(ref dy, m * 64);
                             ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(40));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(56));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -5037,14 +5023,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                         }
                     }
                 }
@@ -5458,20 +5444,19 @@ namespace Samples
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 4096);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -5507,34 +5492,33 @@ namespace Samples
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                         }
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 4096);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -5560,14 +5544,14 @@ namespace Samples
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                         }
                     }
                     else if (rest == 1)
@@ -5762,22 +5746,21 @@ namespace Samples
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 16);
+                            ref float b2 = ref At(ref packed, 4096);
+                            ref float b3 = ref At(ref packed, 4112);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -5803,14 +5786,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                         }
                     }
                 }
@@ -6246,22 +6229,21 @@ namespace Samples
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
-                        for (int j = 0; j < 128; j += 128)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 32);
-                            ref float b2 = ref At(ref x, j + 64);
-                            ref float b3 = ref At(ref x, j + 96);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 32);
+                            ref float b2 = ref At(ref x, 64);
+                            ref float b3 = ref At(ref x, 96);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -6287,14 +6269,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
                         }
                     }
                 }
@@ -7157,22 +7139,21 @@ namespace Samples
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 128; j += 128)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 32);
-                            ref float b2 = ref At(ref w, j + 64);
-                            ref float b3 = ref At(ref w, j + 96);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 32);
+                            ref float b2 = ref At(ref w, 64);
+                            ref float b3 = ref At(ref w, 96);
                             ref float a0 = ref At(ref dy, m * 64);
                             ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -7198,14 +7179,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
                         }
                     }
                 }
@@ -8543,9 +8524,8 @@ namespace Samples
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 8 rows × 32 columns; each B slice is reused by every row block.
-                    for (int j = 0; j < 32; j += 32)
                     {
-                        ref float b0 = ref At(ref x, j);
+                        ref float b0 = ref At(ref x, 0);
                         for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
@@ -8564,22 +8544,22 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 224);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16));
+                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16));
+                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -8618,22 +8598,22 @@ namespace Samples
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -8813,22 +8793,21 @@ namespace Samples
                         }
                         else if (rest == 2)
                         {
-                            for (int j = 0; j < 32; j += 32)
                             {
-                                ref float b0 = ref At(ref x, j);
-                                ref float b1 = ref At(ref x, j + 16);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 16);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
@@ -8850,14 +8829,14 @@ namespace Samples
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -9094,22 +9073,21 @@ namespace Samples
                         }
                         else if (rest == 1)
                         {
-                            for (int j = 0; j < 32; j += 32)
                             {
-                                ref float b0 = ref At(ref x, j);
-                                ref float b1 = ref At(ref x, j + 8);
-                                ref float b2 = ref At(ref x, j + 16);
-                                ref float b3 = ref At(ref x, j + 24);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 8);
+                                ref float b2 = ref At(ref x, 16);
+                                ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
@@ -9135,14 +9113,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
                             }
                         }
                     }
@@ -9327,9 +9305,8 @@ namespace Samples
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
                     // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                    for (int j = 0; j < 32; j += 32)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         for (int m = 0; m < blockedRows; m += 4)
                         {
                             ref float a0 = ref At(ref dy, m * 512);
@@ -9340,14 +9317,14 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -9370,14 +9347,14 @@ namespace Samples
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -9596,22 +9573,21 @@ namespace Samples
                         }
                         else if (rest == 2)
                         {
-                            for (int j = 0; j < 32; j += 32)
                             {
-                                ref float b0 = ref At(ref w, j);
-                                ref float b1 = ref At(ref w, j + 16);
+                                ref float b0 = ref At(ref w, 0);
+                                ref float b1 = ref At(ref w, 16);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
@@ -9633,14 +9609,14 @@ namespace Samples
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -9838,22 +9814,21 @@ namespace Samples
                         }
                         else if (rest == 1)
                         {
-                            for (int j = 0; j < 32; j += 32)
                             {
-                                ref float b0 = ref At(ref w, j);
-                                ref float b1 = ref At(ref w, j + 8);
-                                ref float b2 = ref At(ref w, j + 16);
-                                ref float b3 = ref At(ref w, j + 24);
+                                ref float b0 = ref At(ref w, 0);
+                                ref float b1 = ref At(ref w, 8);
+                                ref float b2 = ref At(ref w, 16);
+                                ref float b3 = ref At(ref w, 24);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
@@ -9879,14 +9854,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
                             }
                         }
                     }
@@ -10904,22 +10879,21 @@ namespace Samples
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
                     for (int m = blockedRows; m < rows; m++)
                     {
-                        for (int j = 0; j < 128; j += 128)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 32);
-                            ref float b2 = ref At(ref x, j + 64);
-                            ref float b3 = ref At(ref x, j + 96);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 32);
+                            ref float b2 = ref At(ref x, 64);
+                            ref float b3 = ref At(ref x, 96);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -10945,14 +10919,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
                         }
                     }
                 }
@@ -11819,22 +11793,21 @@ namespace Samples
                         }
                         else if (rest == 1)
                         {
-                            for (int j = 0; j < 128; j += 128)
                             {
-                                ref float b0 = ref At(ref w, j);
-                                ref float b1 = ref At(ref w, j + 32);
-                                ref float b2 = ref At(ref w, j + 64);
-                                ref float b3 = ref At(ref w, j + 96);
+                                ref float b0 = ref At(ref w, 0);
+                                ref float b1 = ref At(ref w, 32);
+                                ref float b2 = ref At(ref w, 64);
+                                ref float b3 = ref At(ref w, 96);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 64));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 64));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 96));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 96));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
@@ -11860,14 +11833,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
                             }
                         }
                     }

@@ -854,9 +854,8 @@ namespace Games.Input
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref x, j);
+                        ref float b0 = ref At(ref x, 0);
                         for (int m = 0; m < blockedRows; m += 4)
                         {
                             ref float a0 = ref At(ref dy, m);
@@ -867,14 +866,14 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -897,14 +896,14 @@ namespace Games.Input
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                         }
                     }
                     {
@@ -952,21 +951,20 @@ namespace Games.Input
                         int rest = rows - m;
                         if (rest == 3)
                         {
-                            for (int j = 0; j < 16; j += 16)
                             {
-                                ref float b0 = ref At(ref x, j);
+                                ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
@@ -985,12 +983,12 @@ namespace Games.Input
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -1313,22 +1311,21 @@ namespace Games.Input
                         }
                         else if (rest == 2)
                         {
-                            for (int j = 0; j < 16; j += 16)
                             {
-                                ref float b0 = ref At(ref x, j);
-                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 8);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
@@ -1350,14 +1347,14 @@ namespace Games.Input
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -1470,30 +1467,29 @@ namespace Games.Input
                     // One row at a time, several column tiles at once.
                     for (int m = 0; m < rows; m++)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 4);
-                            ref float b2 = ref At(ref x, j + 8);
-                            ref float b3 = ref At(ref x, j + 12);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 4);
+                            ref float b2 = ref At(ref x, 8);
+                            ref float b3 = ref At(ref x, 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            var acc0_0 = At(ref c0, 0);
+                            var acc0_1 = At(ref c0, 1);
+                            var acc0_2 = At(ref c0, 2);
+                            var acc0_3 = At(ref c0, 3);
+                            var acc0_4 = At(ref c0, 4);
+                            var acc0_5 = At(ref c0, 5);
+                            var acc0_6 = At(ref c0, 6);
+                            var acc0_7 = At(ref c0, 7);
+                            var acc0_8 = At(ref c0, 8);
+                            var acc0_9 = At(ref c0, 9);
+                            var acc0_10 = At(ref c0, 10);
+                            var acc0_11 = At(ref c0, 11);
+                            var acc0_12 = At(ref c0, 12);
+                            var acc0_13 = At(ref c0, 13);
+                            var acc0_14 = At(ref c0, 14);
+                            var acc0_15 = At(ref c0, 15);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -1534,22 +1530,22 @@ namespace Games.Input
                                 acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                                 acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                             }
-                            At(ref c0, j) = acc0_0;
-                            At(ref c0, 1 + j) = acc0_1;
-                            At(ref c0, 2 + j) = acc0_2;
-                            At(ref c0, 3 + j) = acc0_3;
-                            At(ref c0, j + 4) = acc0_4;
-                            At(ref c0, 1 + j + 4) = acc0_5;
-                            At(ref c0, 2 + j + 4) = acc0_6;
-                            At(ref c0, 3 + j + 4) = acc0_7;
-                            At(ref c0, j + 8) = acc0_8;
-                            At(ref c0, 1 + j + 8) = acc0_9;
-                            At(ref c0, 2 + j + 8) = acc0_10;
-                            At(ref c0, 3 + j + 8) = acc0_11;
-                            At(ref c0, j + 12) = acc0_12;
-                            At(ref c0, 1 + j + 12) = acc0_13;
-                            At(ref c0, 2 + j + 12) = acc0_14;
-                            At(ref c0, 3 + j + 12) = acc0_15;
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c0, 3) = acc0_3;
+                            At(ref c0, 4) = acc0_4;
+                            At(ref c0, 5) = acc0_5;
+                            At(ref c0, 6) = acc0_6;
+                            At(ref c0, 7) = acc0_7;
+                            At(ref c0, 8) = acc0_8;
+                            At(ref c0, 9) = acc0_9;
+                            At(ref c0, 10) = acc0_10;
+                            At(ref c0, 11) = acc0_11;
+                            At(ref c0, 12) = acc0_12;
+                            At(ref c0, 13) = acc0_13;
+                            At(ref c0, 14) = acc0_14;
+                            At(ref c0, 15) = acc0_15;
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -1791,9 +1787,8 @@ namespace Games.Input
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref w, j);
+                    ref float b0 = ref At(ref w, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m * 3);
@@ -1804,14 +1799,14 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -1834,14 +1829,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
                 {
@@ -1889,21 +1884,20 @@ namespace Games.Input
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref w, j);
+                            ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 3);
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 3);
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 6);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -1922,12 +1916,12 @@ namespace Games.Input
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -2206,22 +2200,21 @@ namespace Games.Input
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 8);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 8);
                             ref float a0 = ref At(ref dy, m * 3);
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 3);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -2243,14 +2236,14 @@ namespace Games.Input
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -2319,30 +2312,29 @@ namespace Games.Input
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 4);
-                        ref float b2 = ref At(ref w, j + 8);
-                        ref float b3 = ref At(ref w, j + 12);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float b1 = ref At(ref w, 4);
+                        ref float b2 = ref At(ref w, 8);
+                        ref float b3 = ref At(ref w, 12);
                         ref float a0 = ref At(ref dy, m * 3);
                         ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        var acc0_6 = At(ref c0, 6);
+                        var acc0_7 = At(ref c0, 7);
+                        var acc0_8 = At(ref c0, 8);
+                        var acc0_9 = At(ref c0, 9);
+                        var acc0_10 = At(ref c0, 10);
+                        var acc0_11 = At(ref c0, 11);
+                        var acc0_12 = At(ref c0, 12);
+                        var acc0_13 = At(ref c0, 13);
+                        var acc0_14 = At(ref c0, 14);
+                        var acc0_15 = At(ref c0, 15);
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -2383,22 +2375,22 @@ namespace Games.Input
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
+                        At(ref c0, 6) = acc0_6;
+                        At(ref c0, 7) = acc0_7;
+                        At(ref c0, 8) = acc0_8;
+                        At(ref c0, 9) = acc0_9;
+                        At(ref c0, 10) = acc0_10;
+                        At(ref c0, 11) = acc0_11;
+                        At(ref c0, 12) = acc0_12;
+                        At(ref c0, 13) = acc0_13;
+                        At(ref c0, 14) = acc0_14;
+                        At(ref c0, 15) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -2488,9 +2480,8 @@ namespace Games.Input
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 32; j += 32)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                    ref float b0 = ref At(ref packed, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -2501,8 +2492,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2531,14 +2522,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
                 {
@@ -2896,9 +2887,8 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                for (int j = 32; j < 48; j += 16)
                 {
-                    ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                    ref float b0 = ref At(ref packed, 192);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -2909,8 +2899,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2939,14 +2929,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(40));
                     }
                 }
                 {
@@ -3051,17 +3041,16 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        for (int j = 32; j < 48; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, 192 + (j) - 32);
+                            ref float b0 = ref At(ref packed, 192);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
@@ -3084,12 +3073,12 @@ namespace Games.Input
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3136,18 +3125,17 @@ namespace Games.Input
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 6 + ((j + 16) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 16);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -3173,14 +3161,14 @@ namespace Games.Input
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3604,18 +3592,17 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                         }
-                        for (int j = 32; j < 48; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, 192 + (j) - 32);
-                            ref float b1 = ref At(ref packed, 192 + (j + 8) - 32);
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float b1 = ref At(ref packed, 200);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -3641,14 +3628,14 @@ namespace Games.Input
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(44));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3689,22 +3676,21 @@ namespace Games.Input
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 6 + ((j + 16) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 6 + ((j + 24) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 8);
+                            ref float b2 = ref At(ref packed, 16);
+                            ref float b3 = ref At(ref packed, 24);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -3730,14 +3716,14 @@ namespace Games.Input
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3870,30 +3856,29 @@ namespace Games.Input
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                    for (int j = 32; j < 48; j += 16)
                     {
-                        ref float b0 = ref At(ref packed, 192 + (j) - 32);
-                        ref float b1 = ref At(ref packed, 192 + (j + 4) - 32);
-                        ref float b2 = ref At(ref packed, 192 + (j + 8) - 32);
-                        ref float b3 = ref At(ref packed, 192 + (j + 12) - 32);
+                        ref float b0 = ref At(ref packed, 192);
+                        ref float b1 = ref At(ref packed, 196);
+                        ref float b2 = ref At(ref packed, 200);
+                        ref float b3 = ref At(ref packed, 204);
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = At(ref bias, 32);
+                        var acc0_1 = At(ref bias, 33);
+                        var acc0_2 = At(ref bias, 34);
+                        var acc0_3 = At(ref bias, 35);
+                        var acc0_4 = At(ref bias, 36);
+                        var acc0_5 = At(ref bias, 37);
+                        var acc0_6 = At(ref bias, 38);
+                        var acc0_7 = At(ref bias, 39);
+                        var acc0_8 = At(ref bias, 40);
+                        var acc0_9 = At(ref bias, 41);
+                        var acc0_10 = At(ref bias, 42);
+                        var acc0_11 = At(ref bias, 43);
+                        var acc0_12 = At(ref bias, 44);
+                        var acc0_13 = At(ref bias, 45);
+                        var acc0_14 = At(ref bias, 46);
+                        var acc0_15 = At(ref bias, 47);
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
@@ -3934,22 +3919,22 @@ namespace Games.Input
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 32) = acc0_0;
+                        At(ref c0, 33) = acc0_1;
+                        At(ref c0, 34) = acc0_2;
+                        At(ref c0, 35) = acc0_3;
+                        At(ref c0, 36) = acc0_4;
+                        At(ref c0, 37) = acc0_5;
+                        At(ref c0, 38) = acc0_6;
+                        At(ref c0, 39) = acc0_7;
+                        At(ref c0, 40) = acc0_8;
+                        At(ref c0, 41) = acc0_9;
+                        At(ref c0, 42) = acc0_10;
+                        At(ref c0, 43) = acc0_11;
+                        At(ref c0, 44) = acc0_12;
+                        At(ref c0, 45) = acc0_13;
+                        At(ref c0, 46) = acc0_14;
+                        At(ref c0, 47) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref packed, 192);
@@ -5478,9 +5463,8 @@ namespace Games.Input
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 32; j += 32)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                    ref float b0 = ref At(ref packed, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -5491,8 +5475,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5521,14 +5505,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
                     }
                 }
                 {
@@ -5886,9 +5870,8 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
                     }
                 }
-                for (int j = 32; j < 48; j += 16)
                 {
-                    ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                    ref float b0 = ref At(ref packed, 640);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -5899,8 +5882,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5929,14 +5912,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(40));
                     }
                 }
                 {
@@ -6041,17 +6024,16 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
                         }
-                        for (int j = 32; j < 48; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, 640 + (j) - 32);
+                            ref float b0 = ref At(ref packed, 640);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
@@ -6074,12 +6056,12 @@ namespace Games.Input
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6126,18 +6108,17 @@ namespace Games.Input
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 20 + ((j + 16) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 16);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -6163,14 +6144,14 @@ namespace Games.Input
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6594,18 +6575,17 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
                         }
-                        for (int j = 32; j < 48; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, 640 + (j) - 32);
-                            ref float b1 = ref At(ref packed, 640 + (j + 8) - 32);
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float b1 = ref At(ref packed, 648);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -6631,14 +6611,14 @@ namespace Games.Input
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(44));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6679,22 +6659,21 @@ namespace Games.Input
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 32; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 20 + ((j + 16) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 20 + ((j + 24) & 31));
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float b1 = ref At(ref packed, 8);
+                            ref float b2 = ref At(ref packed, 16);
+                            ref float b3 = ref At(ref packed, 24);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -6720,14 +6699,14 @@ namespace Games.Input
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6860,30 +6839,29 @@ namespace Games.Input
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                    for (int j = 32; j < 48; j += 16)
                     {
-                        ref float b0 = ref At(ref packed, 640 + (j) - 32);
-                        ref float b1 = ref At(ref packed, 640 + (j + 4) - 32);
-                        ref float b2 = ref At(ref packed, 640 + (j + 8) - 32);
-                        ref float b3 = ref At(ref packed, 640 + (j + 12) - 32);
+                        ref float b0 = ref At(ref packed, 640);
+                        ref float b1 = ref At(ref packed, 644);
+                        ref float b2 = ref At(ref packed, 648);
+                        ref float b3 = ref At(ref packed, 652);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = At(ref bias, 32);
+                        var acc0_1 = At(ref bias, 33);
+                        var acc0_2 = At(ref bias, 34);
+                        var acc0_3 = At(ref bias, 35);
+                        var acc0_4 = At(ref bias, 36);
+                        var acc0_5 = At(ref bias, 37);
+                        var acc0_6 = At(ref bias, 38);
+                        var acc0_7 = At(ref bias, 39);
+                        var acc0_8 = At(ref bias, 40);
+                        var acc0_9 = At(ref bias, 41);
+                        var acc0_10 = At(ref bias, 42);
+                        var acc0_11 = At(ref bias, 43);
+                        var acc0_12 = At(ref bias, 44);
+                        var acc0_13 = At(ref bias, 45);
+                        var acc0_14 = At(ref bias, 46);
+                        var acc0_15 = At(ref bias, 47);
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
@@ -6924,22 +6902,22 @@ namespace Games.Input
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 32) = acc0_0;
+                        At(ref c0, 33) = acc0_1;
+                        At(ref c0, 34) = acc0_2;
+                        At(ref c0, 35) = acc0_3;
+                        At(ref c0, 36) = acc0_4;
+                        At(ref c0, 37) = acc0_5;
+                        At(ref c0, 38) = acc0_6;
+                        At(ref c0, 39) = acc0_7;
+                        At(ref c0, 40) = acc0_8;
+                        At(ref c0, 41) = acc0_9;
+                        At(ref c0, 42) = acc0_10;
+                        At(ref c0, 43) = acc0_11;
+                        At(ref c0, 44) = acc0_12;
+                        At(ref c0, 45) = acc0_13;
+                        At(ref c0, 46) = acc0_14;
+                        At(ref c0, 47) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref packed, 640);
@@ -7210,9 +7188,8 @@ namespace Games.Input
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref x, j);
+                        ref float b0 = ref At(ref x, 0);
                         for (int m = 0; m < blockedRows; m += 4)
                         {
                             ref float a0 = ref At(ref dy, m);
@@ -7223,14 +7200,14 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -7253,14 +7230,14 @@ namespace Games.Input
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                         }
                     }
                     {
@@ -7308,21 +7285,20 @@ namespace Games.Input
                         int rest = rows - m;
                         if (rest == 3)
                         {
-                            for (int j = 0; j < 16; j += 16)
                             {
-                                ref float b0 = ref At(ref x, j);
+                                ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
@@ -7341,12 +7317,12 @@ namespace Games.Input
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -7669,22 +7645,21 @@ namespace Games.Input
                         }
                         else if (rest == 2)
                         {
-                            for (int j = 0; j < 16; j += 16)
                             {
-                                ref float b0 = ref At(ref x, j);
-                                ref float b1 = ref At(ref x, j + 8);
+                                ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 8);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
@@ -7706,14 +7681,14 @@ namespace Games.Input
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -7826,30 +7801,29 @@ namespace Games.Input
                     // One row at a time, several column tiles at once.
                     for (int m = 0; m < rows; m++)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 4);
-                            ref float b2 = ref At(ref x, j + 8);
-                            ref float b3 = ref At(ref x, j + 12);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 4);
+                            ref float b2 = ref At(ref x, 8);
+                            ref float b3 = ref At(ref x, 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            var acc0_0 = At(ref c0, 0);
+                            var acc0_1 = At(ref c0, 1);
+                            var acc0_2 = At(ref c0, 2);
+                            var acc0_3 = At(ref c0, 3);
+                            var acc0_4 = At(ref c0, 4);
+                            var acc0_5 = At(ref c0, 5);
+                            var acc0_6 = At(ref c0, 6);
+                            var acc0_7 = At(ref c0, 7);
+                            var acc0_8 = At(ref c0, 8);
+                            var acc0_9 = At(ref c0, 9);
+                            var acc0_10 = At(ref c0, 10);
+                            var acc0_11 = At(ref c0, 11);
+                            var acc0_12 = At(ref c0, 12);
+                            var acc0_13 = At(ref c0, 13);
+                            var acc0_14 = At(ref c0, 14);
+                            var acc0_15 = At(ref c0, 15);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -7890,22 +7864,22 @@ namespace Games.Input
                                 acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                                 acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                             }
-                            At(ref c0, j) = acc0_0;
-                            At(ref c0, 1 + j) = acc0_1;
-                            At(ref c0, 2 + j) = acc0_2;
-                            At(ref c0, 3 + j) = acc0_3;
-                            At(ref c0, j + 4) = acc0_4;
-                            At(ref c0, 1 + j + 4) = acc0_5;
-                            At(ref c0, 2 + j + 4) = acc0_6;
-                            At(ref c0, 3 + j + 4) = acc0_7;
-                            At(ref c0, j + 8) = acc0_8;
-                            At(ref c0, 1 + j + 8) = acc0_9;
-                            At(ref c0, 2 + j + 8) = acc0_10;
-                            At(ref c0, 3 + j + 8) = acc0_11;
-                            At(ref c0, j + 12) = acc0_12;
-                            At(ref c0, 1 + j + 12) = acc0_13;
-                            At(ref c0, 2 + j + 12) = acc0_14;
-                            At(ref c0, 3 + j + 12) = acc0_15;
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c0, 3) = acc0_3;
+                            At(ref c0, 4) = acc0_4;
+                            At(ref c0, 5) = acc0_5;
+                            At(ref c0, 6) = acc0_6;
+                            At(ref c0, 7) = acc0_7;
+                            At(ref c0, 8) = acc0_8;
+                            At(ref c0, 9) = acc0_9;
+                            At(ref c0, 10) = acc0_10;
+                            At(ref c0, 11) = acc0_11;
+                            At(ref c0, 12) = acc0_12;
+                            At(ref c0, 13) = acc0_13;
+                            At(ref c0, 14) = acc0_14;
+                            At(ref c0, 15) = acc0_15;
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -8147,9 +8121,8 @@ namespace Games.Input
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref w, j);
+                    ref float b0 = ref At(ref w, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m * 60);
@@ -8160,14 +8133,14 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -8190,14 +8163,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
                 {
@@ -8245,21 +8218,20 @@ namespace Games.Input
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref w, j);
+                            ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -8278,12 +8250,12 @@ namespace Games.Input
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -8562,22 +8534,21 @@ namespace Games.Input
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref w, j);
-                            ref float b1 = ref At(ref w, j + 8);
+                            ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 8);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -8599,14 +8570,14 @@ namespace Games.Input
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -8675,30 +8646,29 @@ namespace Games.Input
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 4);
-                        ref float b2 = ref At(ref w, j + 8);
-                        ref float b3 = ref At(ref w, j + 12);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float b1 = ref At(ref w, 4);
+                        ref float b2 = ref At(ref w, 8);
+                        ref float b3 = ref At(ref w, 12);
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        var acc0_6 = At(ref c0, 6);
+                        var acc0_7 = At(ref c0, 7);
+                        var acc0_8 = At(ref c0, 8);
+                        var acc0_9 = At(ref c0, 9);
+                        var acc0_10 = At(ref c0, 10);
+                        var acc0_11 = At(ref c0, 11);
+                        var acc0_12 = At(ref c0, 12);
+                        var acc0_13 = At(ref c0, 13);
+                        var acc0_14 = At(ref c0, 14);
+                        var acc0_15 = At(ref c0, 15);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -8739,22 +8709,22 @@ namespace Games.Input
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
+                        At(ref c0, 6) = acc0_6;
+                        At(ref c0, 7) = acc0_7;
+                        At(ref c0, 8) = acc0_8;
+                        At(ref c0, 9) = acc0_9;
+                        At(ref c0, 10) = acc0_10;
+                        At(ref c0, 11) = acc0_11;
+                        At(ref c0, 12) = acc0_12;
+                        At(ref c0, 13) = acc0_13;
+                        At(ref c0, 14) = acc0_14;
+                        At(ref c0, 15) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref w, 0);

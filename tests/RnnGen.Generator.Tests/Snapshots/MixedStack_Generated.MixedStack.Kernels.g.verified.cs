@@ -317,9 +317,8 @@ partial class MixedStack
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 8; j += 8)
             {
-                ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                ref float b0 = ref At(ref packed, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -330,8 +329,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -360,14 +359,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                 }
             }
             // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -376,17 +375,16 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                        ref float b0 = ref At(ref packed, 0);
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -409,12 +407,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                     }
                 }
                 else if (rest == 2)
@@ -867,9 +865,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 8; j += 8)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -880,14 +877,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 16);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -910,14 +907,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -926,21 +923,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 8);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 8);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 8);
@@ -959,12 +955,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                         }
                     }
                     else if (rest == 2)
@@ -1414,9 +1410,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 8; j += 8)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
@@ -1427,14 +1422,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -1457,14 +1452,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                 }
             }
             // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1473,21 +1468,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 8);
                         ref float c0 = ref At(ref dx, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
                         for (int r = 0; r < 8; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -1506,12 +1500,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                     }
                 }
                 else if (rest == 2)
@@ -1924,9 +1918,8 @@ partial class MixedStack
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 8; j += 8)
             {
-                ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                ref float b0 = ref At(ref packed, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -1937,8 +1930,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -1967,14 +1960,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                 }
             }
             // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1983,17 +1976,16 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                        ref float b0 = ref At(ref packed, 0);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2016,12 +2008,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                     }
                 }
                 else if (rest == 2)
@@ -2341,9 +2333,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -2354,14 +2345,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -2384,14 +2375,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
                 {
@@ -2439,21 +2430,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 24);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 24);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 48);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 24);
@@ -2472,12 +2462,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -2729,22 +2719,21 @@ partial class MixedStack
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 8);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 24);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 24);
@@ -2766,14 +2755,14 @@ partial class MixedStack
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -2897,30 +2886,29 @@ partial class MixedStack
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < rows; m++)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref x, j);
-                        ref float b1 = ref At(ref x, j + 4);
-                        ref float b2 = ref At(ref x, j + 8);
-                        ref float b3 = ref At(ref x, j + 12);
+                        ref float b0 = ref At(ref x, 0);
+                        ref float b1 = ref At(ref x, 4);
+                        ref float b2 = ref At(ref x, 8);
+                        ref float b3 = ref At(ref x, 12);
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        var acc0_6 = At(ref c0, 6);
+                        var acc0_7 = At(ref c0, 7);
+                        var acc0_8 = At(ref c0, 8);
+                        var acc0_9 = At(ref c0, 9);
+                        var acc0_10 = At(ref c0, 10);
+                        var acc0_11 = At(ref c0, 11);
+                        var acc0_12 = At(ref c0, 12);
+                        var acc0_13 = At(ref c0, 13);
+                        var acc0_14 = At(ref c0, 14);
+                        var acc0_15 = At(ref c0, 15);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -2961,22 +2949,22 @@ partial class MixedStack
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
+                        At(ref c0, 6) = acc0_6;
+                        At(ref c0, 7) = acc0_7;
+                        At(ref c0, 8) = acc0_8;
+                        At(ref c0, 9) = acc0_9;
+                        At(ref c0, 10) = acc0_10;
+                        At(ref c0, 11) = acc0_11;
+                        At(ref c0, 12) = acc0_12;
+                        At(ref c0, 13) = acc0_13;
+                        At(ref c0, 14) = acc0_14;
+                        At(ref c0, 15) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -3234,9 +3222,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 16; j += 16)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
@@ -3247,14 +3234,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -3277,14 +3264,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                 }
             }
             {
@@ -3332,21 +3319,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 8);
                         ref float c0 = ref At(ref dx, m * 24);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 24);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 48);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                         for (int r = 0; r < 8; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -3365,12 +3351,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -3578,22 +3564,21 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 8);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float b1 = ref At(ref w, 8);
                         ref float a0 = ref At(ref dy, m * 8);
                         ref float c0 = ref At(ref dx, m * 24);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                         for (int r = 0; r < 8; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -3615,14 +3600,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -3702,30 +3687,29 @@ partial class MixedStack
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref w, j);
-                    ref float b1 = ref At(ref w, j + 4);
-                    ref float b2 = ref At(ref w, j + 8);
-                    ref float b3 = ref At(ref w, j + 12);
+                    ref float b0 = ref At(ref w, 0);
+                    ref float b1 = ref At(ref w, 4);
+                    ref float b2 = ref At(ref w, 8);
+                    ref float b3 = ref At(ref w, 12);
                     ref float a0 = ref At(ref dy, m * 8);
                     ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = At(ref c0, j);
-                    var acc0_1 = At(ref c0, 1 + j);
-                    var acc0_2 = At(ref c0, 2 + j);
-                    var acc0_3 = At(ref c0, 3 + j);
-                    var acc0_4 = At(ref c0, j + 4);
-                    var acc0_5 = At(ref c0, 1 + j + 4);
-                    var acc0_6 = At(ref c0, 2 + j + 4);
-                    var acc0_7 = At(ref c0, 3 + j + 4);
-                    var acc0_8 = At(ref c0, j + 8);
-                    var acc0_9 = At(ref c0, 1 + j + 8);
-                    var acc0_10 = At(ref c0, 2 + j + 8);
-                    var acc0_11 = At(ref c0, 3 + j + 8);
-                    var acc0_12 = At(ref c0, j + 12);
-                    var acc0_13 = At(ref c0, 1 + j + 12);
-                    var acc0_14 = At(ref c0, 2 + j + 12);
-                    var acc0_15 = At(ref c0, 3 + j + 12);
+                    var acc0_0 = At(ref c0, 0);
+                    var acc0_1 = At(ref c0, 1);
+                    var acc0_2 = At(ref c0, 2);
+                    var acc0_3 = At(ref c0, 3);
+                    var acc0_4 = At(ref c0, 4);
+                    var acc0_5 = At(ref c0, 5);
+                    var acc0_6 = At(ref c0, 6);
+                    var acc0_7 = At(ref c0, 7);
+                    var acc0_8 = At(ref c0, 8);
+                    var acc0_9 = At(ref c0, 9);
+                    var acc0_10 = At(ref c0, 10);
+                    var acc0_11 = At(ref c0, 11);
+                    var acc0_12 = At(ref c0, 12);
+                    var acc0_13 = At(ref c0, 13);
+                    var acc0_14 = At(ref c0, 14);
+                    var acc0_15 = At(ref c0, 15);
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -3766,22 +3750,22 @@ partial class MixedStack
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
-                    At(ref c0, j) = acc0_0;
-                    At(ref c0, 1 + j) = acc0_1;
-                    At(ref c0, 2 + j) = acc0_2;
-                    At(ref c0, 3 + j) = acc0_3;
-                    At(ref c0, j + 4) = acc0_4;
-                    At(ref c0, 1 + j + 4) = acc0_5;
-                    At(ref c0, 2 + j + 4) = acc0_6;
-                    At(ref c0, 3 + j + 4) = acc0_7;
-                    At(ref c0, j + 8) = acc0_8;
-                    At(ref c0, 1 + j + 8) = acc0_9;
-                    At(ref c0, 2 + j + 8) = acc0_10;
-                    At(ref c0, 3 + j + 8) = acc0_11;
-                    At(ref c0, j + 12) = acc0_12;
-                    At(ref c0, 1 + j + 12) = acc0_13;
-                    At(ref c0, 2 + j + 12) = acc0_14;
-                    At(ref c0, 3 + j + 12) = acc0_15;
+                    At(ref c0, 0) = acc0_0;
+                    At(ref c0, 1) = acc0_1;
+                    At(ref c0, 2) = acc0_2;
+                    At(ref c0, 3) = acc0_3;
+                    At(ref c0, 4) = acc0_4;
+                    At(ref c0, 5) = acc0_5;
+                    At(ref c0, 6) = acc0_6;
+                    At(ref c0, 7) = acc0_7;
+                    At(ref c0, 8) = acc0_8;
+                    At(ref c0, 9) = acc0_9;
+                    At(ref c0, 10) = acc0_10;
+                    At(ref c0, 11) = acc0_11;
+                    At(ref c0, 12) = acc0_12;
+                    At(ref c0, 13) = acc0_13;
+                    At(ref c0, 14) = acc0_14;
+                    At(ref c0, 15) = acc0_15;
                 }
                 {
                     ref float b0 = ref At(ref w, 0);
@@ -4197,9 +4181,8 @@ partial class MixedStack
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 8; j += 8)
             {
-                ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                ref float b0 = ref At(ref packed, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -4210,8 +4193,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -4240,14 +4223,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                 }
             }
             {
@@ -4291,17 +4274,16 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 0 + (j) - 0);
+                        ref float b0 = ref At(ref packed, 0);
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -4324,12 +4306,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                     }
                     {
                         ref float b0 = ref At(ref packed, 0);
@@ -4823,9 +4805,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 8; j += 8)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -4836,14 +4817,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 16);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -4866,14 +4847,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4882,21 +4863,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 8);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 8);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 8);
@@ -4915,12 +4895,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                         }
                     }
                     else if (rest == 2)
@@ -5370,9 +5350,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 8; j += 8)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 9);
@@ -5383,14 +5362,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 27);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4));
                     for (int r = 0; r < 9; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -5413,14 +5392,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                 }
             }
             // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5429,21 +5408,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 9);
                         ref float c0 = ref At(ref dx, m * 8);
                         ref float a1 = ref At(ref a0, 9);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 18);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
                         for (int r = 0; r < 9; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -5462,12 +5440,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                     }
                 }
                 else if (rest == 2)
@@ -5736,20 +5714,19 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -5785,18 +5762,18 @@ partial class MixedStack
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -5830,18 +5807,17 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -5867,14 +5843,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -6196,22 +6172,21 @@ partial class MixedStack
                 }
                 else if (rest == 1)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 19 + ((j + 48) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 16);
+                        ref float b2 = ref At(ref packed, 608);
+                        ref float b3 = ref At(ref packed, 624);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
                         for (int r = 0; r < 19; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -6237,14 +6212,14 @@ partial class MixedStack
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -6324,9 +6299,8 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            for (int j = 64; j < 72; j += 8)
             {
-                ref float b0 = ref At(ref packed, 1216 + (j) - 64);
+                ref float b0 = ref At(ref packed, 1216);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -6337,8 +6311,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -6367,14 +6341,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(68));
                 }
             }
             // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6423,17 +6397,16 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    for (int j = 64; j < 72; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 1216 + (j) - 64);
+                        ref float b0 = ref At(ref packed, 1216);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -6456,12 +6429,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
                     }
                 }
                 else if (rest == 2)
@@ -7007,9 +6980,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -7020,14 +6992,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -7050,14 +7022,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
                 {
@@ -7127,21 +7099,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 19);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 19);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 38);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 19);
@@ -7160,12 +7131,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -7576,22 +7547,21 @@ partial class MixedStack
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 8);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 19);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 19);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 19);
@@ -7613,14 +7583,14 @@ partial class MixedStack
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -7753,30 +7723,29 @@ partial class MixedStack
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < rows; m++)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref x, j);
-                        ref float b1 = ref At(ref x, j + 4);
-                        ref float b2 = ref At(ref x, j + 8);
-                        ref float b3 = ref At(ref x, j + 12);
+                        ref float b0 = ref At(ref x, 0);
+                        ref float b1 = ref At(ref x, 4);
+                        ref float b2 = ref At(ref x, 8);
+                        ref float b3 = ref At(ref x, 12);
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        var acc0_6 = At(ref c0, 6);
+                        var acc0_7 = At(ref c0, 7);
+                        var acc0_8 = At(ref c0, 8);
+                        var acc0_9 = At(ref c0, 9);
+                        var acc0_10 = At(ref c0, 10);
+                        var acc0_11 = At(ref c0, 11);
+                        var acc0_12 = At(ref c0, 12);
+                        var acc0_13 = At(ref c0, 13);
+                        var acc0_14 = At(ref c0, 14);
+                        var acc0_15 = At(ref c0, 15);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -7817,22 +7786,22 @@ partial class MixedStack
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
+                        At(ref c0, 6) = acc0_6;
+                        At(ref c0, 7) = acc0_7;
+                        At(ref c0, 8) = acc0_8;
+                        At(ref c0, 9) = acc0_9;
+                        At(ref c0, 10) = acc0_10;
+                        At(ref c0, 11) = acc0_11;
+                        At(ref c0, 12) = acc0_12;
+                        At(ref c0, 13) = acc0_13;
+                        At(ref c0, 14) = acc0_14;
+                        At(ref c0, 15) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -8128,9 +8097,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 16; j += 16)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
@@ -8141,14 +8109,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 57);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -8171,14 +8139,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                 }
             }
             {
@@ -8248,21 +8216,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 72);
                         ref float c0 = ref At(ref dx, m * 19);
                         ref float a1 = ref At(ref a0, 72);
                         ref float c1 = ref At(ref c0, 19);
                         ref float a2 = ref At(ref a0, 144);
                         ref float c2 = ref At(ref c0, 38);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                         for (int r = 0; r < 72; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -8281,12 +8248,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -8653,22 +8620,21 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 8);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float b1 = ref At(ref w, 8);
                         ref float a0 = ref At(ref dy, m * 72);
                         ref float c0 = ref At(ref dx, m * 19);
                         ref float a1 = ref At(ref a0, 72);
                         ref float c1 = ref At(ref c0, 19);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                         for (int r = 0; r < 72; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -8690,14 +8656,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -8786,30 +8752,29 @@ partial class MixedStack
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref w, j);
-                    ref float b1 = ref At(ref w, j + 4);
-                    ref float b2 = ref At(ref w, j + 8);
-                    ref float b3 = ref At(ref w, j + 12);
+                    ref float b0 = ref At(ref w, 0);
+                    ref float b1 = ref At(ref w, 4);
+                    ref float b2 = ref At(ref w, 8);
+                    ref float b3 = ref At(ref w, 12);
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = At(ref c0, j);
-                    var acc0_1 = At(ref c0, 1 + j);
-                    var acc0_2 = At(ref c0, 2 + j);
-                    var acc0_3 = At(ref c0, 3 + j);
-                    var acc0_4 = At(ref c0, j + 4);
-                    var acc0_5 = At(ref c0, 1 + j + 4);
-                    var acc0_6 = At(ref c0, 2 + j + 4);
-                    var acc0_7 = At(ref c0, 3 + j + 4);
-                    var acc0_8 = At(ref c0, j + 8);
-                    var acc0_9 = At(ref c0, 1 + j + 8);
-                    var acc0_10 = At(ref c0, 2 + j + 8);
-                    var acc0_11 = At(ref c0, 3 + j + 8);
-                    var acc0_12 = At(ref c0, j + 12);
-                    var acc0_13 = At(ref c0, 1 + j + 12);
-                    var acc0_14 = At(ref c0, 2 + j + 12);
-                    var acc0_15 = At(ref c0, 3 + j + 12);
+                    var acc0_0 = At(ref c0, 0);
+                    var acc0_1 = At(ref c0, 1);
+                    var acc0_2 = At(ref c0, 2);
+                    var acc0_3 = At(ref c0, 3);
+                    var acc0_4 = At(ref c0, 4);
+                    var acc0_5 = At(ref c0, 5);
+                    var acc0_6 = At(ref c0, 6);
+                    var acc0_7 = At(ref c0, 7);
+                    var acc0_8 = At(ref c0, 8);
+                    var acc0_9 = At(ref c0, 9);
+                    var acc0_10 = At(ref c0, 10);
+                    var acc0_11 = At(ref c0, 11);
+                    var acc0_12 = At(ref c0, 12);
+                    var acc0_13 = At(ref c0, 13);
+                    var acc0_14 = At(ref c0, 14);
+                    var acc0_15 = At(ref c0, 15);
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -8850,22 +8815,22 @@ partial class MixedStack
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
-                    At(ref c0, j) = acc0_0;
-                    At(ref c0, 1 + j) = acc0_1;
-                    At(ref c0, 2 + j) = acc0_2;
-                    At(ref c0, 3 + j) = acc0_3;
-                    At(ref c0, j + 4) = acc0_4;
-                    At(ref c0, 1 + j + 4) = acc0_5;
-                    At(ref c0, 2 + j + 4) = acc0_6;
-                    At(ref c0, 3 + j + 4) = acc0_7;
-                    At(ref c0, j + 8) = acc0_8;
-                    At(ref c0, 1 + j + 8) = acc0_9;
-                    At(ref c0, 2 + j + 8) = acc0_10;
-                    At(ref c0, 3 + j + 8) = acc0_11;
-                    At(ref c0, j + 12) = acc0_12;
-                    At(ref c0, 1 + j + 12) = acc0_13;
-                    At(ref c0, 2 + j + 12) = acc0_14;
-                    At(ref c0, 3 + j + 12) = acc0_15;
+                    At(ref c0, 0) = acc0_0;
+                    At(ref c0, 1) = acc0_1;
+                    At(ref c0, 2) = acc0_2;
+                    At(ref c0, 3) = acc0_3;
+                    At(ref c0, 4) = acc0_4;
+                    At(ref c0, 5) = acc0_5;
+                    At(ref c0, 6) = acc0_6;
+                    At(ref c0, 7) = acc0_7;
+                    At(ref c0, 8) = acc0_8;
+                    At(ref c0, 9) = acc0_9;
+                    At(ref c0, 10) = acc0_10;
+                    At(ref c0, 11) = acc0_11;
+                    At(ref c0, 12) = acc0_12;
+                    At(ref c0, 13) = acc0_13;
+                    At(ref c0, 14) = acc0_14;
+                    At(ref c0, 15) = acc0_15;
                 }
                 {
                     ref float b0 = ref At(ref w, 0);
@@ -9049,20 +9014,19 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 768);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -9098,18 +9062,18 @@ partial class MixedStack
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1536);
@@ -9143,18 +9107,17 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 768);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -9180,14 +9143,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1536);
@@ -9509,22 +9472,21 @@ partial class MixedStack
                 }
                 else if (rest == 1)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 24 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 24 + ((j + 48) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 16);
+                        ref float b2 = ref At(ref packed, 768);
+                        ref float b3 = ref At(ref packed, 784);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
                         for (int r = 0; r < 24; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -9550,14 +9512,14 @@ partial class MixedStack
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1536);
@@ -9637,9 +9599,8 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            for (int j = 64; j < 72; j += 8)
             {
-                ref float b0 = ref At(ref packed, 1536 + (j) - 64);
+                ref float b0 = ref At(ref packed, 1536);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -9650,8 +9611,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -9680,14 +9641,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(68));
                 }
             }
             // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -9736,17 +9697,16 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    for (int j = 64; j < 72; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 1536 + (j) - 64);
+                        ref float b0 = ref At(ref packed, 1536);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -9769,12 +9729,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
                     }
                 }
                 else if (rest == 2)
@@ -10271,9 +10231,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -10284,14 +10243,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -10314,14 +10273,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
                 {
@@ -10369,21 +10328,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 24);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 24);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 48);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 24);
@@ -10402,12 +10360,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -10659,22 +10617,21 @@ partial class MixedStack
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 8);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 24);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 24);
@@ -10696,14 +10653,14 @@ partial class MixedStack
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -10827,30 +10784,29 @@ partial class MixedStack
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < rows; m++)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref x, j);
-                        ref float b1 = ref At(ref x, j + 4);
-                        ref float b2 = ref At(ref x, j + 8);
-                        ref float b3 = ref At(ref x, j + 12);
+                        ref float b0 = ref At(ref x, 0);
+                        ref float b1 = ref At(ref x, 4);
+                        ref float b2 = ref At(ref x, 8);
+                        ref float b3 = ref At(ref x, 12);
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        var acc0_6 = At(ref c0, 6);
+                        var acc0_7 = At(ref c0, 7);
+                        var acc0_8 = At(ref c0, 8);
+                        var acc0_9 = At(ref c0, 9);
+                        var acc0_10 = At(ref c0, 10);
+                        var acc0_11 = At(ref c0, 11);
+                        var acc0_12 = At(ref c0, 12);
+                        var acc0_13 = At(ref c0, 13);
+                        var acc0_14 = At(ref c0, 14);
+                        var acc0_15 = At(ref c0, 15);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -10891,22 +10847,22 @@ partial class MixedStack
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
+                        At(ref c0, 6) = acc0_6;
+                        At(ref c0, 7) = acc0_7;
+                        At(ref c0, 8) = acc0_8;
+                        At(ref c0, 9) = acc0_9;
+                        At(ref c0, 10) = acc0_10;
+                        At(ref c0, 11) = acc0_11;
+                        At(ref c0, 12) = acc0_12;
+                        At(ref c0, 13) = acc0_13;
+                        At(ref c0, 14) = acc0_14;
+                        At(ref c0, 15) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -11164,9 +11120,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 16; j += 16)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
@@ -11177,14 +11132,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 72);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -11207,14 +11162,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                 }
             }
             {
@@ -11262,21 +11217,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 72);
                         ref float c0 = ref At(ref dx, m * 24);
                         ref float a1 = ref At(ref a0, 72);
                         ref float c1 = ref At(ref c0, 24);
                         ref float a2 = ref At(ref a0, 144);
                         ref float c2 = ref At(ref c0, 48);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                         for (int r = 0; r < 72; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -11295,12 +11249,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -11508,22 +11462,21 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 8);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float b1 = ref At(ref w, 8);
                         ref float a0 = ref At(ref dy, m * 72);
                         ref float c0 = ref At(ref dx, m * 24);
                         ref float a1 = ref At(ref a0, 72);
                         ref float c1 = ref At(ref c0, 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                         for (int r = 0; r < 72; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -11545,14 +11498,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -11632,30 +11585,29 @@ partial class MixedStack
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref w, j);
-                    ref float b1 = ref At(ref w, j + 4);
-                    ref float b2 = ref At(ref w, j + 8);
-                    ref float b3 = ref At(ref w, j + 12);
+                    ref float b0 = ref At(ref w, 0);
+                    ref float b1 = ref At(ref w, 4);
+                    ref float b2 = ref At(ref w, 8);
+                    ref float b3 = ref At(ref w, 12);
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 24);
-                    var acc0_0 = At(ref c0, j);
-                    var acc0_1 = At(ref c0, 1 + j);
-                    var acc0_2 = At(ref c0, 2 + j);
-                    var acc0_3 = At(ref c0, 3 + j);
-                    var acc0_4 = At(ref c0, j + 4);
-                    var acc0_5 = At(ref c0, 1 + j + 4);
-                    var acc0_6 = At(ref c0, 2 + j + 4);
-                    var acc0_7 = At(ref c0, 3 + j + 4);
-                    var acc0_8 = At(ref c0, j + 8);
-                    var acc0_9 = At(ref c0, 1 + j + 8);
-                    var acc0_10 = At(ref c0, 2 + j + 8);
-                    var acc0_11 = At(ref c0, 3 + j + 8);
-                    var acc0_12 = At(ref c0, j + 12);
-                    var acc0_13 = At(ref c0, 1 + j + 12);
-                    var acc0_14 = At(ref c0, 2 + j + 12);
-                    var acc0_15 = At(ref c0, 3 + j + 12);
+                    var acc0_0 = At(ref c0, 0);
+                    var acc0_1 = At(ref c0, 1);
+                    var acc0_2 = At(ref c0, 2);
+                    var acc0_3 = At(ref c0, 3);
+                    var acc0_4 = At(ref c0, 4);
+                    var acc0_5 = At(ref c0, 5);
+                    var acc0_6 = At(ref c0, 6);
+                    var acc0_7 = At(ref c0, 7);
+                    var acc0_8 = At(ref c0, 8);
+                    var acc0_9 = At(ref c0, 9);
+                    var acc0_10 = At(ref c0, 10);
+                    var acc0_11 = At(ref c0, 11);
+                    var acc0_12 = At(ref c0, 12);
+                    var acc0_13 = At(ref c0, 13);
+                    var acc0_14 = At(ref c0, 14);
+                    var acc0_15 = At(ref c0, 15);
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -11696,22 +11648,22 @@ partial class MixedStack
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
-                    At(ref c0, j) = acc0_0;
-                    At(ref c0, 1 + j) = acc0_1;
-                    At(ref c0, 2 + j) = acc0_2;
-                    At(ref c0, 3 + j) = acc0_3;
-                    At(ref c0, j + 4) = acc0_4;
-                    At(ref c0, 1 + j + 4) = acc0_5;
-                    At(ref c0, 2 + j + 4) = acc0_6;
-                    At(ref c0, 3 + j + 4) = acc0_7;
-                    At(ref c0, j + 8) = acc0_8;
-                    At(ref c0, 1 + j + 8) = acc0_9;
-                    At(ref c0, 2 + j + 8) = acc0_10;
-                    At(ref c0, 3 + j + 8) = acc0_11;
-                    At(ref c0, j + 12) = acc0_12;
-                    At(ref c0, 1 + j + 12) = acc0_13;
-                    At(ref c0, 2 + j + 12) = acc0_14;
-                    At(ref c0, 3 + j + 12) = acc0_15;
+                    At(ref c0, 0) = acc0_0;
+                    At(ref c0, 1) = acc0_1;
+                    At(ref c0, 2) = acc0_2;
+                    At(ref c0, 3) = acc0_3;
+                    At(ref c0, 4) = acc0_4;
+                    At(ref c0, 5) = acc0_5;
+                    At(ref c0, 6) = acc0_6;
+                    At(ref c0, 7) = acc0_7;
+                    At(ref c0, 8) = acc0_8;
+                    At(ref c0, 9) = acc0_9;
+                    At(ref c0, 10) = acc0_10;
+                    At(ref c0, 11) = acc0_11;
+                    At(ref c0, 12) = acc0_12;
+                    At(ref c0, 13) = acc0_13;
+                    At(ref c0, 14) = acc0_14;
+                    At(ref c0, 15) = acc0_15;
                 }
                 {
                     ref float b0 = ref At(ref w, 0);
@@ -11932,20 +11884,19 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 384);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -11981,18 +11932,18 @@ partial class MixedStack
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 768);
@@ -12039,18 +11990,17 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 384);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -12076,14 +12026,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 768);
@@ -12458,22 +12408,21 @@ partial class MixedStack
                 }
                 else if (rest == 1)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 12 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 12 + ((j + 48) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 16);
+                        ref float b2 = ref At(ref packed, 384);
+                        ref float b3 = ref At(ref packed, 400);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
                         for (int r = 0; r < 12; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -12499,14 +12448,14 @@ partial class MixedStack
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                     }
                     {
                         ref float b0 = ref At(ref packed, 768);
@@ -12591,9 +12540,8 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            for (int j = 64; j < 72; j += 8)
             {
-                ref float b0 = ref At(ref packed, 768 + (j) - 64);
+                ref float b0 = ref At(ref packed, 768);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -12604,8 +12552,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -12634,14 +12582,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(68));
                 }
             }
             {
@@ -12729,17 +12677,16 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    for (int j = 64; j < 72; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 768 + (j) - 64);
+                        ref float b0 = ref At(ref packed, 768);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -12762,12 +12709,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
                     }
                     {
                         ref float b0 = ref At(ref packed, 768);
@@ -13535,9 +13482,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 8; j += 8)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -13548,14 +13494,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
@@ -13578,14 +13524,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                     }
                 }
                 {
@@ -13633,21 +13579,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 8; j += 8)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 12);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
@@ -13666,12 +13611,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -14265,9 +14210,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 8; j += 8)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
@@ -14278,14 +14222,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 24);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 36);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4));
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -14308,14 +14252,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
                 }
             }
             {
@@ -14363,21 +14307,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 8; j += 8)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 76);
                         ref float c0 = ref At(ref dx, m * 12);
                         ref float a1 = ref At(ref a0, 76);
                         ref float c1 = ref At(ref c0, 12);
                         ref float a2 = ref At(ref a0, 152);
                         ref float c2 = ref At(ref c0, 24);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4));
                         for (int r = 0; r < 76; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
@@ -14396,12 +14339,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -14743,20 +14686,19 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -14792,18 +14734,18 @@ partial class MixedStack
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -14850,18 +14792,17 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -14887,14 +14828,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -15269,22 +15210,21 @@ partial class MixedStack
                 }
                 else if (rest == 1)
                 {
-                    for (int j = 0; j < 64; j += 64)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 19 + ((j + 32) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 19 + ((j + 48) & 31));
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 16);
+                        ref float b2 = ref At(ref packed, 608);
+                        ref float b3 = ref At(ref packed, 624);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
+                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
+                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
                         for (int r = 0; r < 19; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -15310,14 +15250,14 @@ partial class MixedStack
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -15402,9 +15342,8 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
                 }
             }
-            for (int j = 64; j < 72; j += 8)
             {
-                ref float b0 = ref At(ref packed, 1216 + (j) - 64);
+                ref float b0 = ref At(ref packed, 1216);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -15415,8 +15354,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -15445,14 +15384,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(68));
                 }
             }
             {
@@ -15540,17 +15479,16 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
                     }
-                    for (int j = 64; j < 72; j += 8)
                     {
-                        ref float b0 = ref At(ref packed, 1216 + (j) - 64);
+                        ref float b0 = ref At(ref packed, 1216);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -15573,12 +15511,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(68));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(68));
                     }
                     {
                         ref float b0 = ref At(ref packed, 1216);
@@ -16180,9 +16118,8 @@ partial class MixedStack
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
                 // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref x, j);
+                    ref float b0 = ref At(ref x, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
@@ -16193,14 +16130,14 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -16223,14 +16160,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                     }
                 }
                 {
@@ -16300,21 +16237,20 @@ partial class MixedStack
                     int rest = rows - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
+                            ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 19);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 19);
                             ref float a2 = ref At(ref a0, 2);
                             ref float c2 = ref At(ref c0, 38);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 19);
@@ -16333,12 +16269,12 @@ partial class MixedStack
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -16749,22 +16685,21 @@ partial class MixedStack
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 16; j += 16)
                         {
-                            ref float b0 = ref At(ref x, j);
-                            ref float b1 = ref At(ref x, j + 8);
+                            ref float b0 = ref At(ref x, 0);
+                            ref float b1 = ref At(ref x, 8);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 19);
                             ref float a1 = ref At(ref a0, 1);
                             ref float c1 = ref At(ref c0, 19);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 19);
@@ -16786,14 +16721,14 @@ partial class MixedStack
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                         }
                         {
                             ref float b0 = ref At(ref x, 0);
@@ -16926,30 +16861,29 @@ partial class MixedStack
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < rows; m++)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref x, j);
-                        ref float b1 = ref At(ref x, j + 4);
-                        ref float b2 = ref At(ref x, j + 8);
-                        ref float b3 = ref At(ref x, j + 12);
+                        ref float b0 = ref At(ref x, 0);
+                        ref float b1 = ref At(ref x, 4);
+                        ref float b2 = ref At(ref x, 8);
+                        ref float b3 = ref At(ref x, 12);
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        var acc0_0 = At(ref c0, 0);
+                        var acc0_1 = At(ref c0, 1);
+                        var acc0_2 = At(ref c0, 2);
+                        var acc0_3 = At(ref c0, 3);
+                        var acc0_4 = At(ref c0, 4);
+                        var acc0_5 = At(ref c0, 5);
+                        var acc0_6 = At(ref c0, 6);
+                        var acc0_7 = At(ref c0, 7);
+                        var acc0_8 = At(ref c0, 8);
+                        var acc0_9 = At(ref c0, 9);
+                        var acc0_10 = At(ref c0, 10);
+                        var acc0_11 = At(ref c0, 11);
+                        var acc0_12 = At(ref c0, 12);
+                        var acc0_13 = At(ref c0, 13);
+                        var acc0_14 = At(ref c0, 14);
+                        var acc0_15 = At(ref c0, 15);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -16990,22 +16924,22 @@ partial class MixedStack
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, j) = acc0_0;
-                        At(ref c0, 1 + j) = acc0_1;
-                        At(ref c0, 2 + j) = acc0_2;
-                        At(ref c0, 3 + j) = acc0_3;
-                        At(ref c0, j + 4) = acc0_4;
-                        At(ref c0, 1 + j + 4) = acc0_5;
-                        At(ref c0, 2 + j + 4) = acc0_6;
-                        At(ref c0, 3 + j + 4) = acc0_7;
-                        At(ref c0, j + 8) = acc0_8;
-                        At(ref c0, 1 + j + 8) = acc0_9;
-                        At(ref c0, 2 + j + 8) = acc0_10;
-                        At(ref c0, 3 + j + 8) = acc0_11;
-                        At(ref c0, j + 12) = acc0_12;
-                        At(ref c0, 1 + j + 12) = acc0_13;
-                        At(ref c0, 2 + j + 12) = acc0_14;
-                        At(ref c0, 3 + j + 12) = acc0_15;
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c0, 2) = acc0_2;
+                        At(ref c0, 3) = acc0_3;
+                        At(ref c0, 4) = acc0_4;
+                        At(ref c0, 5) = acc0_5;
+                        At(ref c0, 6) = acc0_6;
+                        At(ref c0, 7) = acc0_7;
+                        At(ref c0, 8) = acc0_8;
+                        At(ref c0, 9) = acc0_9;
+                        At(ref c0, 10) = acc0_10;
+                        At(ref c0, 11) = acc0_11;
+                        At(ref c0, 12) = acc0_12;
+                        At(ref c0, 13) = acc0_13;
+                        At(ref c0, 14) = acc0_14;
+                        At(ref c0, 15) = acc0_15;
                     }
                     {
                         ref float b0 = ref At(ref x, 0);
@@ -17301,9 +17235,8 @@ partial class MixedStack
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
-            for (int j = 0; j < 16; j += 16)
             {
-                ref float b0 = ref At(ref w, j);
+                ref float b0 = ref At(ref w, 0);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
@@ -17314,14 +17247,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 57);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                    var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                    var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                    var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                    var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                    var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
+                    var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -17344,14 +17277,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
                 }
             }
             {
@@ -17421,21 +17354,20 @@ partial class MixedStack
                 int rest = count - m;
                 if (rest == 3)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
+                        ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 76);
                         ref float c0 = ref At(ref dx, m * 19);
                         ref float a1 = ref At(ref a0, 76);
                         ref float c1 = ref At(ref c0, 19);
                         ref float a2 = ref At(ref a0, 152);
                         ref float c2 = ref At(ref c0, 38);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
                         for (int r = 0; r < 76; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -17454,12 +17386,12 @@ partial class MixedStack
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -17826,22 +17758,21 @@ partial class MixedStack
                 }
                 else if (rest == 2)
                 {
-                    for (int j = 0; j < 16; j += 16)
                     {
-                        ref float b0 = ref At(ref w, j);
-                        ref float b1 = ref At(ref w, j + 8);
+                        ref float b0 = ref At(ref w, 0);
+                        ref float b1 = ref At(ref w, 8);
                         ref float a0 = ref At(ref dy, m * 76);
                         ref float c0 = ref At(ref dx, m * 19);
                         ref float a1 = ref At(ref a0, 76);
                         ref float c1 = ref At(ref c0, 19);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
+                        var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
+                        var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
                         for (int r = 0; r < 76; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -17863,14 +17794,14 @@ partial class MixedStack
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
                     }
                     {
                         ref float b0 = ref At(ref w, 0);
@@ -17959,30 +17890,29 @@ partial class MixedStack
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
-                for (int j = 0; j < 16; j += 16)
                 {
-                    ref float b0 = ref At(ref w, j);
-                    ref float b1 = ref At(ref w, j + 4);
-                    ref float b2 = ref At(ref w, j + 8);
-                    ref float b3 = ref At(ref w, j + 12);
+                    ref float b0 = ref At(ref w, 0);
+                    ref float b1 = ref At(ref w, 4);
+                    ref float b2 = ref At(ref w, 8);
+                    ref float b3 = ref At(ref w, 12);
                     ref float a0 = ref At(ref dy, m * 76);
                     ref float c0 = ref At(ref dx, m * 19);
-                    var acc0_0 = At(ref c0, j);
-                    var acc0_1 = At(ref c0, 1 + j);
-                    var acc0_2 = At(ref c0, 2 + j);
-                    var acc0_3 = At(ref c0, 3 + j);
-                    var acc0_4 = At(ref c0, j + 4);
-                    var acc0_5 = At(ref c0, 1 + j + 4);
-                    var acc0_6 = At(ref c0, 2 + j + 4);
-                    var acc0_7 = At(ref c0, 3 + j + 4);
-                    var acc0_8 = At(ref c0, j + 8);
-                    var acc0_9 = At(ref c0, 1 + j + 8);
-                    var acc0_10 = At(ref c0, 2 + j + 8);
-                    var acc0_11 = At(ref c0, 3 + j + 8);
-                    var acc0_12 = At(ref c0, j + 12);
-                    var acc0_13 = At(ref c0, 1 + j + 12);
-                    var acc0_14 = At(ref c0, 2 + j + 12);
-                    var acc0_15 = At(ref c0, 3 + j + 12);
+                    var acc0_0 = At(ref c0, 0);
+                    var acc0_1 = At(ref c0, 1);
+                    var acc0_2 = At(ref c0, 2);
+                    var acc0_3 = At(ref c0, 3);
+                    var acc0_4 = At(ref c0, 4);
+                    var acc0_5 = At(ref c0, 5);
+                    var acc0_6 = At(ref c0, 6);
+                    var acc0_7 = At(ref c0, 7);
+                    var acc0_8 = At(ref c0, 8);
+                    var acc0_9 = At(ref c0, 9);
+                    var acc0_10 = At(ref c0, 10);
+                    var acc0_11 = At(ref c0, 11);
+                    var acc0_12 = At(ref c0, 12);
+                    var acc0_13 = At(ref c0, 13);
+                    var acc0_14 = At(ref c0, 14);
+                    var acc0_15 = At(ref c0, 15);
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -18023,22 +17953,22 @@ partial class MixedStack
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
-                    At(ref c0, j) = acc0_0;
-                    At(ref c0, 1 + j) = acc0_1;
-                    At(ref c0, 2 + j) = acc0_2;
-                    At(ref c0, 3 + j) = acc0_3;
-                    At(ref c0, j + 4) = acc0_4;
-                    At(ref c0, 1 + j + 4) = acc0_5;
-                    At(ref c0, 2 + j + 4) = acc0_6;
-                    At(ref c0, 3 + j + 4) = acc0_7;
-                    At(ref c0, j + 8) = acc0_8;
-                    At(ref c0, 1 + j + 8) = acc0_9;
-                    At(ref c0, 2 + j + 8) = acc0_10;
-                    At(ref c0, 3 + j + 8) = acc0_11;
-                    At(ref c0, j + 12) = acc0_12;
-                    At(ref c0, 1 + j + 12) = acc0_13;
-                    At(ref c0, 2 + j + 12) = acc0_14;
-                    At(ref c0, 3 + j + 12) = acc0_15;
+                    At(ref c0, 0) = acc0_0;
+                    At(ref c0, 1) = acc0_1;
+                    At(ref c0, 2) = acc0_2;
+                    At(ref c0, 3) = acc0_3;
+                    At(ref c0, 4) = acc0_4;
+                    At(ref c0, 5) = acc0_5;
+                    At(ref c0, 6) = acc0_6;
+                    At(ref c0, 7) = acc0_7;
+                    At(ref c0, 8) = acc0_8;
+                    At(ref c0, 9) = acc0_9;
+                    At(ref c0, 10) = acc0_10;
+                    At(ref c0, 11) = acc0_11;
+                    At(ref c0, 12) = acc0_12;
+                    At(ref c0, 13) = acc0_13;
+                    At(ref c0, 14) = acc0_14;
+                    At(ref c0, 15) = acc0_15;
                 }
                 {
                     ref float b0 = ref At(ref w, 0);
