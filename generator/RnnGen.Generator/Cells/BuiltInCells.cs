@@ -1,0 +1,89 @@
+using RnnGen.Generator.Models;
+
+namespace RnnGen.Generator.Cells;
+
+/// <summary>
+/// The built-in cells as definitions, with PyTorch's parameter names, shapes, gate order and math.
+/// Each is written once here; Planning and Emission know them only through their definitions.
+/// </summary>
+internal static class BuiltInCells
+{
+    /// <summary>
+    /// Elman RNN (<c>nn.RNN</c>): h_t = act(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh).
+    /// </summary>
+    public static CellDefinition Rnn(CellActivation activation)
+    {
+        string act = activation == CellActivation.Relu ? "relu" : "tanh";
+        var c = new CellBuilder();
+        int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
+        int x = c.Input();
+        int wih = c.MatrixBiasLater("weight_ih", 1, CellWidth.Hidden, CellWidth.Input);
+        int whh = c.MatrixBiasLater("weight_hh", 1, CellWidth.Hidden, CellWidth.Hidden);
+        c.BiasOf(wih, "bias_ih");
+        c.BiasOf(whh, "bias_hh");
+        int a = c.Add(c.Product(wih, 0, x), c.Product(whh, 0, h));
+        int next = c.Unary(activation == CellActivation.Relu ? CellOp.Relu : CellOp.Tanh, a, $"h_t = {act}(W_ih·x_t + b_ih + W_hh·h_{{t−1}} + b_hh)", "h");
+        return c.Build(
+            activation == CellActivation.Relu ? "RnnRelu" : "RnnTanh",
+            activation == CellActivation.Relu ? "RNN-ReLU" : "RNN-tanh",
+            [$"h_t = {act}(W_ih·x_t + b_ih + W_hh·h_{{t−1}} + b_hh)"],
+            next);
+    }
+
+    /// <summary>
+    /// LSTM (<c>nn.LSTM</c>), gates (i, f, g, o):
+    /// c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
+    /// </summary>
+    public static CellDefinition Lstm()
+    {
+        var c = new CellBuilder();
+        int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
+        int cell = c.State("c", CellWidth.Hidden, conditionTanh: false);
+        int x = c.Input();
+        int wih = c.MatrixBiasLater("weight_ih", 4, CellWidth.Hidden, CellWidth.Input);
+        int whh = c.MatrixBiasLater("weight_hh", 4, CellWidth.Hidden, CellWidth.Hidden);
+        c.BiasOf(wih, "bias_ih");
+        c.BiasOf(whh, "bias_hh");
+        int Gate(int k) => c.Add(c.Product(wih, k, x), c.Product(whh, k, h));
+        int i = c.Unary(CellOp.Sigmoid, Gate(0), "i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)", "i");
+        int f = c.Unary(CellOp.Sigmoid, Gate(1), "f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)", "f");
+        int g = c.Unary(CellOp.Tanh, Gate(2), "g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)", "g");
+        int o = c.Unary(CellOp.Sigmoid, Gate(3), "o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)", "o");
+        int cNext = c.Add(c.Multiply(f, cell), c.Multiply(i, g), "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t", "c");
+        int tanhC = c.Unary(CellOp.Tanh, cNext, name: "tanhC");
+        int hNext = c.Multiply(o, tanhC, "h_t = o_t ⊙ tanh(c_t)", "h");
+        return c.Build(
+            "Lstm", "LSTM",
+            [
+                "i, f, o = σ(W_i·x_t + b_i + U_i·h_{t−1} + b'_i), …; g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g)",
+                "c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)",
+            ],
+            hNext, cNext);
+    }
+
+    /// <summary>
+    /// GRU (<c>nn.GRU</c>), gates (r, z, n), the reset gate applied after the hidden product:
+    /// n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
+    /// </summary>
+    public static CellDefinition Gru()
+    {
+        var c = new CellBuilder();
+        int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
+        int x = c.Input();
+        int wih = c.MatrixBiasLater("weight_ih", 3, CellWidth.Hidden, CellWidth.Input);
+        int whh = c.MatrixBiasLater("weight_hh", 3, CellWidth.Hidden, CellWidth.Hidden);
+        c.BiasOf(wih, "bias_ih");
+        c.BiasOf(whh, "bias_hh");
+        int r = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wih, 0, x), c.Product(whh, 0, h)), "r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)", "r");
+        int z = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wih, 1, x), c.Product(whh, 1, h)), "z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)", "z");
+        int n = c.Unary(CellOp.Tanh, c.Add(c.Product(wih, 2, x), c.Multiply(r, c.Product(whh, 2, h, "hiddenN"))), "n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))", "n");
+        int hNext = c.Add(n, c.Multiply(z, c.Subtract(h, n)), "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)", "h");
+        return c.Build(
+            "Gru", "GRU",
+            [
+                "r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n))",
+                "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}",
+            ],
+            hNext);
+    }
+}

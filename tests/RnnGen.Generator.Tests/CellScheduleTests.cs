@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generator.Cells;
+using RnnGen.Generator.Models;
+using Xunit;
+
+namespace RnnGen.Generator.Tests;
+
+/// <summary>
+/// The lowering of cell definitions (docs/cells.md): the built-in cells keep exactly the values they
+/// kept before they were definitions, and the derived backward pass is the derivative of the step
+/// (checked against central differences by running both in double precision).
+/// </summary>
+public sealed class CellScheduleTests
+{
+    public static IEnumerable<object[]> BuiltIns() =>
+    [
+        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"],
+    ];
+
+    internal static CellDefinition BuiltIn(string name) => name switch
+    {
+        "RnnTanh" => BuiltInCells.Rnn(CellActivation.Tanh),
+        "RnnRelu" => BuiltInCells.Rnn(CellActivation.Relu),
+        "Lstm" => BuiltInCells.Lstm(),
+        "Gru" => BuiltInCells.Gru(),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Fact]
+    public void Lstm_KeepsGatesInPlaceOfTheInputProductAndTanhCOfItsOwn()
+    {
+        var s = CellSchedule.Create(BuiltInCells.Lstm(), hidden: 8, projection: 0, input: 5);
+        Assert.Empty(s.Problems);
+        Assert.True(s.IsSinglePhase);
+        Assert.Equal(2, s.Groups.Count);
+        Assert.True(s.Groups[0].Hoisted);
+        Assert.Equal(32, s.Groups[0].Rows);
+        Assert.Equal(5, s.Groups[0].Columns);
+        Assert.Equal(1, s.Groups[1].Level);
+        // d(x·W_ihᵀ) and d(h·W_hhᵀ) are one buffer: the gates sum the two products.
+        Assert.Equal(0, s.GradientOf[1]);
+        var kept = s.Kept.Values.OrderBy(k => k.Node).Select(k => (Name(s, k.Node), k.Overlay, k.Offset)).ToArray();
+        Assert.Equal([("i", 0, 0), ("f", 0, 8), ("g", 0, 16), ("o", 0, 24), ("tanhC", -1, 0)], kept);
+        Assert.False(s.InputElementwise);
+    }
+
+    [Fact]
+    public void Gru_KeepsGatesInPlaceAndTheHiddenProductOfN_WithItsOwnGradient()
+    {
+        var s = CellSchedule.Create(BuiltInCells.Gru(), hidden: 8, projection: 0, input: 5);
+        Assert.Empty(s.Problems);
+        Assert.True(s.IsSinglePhase);
+        // The reset gate scales the hidden part of n, so d(h·W_hhᵀ) differs from d(x·W_ihᵀ).
+        Assert.Equal(1, s.GradientOf[1]);
+        var kept = s.Kept.Values.OrderBy(k => k.Node).Select(k => (Name(s, k.Node), k.Overlay, k.Offset)).ToArray();
+        Assert.Equal([("r", 0, 0), ("z", 0, 8), ("hiddenN", -1, 0), ("n", 0, 16)], kept);
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void Rnn_KeepsNothingButItsState(string name)
+    {
+        if (!name.StartsWith("Rnn", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var s = CellSchedule.Create(BuiltIn(name), hidden: 8, projection: 0, input: 5);
+        Assert.Empty(s.Kept);
+        Assert.Equal(0, s.GradientOf[1]);
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void DerivedBackward_MatchesCentralDifferences(string name)
+    {
+        var s = CellSchedule.Create(BuiltIn(name), hidden: 1, projection: 0, input: 1);
+        Assert.Empty(s.Problems);
+        CellEvaluator.CheckAgainstCentralDifferences(s, seed: 3);
+    }
+
+    private static string Name(CellSchedule s, int node) => s.Cell.Names[node];
+}
