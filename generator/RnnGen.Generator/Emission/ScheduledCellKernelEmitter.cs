@@ -1,0 +1,570 @@
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generator.Cells;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator.Emission;
+
+/// <summary>
+/// Emits the element-wise kernels of a scheduled cell, forward and backward, one per phase, specialised
+/// for its sizes: the phase's values fused in one pass, in vector blocks of the tier's width with the
+/// last H mod width elements done by narrower tiers at constant offsets.
+/// </summary>
+/// <remarks>
+/// Every kernel takes <c>count</c> rows (batch entries or streams); each argument advances by its own
+/// row width (0 for a parameter vector, the same for every row). A kernel computes every value before
+/// it stores any, so the streaming step can pass the same memory as previous and next state, and a
+/// kept value can take the place of the hoisted product it was computed from.
+/// </remarks>
+internal static class ScheduledCellKernelEmitter
+{
+    /// <summary>The suffix that makes a kernel's name unique per definition and sizes.</summary>
+    private static string Sizes(CellSchedule s) =>
+        "_H" + Code.Int(s.Hidden)
+        + (s.Projection > 0 ? "_P" + Code.Int(s.Projection) : "")
+        + (s.InputElementwise ? "_I" + Code.Int(s.InputSize) : "");
+
+    /// <summary>A key that is equal for schedules that share kernels.</summary>
+    public static string Key(CellSchedule s) => s.Cell.Name + Sizes(s);
+
+    private static string PhaseSuffix(CellSchedule s, CellPhase phase) =>
+        s.Phases.Count(p => p.HasForwardKernel) == 1 ? "" : Code.Int(phase.Level);
+
+    public static string ForwardName(CellSchedule s, CellPhase phase) => s.Cell.Name + "Forward" + PhaseSuffix(s, phase) + Sizes(s);
+
+    public static string BackwardName(CellSchedule s, CellPhase phase) => s.Cell.Name + "Backward" + PhaseSuffix(s, phase) + Sizes(s);
+
+    public static string ForwardUnitsName(CellSchedule s) => s.Cell.Name + "ForwardUnits" + Sizes(s);
+
+    /// <summary>The memory a phase's forward kernel reads and writes, in argument order.</summary>
+    public static IReadOnlyList<CellPlace> ForwardArguments(CellSchedule s, CellPhase phase)
+    {
+        var places = new List<CellPlace>();
+        var reads = new HashSet<int>();
+        foreach (var (_, node) in phase.Stores)
+        {
+            CollectForward(s, node, phase.Level, reads);
+        }
+
+        foreach (int leaf in reads.OrderBy(r => r))
+        {
+            places.Add(ForwardPlace(s, leaf, phase.Level) with { Offset = 0 });
+        }
+
+        foreach (var (place, _) in phase.Stores)
+        {
+            places.Add(place with { Offset = 0 });
+        }
+
+        return Distinct(places);
+    }
+
+    /// <summary>The memory a phase's backward kernel reads and writes, in argument order.</summary>
+    public static IReadOnlyList<CellPlace> BackwardArguments(CellSchedule s, CellPhase phase)
+    {
+        var places = new List<CellPlace>();
+        var seen = new HashSet<int>();
+        foreach (var write in phase.Writes)
+        {
+            CollectBackward(s, write.Expr, places, seen);
+        }
+
+        foreach (var write in phase.Writes)
+        {
+            places.Add(write.Place with { Offset = 0 });
+        }
+
+        return Distinct(places);
+    }
+
+    private static IReadOnlyList<CellPlace> Distinct(List<CellPlace> places)
+    {
+        var result = new List<CellPlace>();
+        foreach (var p in places)
+        {
+            if (!result.Contains(p))
+            {
+                result.Add(p);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The leaves (or kept values of earlier phases) a forward value reads in <paramref name="level"/>'s kernel.</summary>
+    private static void CollectForward(CellSchedule s, int node, int level, HashSet<int> reads)
+    {
+        var n = s.Cell.Nodes[node];
+        if (n.IsLeaf || s.PhaseOf(node) != level)
+        {
+            if (n.Op != CellOp.Constant)
+            {
+                reads.Add(node);
+            }
+
+            return;
+        }
+
+        CollectForward(s, n.A, level, reads);
+        if (n.B >= 0)
+        {
+            CollectForward(s, n.B, level, reads);
+        }
+    }
+
+    private static void CollectBackward(CellSchedule s, int expr, List<CellPlace> places, HashSet<int> seen)
+    {
+        if (!seen.Add(expr))
+        {
+            return;
+        }
+
+        var e = s.Adjoints.Exprs[expr];
+        switch (e.Op)
+        {
+            case AdjointOp.Seed:
+                places.Add(SeedPlace(e.Seed!));
+                return;
+            case AdjointOp.Forward:
+                CollectBackwardValue(s, e.Node, places);
+                return;
+        }
+
+        if (e.A >= 0)
+        {
+            CollectBackward(s, e.A, places, seen);
+        }
+
+        if (e.B >= 0)
+        {
+            CollectBackward(s, e.B, places, seen);
+        }
+    }
+
+    private static void CollectBackwardValue(CellSchedule s, int node, List<CellPlace> places)
+    {
+        var n = s.Cell.Nodes[node];
+        if (BackwardPlace(s, node) is { } place)
+        {
+            places.Add(place with { Offset = 0 });
+            return;
+        }
+
+        if (n.Op == CellOp.Constant)
+        {
+            return;
+        }
+
+        CollectBackwardValue(s, n.A, places);
+        if (n.B >= 0)
+        {
+            CollectBackwardValue(s, n.B, places);
+        }
+    }
+
+    private static CellPlace SeedPlace(CellSeed seed) => seed.Kind switch
+    {
+        CellSeedKind.FromAbove => new CellPlace(CellPlaceKind.FromAbove, 0, 0),
+        CellSeedKind.Carry => new CellPlace(CellPlaceKind.Carry, seed.Index, 0),
+        _ => new CellPlace(CellPlaceKind.ValueGradient, seed.Index, 0),
+    };
+
+    /// <summary>Where a forward kernel of phase <paramref name="level"/> reads a leaf or an earlier phase's value.</summary>
+    private static CellPlace ForwardPlace(CellSchedule s, int node, int level)
+    {
+        var n = s.Cell.Nodes[node];
+        if (!n.IsLeaf)
+        {
+            int state = s.StateOf(node);
+            return state >= 0 && !s.Kept.ContainsKey(node) ? new CellPlace(CellPlaceKind.StateNew, state, 0) : s.KeptPlace(node);
+        }
+
+        return n.Op switch
+        {
+            CellOp.Input => new CellPlace(CellPlaceKind.Input, 0, 0),
+            CellOp.State => new CellPlace(CellPlaceKind.StateOld, n.Index, 0),
+            CellOp.Vector => new CellPlace(CellPlaceKind.Vector, n.Index, n.Block * s.Hidden),
+            CellOp.Product when s.GroupOf(node).Group.Hoisted => new CellPlace(CellPlaceKind.Hoisted, s.GroupOf(node).Group.Index, s.GroupOf(node).Offset),
+            CellOp.Product => new CellPlace(CellPlaceKind.Projection, s.GroupOf(node).Group.Index, s.GroupOf(node).Offset),
+            _ => throw new System.InvalidOperationException(),
+        };
+    }
+
+    /// <summary>Where the backward pass finds a forward value, or null when it recomputes it.</summary>
+    private static CellPlace? BackwardPlace(CellSchedule s, int node)
+    {
+        var n = s.Cell.Nodes[node];
+        if (s.StateOf(node) >= 0)
+        {
+            return new CellPlace(CellPlaceKind.StateNew, s.StateOf(node), 0);
+        }
+
+        if (s.Kept.ContainsKey(node))
+        {
+            return s.KeptPlace(node);
+        }
+
+        return n.Op switch
+        {
+            CellOp.Input => new CellPlace(CellPlaceKind.Input, 0, 0),
+            CellOp.State => new CellPlace(CellPlaceKind.StateOld, n.Index, 0),
+            CellOp.Vector => new CellPlace(CellPlaceKind.Vector, n.Index, n.Block * s.Hidden),
+            CellOp.Product => new CellPlace(CellPlaceKind.Hoisted, s.GroupOf(node).Group.Index, s.GroupOf(node).Offset),
+            _ => null,
+        };
+    }
+
+    /// <summary>The argument name of a place: gates, hiddenProjection, hPrev, cNext, tanhC, dA, dhNext, …</summary>
+    public static string ArgumentName(CellSchedule s, CellPlace p)
+    {
+        string State(int k) => s.Cell.States[k].Name;
+        string Node(int n) => s.Cell.Names[n] is { Length: > 0 } name ? name : "value" + Code.Int(n);
+        bool OnlyStepProduct(int g) => s.Groups.Count(x => !x.Hoisted) == 1 && s.Cell.Nodes[s.Groups[g].Source] is { Op: CellOp.State, Index: 0 };
+        return p.Kind switch
+        {
+            CellPlaceKind.Hoisted => p.Index == 0 ? "gates" : "gates" + Code.Int(p.Index),
+            CellPlaceKind.Projection => OnlyStepProduct(p.Index) ? "hiddenProjection" : "projection" + Code.Int(p.Index),
+            CellPlaceKind.StateOld => State(p.Index) + "Prev",
+            CellPlaceKind.StateNew => State(p.Index) + "Next",
+            CellPlaceKind.Kept => Node(p.Index),
+            CellPlaceKind.Input => "x",
+            CellPlaceKind.Vector => s.Cell.Parameters[p.Index].Name,
+            CellPlaceKind.FromAbove => "dH",
+            CellPlaceKind.Carry => "d" + State(p.Index) + "Next",
+            CellPlaceKind.ProductGradient => s.Groups[p.Index].Hoisted ? (p.Index == 0 ? "dA" : "dA" + Code.Int(p.Index)) : OnlyStepProduct(p.Index) ? "dGh" : "dG" + Code.Int(p.Index),
+            CellPlaceKind.ValueGradient => "d" + Node(p.Index),
+            CellPlaceKind.InputGradient => "dX",
+            _ => "d" + s.Cell.Parameters[p.Index].Name,
+        };
+    }
+
+    /// <summary>Floats from one row of a place to the next.</summary>
+    public static int RowWidth(CellSchedule s, CellPlace p) => p.Kind switch
+    {
+        CellPlaceKind.Hoisted or CellPlaceKind.Projection or CellPlaceKind.ProductGradient => s.Groups[p.Index].Rows,
+        CellPlaceKind.StateOld or CellPlaceKind.StateNew or CellPlaceKind.Carry => s.StateWidth(p.Index),
+        CellPlaceKind.FromAbove => s.StateWidth(0),
+        CellPlaceKind.Kept or CellPlaceKind.ValueGradient => s.NodeWidth(p.Index),
+        CellPlaceKind.Input or CellPlaceKind.InputGradient => s.InputSize,
+        CellPlaceKind.Vector => 0,
+        _ => s.Cell.Parameters[p.Index].Blocks * s.Hidden,
+    };
+
+    /// <summary>The width a phase's kernel runs over: the width of what it stores.</summary>
+    private static int LoopWidth(CellSchedule s, CellPhase phase, bool forward) =>
+        forward
+            ? phase.Stores.Select(st => s.NodeWidth(st.Node)).DefaultIfEmpty(s.Hidden).Max()
+            : phase.Writes.Select(w => w.Place.Kind == CellPlaceKind.Carry ? s.StateWidth(w.Place.Index) : s.Hidden).DefaultIfEmpty(s.Hidden).Max();
+
+    private static string Parameters(CellSchedule s, IReadOnlyList<CellPlace> places, string range) =>
+        string.Join(", ", places.Select(p => "ref float " + ArgumentName(s, p))) + ", " + range;
+
+    private static string Arguments(CellSchedule s, IReadOnlyList<CellPlace> places, string range) =>
+        string.Join(", ", places.Select(p => "ref " + ArgumentName(s, p))) + ", " + range;
+
+    /// <summary>Emits the forward and backward kernels of every phase of a cell.</summary>
+    public static void Emit(IndentedWriter w, CellSchedule s)
+    {
+        foreach (var phase in s.Phases.Where(p => p.HasForwardKernel))
+        {
+            var places = ForwardArguments(s, phase);
+            string name = ForwardName(s, phase);
+            MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "int count"), Arguments(s, places, "count"), Summary(s, phase, forward: true));
+            foreach (var tier in VectorTier.All)
+            {
+                EmitRows(w, s, tier, name, places, phase, forward: true);
+            }
+        }
+
+        foreach (var phase in s.Phases.Where(p => p.HasBackwardKernel).Reverse())
+        {
+            var places = BackwardArguments(s, phase);
+            string name = BackwardName(s, phase);
+            MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "int count"), Arguments(s, places, "count"), Summary(s, phase, forward: false));
+            foreach (var tier in VectorTier.All)
+            {
+                EmitRows(w, s, tier, name, places, phase, forward: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The forward kernel of a one-phase cell for one row restricted to the hidden units [start, end),
+    /// multiples of 32: the share of one thread when a layer is split by units. Element-wise, so any
+    /// split gives the bits of the whole row.
+    /// </summary>
+    public static void EmitForwardUnits(IndentedWriter w, CellSchedule s)
+    {
+        var phase = s.Phases.Single(p => p.HasForwardKernel);
+        var places = ForwardArguments(s, phase);
+        string name = ForwardUnitsName(s);
+        MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "int start, int end"), Arguments(s, places, "start, end"),
+            $"{s.Cell.Title} step for H = {Code.Int(s.Hidden)}, one row, the hidden units [start, end) only (multiples of 32).");
+        foreach (var tier in VectorTier.All)
+        {
+            w.Line(Code.AggressiveOptimization);
+            w.Line($"private static void {name}_{tier.Name}({Parameters(s, places, "int start, int end")})");
+            using (w.Scope())
+            {
+                foreach (var p in places)
+                {
+                    w.Line($"ref float {ArgumentName(s, p)}Row = ref {ArgumentName(s, p)};");
+                }
+
+                using (w.Open($"for (int j = start; j < end; j += {Code.Int(tier.Width)})"))
+                {
+                    new Body(s, tier, "j", places).Forward(w, phase);
+                }
+            }
+
+            w.Line();
+        }
+    }
+
+    private static string Summary(CellSchedule s, CellPhase phase, bool forward)
+    {
+        string equations = string.Join("; ", s.Cell.Equations);
+        string what = s.Phases.Count(p => p.HasForwardKernel) == 1 ? "step" : "step, phase " + Code.Int(phase.Level);
+        return forward
+            ? $"{s.Cell.Title} {what} for H = {Code.Int(s.Hidden)}: {equations}. Stores the new state and the values kept for the backward pass."
+            : $"{s.Cell.Title} backward {what} for H = {Code.Int(s.Hidden)}: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).";
+    }
+
+    private static void EmitRows(IndentedWriter w, CellSchedule s, VectorTier tier, string name, IReadOnlyList<CellPlace> places, CellPhase phase, bool forward)
+    {
+        w.Line(Code.AggressiveOptimization);
+        w.Line($"private static void {name}_{tier.Name}({Parameters(s, places, "int count")})");
+        using (w.Scope())
+        {
+            using (w.Open("for (int b = 0; b < count; b++)"))
+            {
+                foreach (var p in places)
+                {
+                    int stride = RowWidth(s, p);
+                    string arg = ArgumentName(s, p);
+                    w.Line(stride == 0 ? $"ref float {arg}Row = ref {arg};" : $"ref float {arg}Row = {Code.RefAt(arg, "b * " + Code.Int(stride))};");
+                }
+
+                Code.OverBlocks(w, tier, LoopWidth(s, phase, forward), "j", (t, j) =>
+                {
+                    var body = new Body(s, t, j, places);
+                    if (forward)
+                    {
+                        body.Forward(w, phase);
+                    }
+                    else
+                    {
+                        body.Backward(w, phase);
+                    }
+                });
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>One vector block of a kernel: values as variables, every store after every load.</summary>
+    private sealed class Body
+    {
+        private readonly CellSchedule _s;
+        private readonly VectorTier _t;
+        private readonly string _j;
+        private readonly Dictionary<int, string> _values = new();
+        private readonly Dictionary<int, string> _adjoints = new();
+        private readonly HashSet<string> _names = new();
+        private IndentedWriter _w = null!;
+
+        public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments)
+        {
+            _s = s;
+            _t = t;
+            _j = j;
+            foreach (var p in arguments)
+            {
+                _names.Add(ArgumentName(s, p));
+                _names.Add(ArgumentName(s, p) + "Row");
+            }
+        }
+
+        private string Load(CellPlace p) => _t.Load(ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
+
+        private string Store(string value, CellPlace p) => _t.Store(value, ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
+
+        private string Fresh(string name)
+        {
+            string candidate = name;
+            for (int i = 2; !_names.Add(candidate); i++)
+            {
+                candidate = name + Code.Int(i);
+            }
+
+            return candidate;
+        }
+
+        private string Constant(float value) =>
+            value == 0f ? _t.Zero : value == 1f ? _t.One : _t.Broadcast(Code.Float(value));
+
+        private string Unary(string function, string a) => function switch
+        {
+            "Abs" => _t.IsScalar ? $"global::System.MathF.Abs({a})" : $"global::System.Runtime.Intrinsics.{_t.Name}.Abs({a})",
+            _ => $"{Code.Activations}.{function}({a})",
+        };
+
+        /// <summary>The forward value of a node in a forward kernel of phase <paramref name="level"/>.</summary>
+        private string ForwardValue(int node, int level)
+        {
+            if (_values.TryGetValue(node, out string? known))
+            {
+                return known;
+            }
+
+            var n = _s.Cell.Nodes[node];
+            string text;
+            if (n.Op == CellOp.Constant)
+            {
+                return Constant(n.Constant);
+            }
+
+            if (n.IsLeaf || _s.PhaseOf(node) != level)
+            {
+                // a leaf or an earlier phase's value: loaded where it is used
+                return Load(ForwardPlace(_s, node, level));
+            }
+            else
+            {
+                text = Expression(n, o => ForwardValue(o, level));
+            }
+
+            return Bind(node, text);
+        }
+
+        /// <summary>The forward value of a node in a backward kernel: loaded where kept, recomputed otherwise.</summary>
+        private string BackwardValue(int node)
+        {
+            if (_values.TryGetValue(node, out string? known))
+            {
+                return known;
+            }
+
+            var n = _s.Cell.Nodes[node];
+            if (n.Op == CellOp.Constant)
+            {
+                return Constant(n.Constant);
+            }
+
+            if (BackwardPlace(_s, node) is { } place)
+            {
+                string load = Load(place);
+                return n.IsLeaf ? load : Bind(node, load);
+            }
+
+            return Bind(node, Expression(n, BackwardValue));
+        }
+
+        private string Bind(int node, string text)
+        {
+            string name = Fresh(_s.Cell.Names[node] is { Length: > 0 } given ? given : "v" + Code.Int(node));
+            if (_s.Cell.Comments[node] is { Length: > 0 } comment)
+            {
+                _w.Line("// " + comment);
+            }
+
+            _w.Line($"var {name} = {text};");
+            _values[node] = name;
+            return name;
+        }
+
+        private string Expression(CellNode n, System.Func<int, string> operand)
+        {
+            string a = n.A >= 0 ? operand(n.A) : "", b = n.B >= 0 ? operand(n.B) : "";
+            return n.Op switch
+            {
+                CellOp.Add => $"{a} + {b}",
+                CellOp.Subtract => $"{a} - {b}",
+                CellOp.Multiply => $"{a} * {b}",
+                CellOp.Negate => $"-{a}",
+                CellOp.Sigmoid => Unary("Sigmoid", a),
+                CellOp.Tanh => Unary("Tanh", a),
+                CellOp.Relu => Unary("Relu", a),
+                CellOp.Exp => Unary("Exp", a),
+                CellOp.Softsign => Unary("Softsign", a),
+                _ => Unary("HardSigmoid", a),
+            };
+        }
+
+        public void Forward(IndentedWriter w, CellPhase phase)
+        {
+            _w = w;
+            // Every stored value is a variable, computed before the first store.
+            var stored = phase.Stores.Select(st => (st.Place, Value: _values.ContainsKey(st.Node) || !_s.Cell.Nodes[st.Node].IsLeaf ? ForwardValue(st.Node, phase.Level) : Bind(st.Node, ForwardValue(st.Node, phase.Level)))).ToList();
+            foreach (var (place, value) in stored)
+            {
+                w.Line(Store(value, place));
+            }
+        }
+
+        public void Backward(IndentedWriter w, CellPhase phase)
+        {
+            _w = w;
+            var written = new List<(AdjointWrite Write, string Value)>();
+            foreach (var write in phase.Writes)
+            {
+                written.Add((write, Adjoint(write.Expr)));
+            }
+
+            foreach (var (write, value) in written)
+            {
+                w.Line(write.Accumulate ? Store($"{Load(write.Place)} + {value}", write.Place) : Store(value, write.Place));
+            }
+        }
+
+        private string Adjoint(int expr)
+        {
+            if (_adjoints.TryGetValue(expr, out string? known))
+            {
+                return known;
+            }
+
+            var e = _s.Adjoints.Exprs[expr];
+            string text;
+            switch (e.Op)
+            {
+                case AdjointOp.Forward:
+                    return BackwardValue(e.Node);
+                case AdjointOp.Constant:
+                    return Constant(e.Constant);
+                case AdjointOp.Seed:
+                    text = Load(SeedPlace(e.Seed!));
+                    break;
+                default:
+                    string a = e.A >= 0 ? Adjoint(e.A) : "", b = e.B >= 0 ? Adjoint(e.B) : "";
+                    text = e.Op switch
+                    {
+                        AdjointOp.Add => $"{a} + {b}",
+                        AdjointOp.Subtract => $"{a} - {b}",
+                        AdjointOp.Multiply => $"{a} * {b}",
+                        AdjointOp.Divide => $"{a} / {b}",
+                        AdjointOp.Negate => $"-{a}",
+                        AdjointOp.Abs => Unary("Abs", a),
+                        AdjointOp.SelectPositive => _t.SelectPositive(a, b),
+                        _ => _t.IsScalar
+                            ? $"({a} > -3f && {a} < 3f ? {b} : 0f)"
+                            : $"global::System.Runtime.Intrinsics.{_t.Name}.ConditionalSelect(global::System.Runtime.Intrinsics.{_t.Name}.GreaterThan({a}, {_t.Broadcast("-3f")}) & global::System.Runtime.Intrinsics.{_t.Name}.LessThan({a}, {_t.Broadcast("3f")}), {b}, {_t.Zero})",
+                    };
+                    break;
+            }
+
+            string name = Fresh(e.Op == AdjointOp.Seed ? "d" + SeedName(e.Seed!) : "d" + Code.Int(expr));
+            _w.Line($"var {name} = {text};");
+            _adjoints[expr] = name;
+            return name;
+        }
+
+        private string SeedName(CellSeed seed) => seed.Kind switch
+        {
+            CellSeedKind.FromAbove => "Above",
+            CellSeedKind.Carry => _s.Cell.States[seed.Index].Name + "Next",
+            _ => _s.Cell.Names[seed.Index] is { Length: > 0 } n ? n : "v" + Code.Int(seed.Index),
+        };
+    }
+}
