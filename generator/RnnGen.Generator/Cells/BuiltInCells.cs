@@ -17,10 +17,7 @@ internal static class BuiltInCells
         var c = new CellBuilder();
         int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
         int x = c.Input();
-        int wih = c.MatrixBiasLater("weight_ih", 1, CellWidth.Hidden, CellWidth.Input);
-        int whh = c.MatrixBiasLater("weight_hh", 1, CellWidth.Hidden, CellWidth.Hidden);
-        c.BiasOf(wih, "bias_ih");
-        c.BiasOf(whh, "bias_hh");
+        var (wih, whh) = PyTorchProjections(c, 1);
         int a = c.Add(c.Product(wih, 0, x), c.Product(whh, 0, h));
         int next = c.Unary(activation == CellActivation.Relu ? CellOp.Relu : CellOp.Tanh, a, $"h_t = {act}(W_ih·x_t + b_ih + W_hh·h_{{t−1}} + b_hh)", "h");
         return c.Build(
@@ -40,10 +37,7 @@ internal static class BuiltInCells
         int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
         int cell = c.State("c", CellWidth.Hidden, conditionTanh: false);
         int x = c.Input();
-        int wih = c.MatrixBiasLater("weight_ih", 4, CellWidth.Hidden, CellWidth.Input);
-        int whh = c.MatrixBiasLater("weight_hh", 4, CellWidth.Hidden, CellWidth.Hidden);
-        c.BiasOf(wih, "bias_ih");
-        c.BiasOf(whh, "bias_hh");
+        var (wih, whh) = PyTorchProjections(c, 4);
         int Gate(int k) => c.Add(c.Product(wih, k, x), c.Product(whh, k, h));
         int i = c.Unary(CellOp.Sigmoid, Gate(0), "i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)", "i");
         int f = c.Unary(CellOp.Sigmoid, Gate(1), "f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)", "f");
@@ -70,10 +64,7 @@ internal static class BuiltInCells
         var c = new CellBuilder();
         int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
         int x = c.Input();
-        int wih = c.MatrixBiasLater("weight_ih", 3, CellWidth.Hidden, CellWidth.Input);
-        int whh = c.MatrixBiasLater("weight_hh", 3, CellWidth.Hidden, CellWidth.Hidden);
-        c.BiasOf(wih, "bias_ih");
-        c.BiasOf(whh, "bias_hh");
+        var (wih, whh) = PyTorchProjections(c, 3);
         int r = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wih, 0, x), c.Product(whh, 0, h)), "r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)", "r");
         int z = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wih, 1, x), c.Product(whh, 1, h)), "z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)", "z");
         int n = c.Unary(CellOp.Tanh, c.Add(c.Product(wih, 2, x), c.Multiply(r, c.Product(whh, 2, h, "hiddenN"))), "n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))", "n");
@@ -85,5 +76,18 @@ internal static class BuiltInCells
                 "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}",
             ],
             hNext);
+    }
+
+    /// <summary>
+    /// PyTorch's recurrent parameters: weight_ih [G·H, input] applied to x, weight_hh [G·H, H] applied to
+    /// h, then their biases bias_ih and bias_hh, in that (state-dict) order.
+    /// </summary>
+    private static (int WeightIh, int WeightHh) PyTorchProjections(CellBuilder c, int gates)
+    {
+        int wih = c.MatrixBiasLater("weight_ih", gates, CellWidth.Hidden, CellWidth.Input);
+        int whh = c.MatrixBiasLater("weight_hh", gates, CellWidth.Hidden, CellWidth.Hidden);
+        c.BiasOf(wih, "bias_ih");
+        c.BiasOf(whh, "bias_hh");
+        return (wih, whh);
     }
 }
