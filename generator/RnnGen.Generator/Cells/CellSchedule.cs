@@ -256,7 +256,7 @@ internal sealed class CellSchedule
             };
         }
 
-        FixGroupLevels();
+        Groups = Groups.Select(g => g.Hoisted ? g : g with { Level = _level[g.Source] + 1 }).ToList();
 
         // Needed: everything the new states depend on.
         var users = new List<int>[nodes.Count];
@@ -376,7 +376,7 @@ internal sealed class CellSchedule
         }
 
         ValueGradients = valueGradients;
-        Differentiate(users);
+        Differentiate();
         AssignOverlays(users);
         PlanStores();
     }
@@ -424,8 +424,9 @@ internal sealed class CellSchedule
             if (current is not null)
             {
                 int rows = current.Sum(m => parameters[m].Blocks * Width(parameters[m].Rows));
+                // Per-step groups get their level once node levels are known (Build).
                 int level = nodes[currentSource].Op == CellOp.Input ? 0 : -1;
-                groups.Add(new ProductGroup(groups.Count, currentSource, current, rows, NodeWidthOfSource(currentSource), currentBias, level));
+                groups.Add(new ProductGroup(groups.Count, currentSource, current, rows, NodeWidth(currentSource), currentBias, level));
             }
 
             current = null;
@@ -472,20 +473,6 @@ internal sealed class CellSchedule
         return true;
     }
 
-    private int NodeWidthOfSource(int node) => Cell.Nodes[node].IsLeaf ? NodeWidth(node) : Hidden;
-
-    /// <summary>Levels of per-step groups are known once node levels are; fixed up here.</summary>
-    private void FixGroupLevels()
-    {
-        var fixedGroups = new List<ProductGroup>();
-        foreach (var g in Groups)
-        {
-            fixedGroups.Add(g.Level == 0 ? g : g with { Level = _level[g.Source] + 1 });
-        }
-
-        Groups = fixedGroups;
-    }
-
     /// <summary>A new state is written by the last phase that reads the old one (Step updates a state in place).</summary>
     private void CheckStateWrites(List<int>[] users)
     {
@@ -512,7 +499,7 @@ internal sealed class CellSchedule
     }
 
     /// <summary>Runs the differentiation phase by phase, last first, and records what each backward kernel writes.</summary>
-    private void Differentiate(List<int>[] users)
+    private void Differentiate()
     {
         var nodes = Cell.Nodes;
         var written = new HashSet<CellPlace>();

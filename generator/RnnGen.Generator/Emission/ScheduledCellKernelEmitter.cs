@@ -56,7 +56,7 @@ internal static class ScheduledCellKernelEmitter
             places.Add(place with { Offset = 0 });
         }
 
-        return Distinct(places);
+        return places.Distinct().ToList();
     }
 
     /// <summary>The memory a phase's backward kernel reads and writes, in argument order.</summary>
@@ -74,21 +74,7 @@ internal static class ScheduledCellKernelEmitter
             places.Add(write.Place with { Offset = 0 });
         }
 
-        return Distinct(places);
-    }
-
-    private static IReadOnlyList<CellPlace> Distinct(List<CellPlace> places)
-    {
-        var result = new List<CellPlace>();
-        foreach (var p in places)
-        {
-            if (!result.Contains(p))
-            {
-                result.Add(p);
-            }
-        }
-
-        return result;
+        return places.Distinct().ToList();
     }
 
     /// <summary>The leaves (or kept values of earlier phases) a forward value reads in <paramref name="level"/>'s kernel.</summary>
