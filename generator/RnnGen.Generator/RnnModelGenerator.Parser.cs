@@ -213,7 +213,6 @@ public sealed partial class RnnModelGenerator
                             Report(DiagnosticDescriptors.LayerOrder, At(syntax), kind, sawAttention ? "before [Attention]" : "before the [Dense] head");
                         }
 
-                        var cell = kind == "Rnn" ? CellKind.Rnn : kind == "Lstm" ? CellKind.Lstm : CellKind.Gru;
                         string name = NameOf(data, syntax, kind.ToLowerInvariant());
                         Name(name, syntax);
                         int hidden = Positive(data, syntax, kind, "Hidden", 0);
@@ -245,7 +244,13 @@ public sealed partial class RnnModelGenerator
                             }
                         }
 
-                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, activation, pendingDropout, stackedDropout));
+                        var cell = kind switch
+                        {
+                            "Rnn" => Cells.BuiltInCells.Rnn(activation),
+                            "Lstm" => Cells.BuiltInCells.Lstm(),
+                            _ => Cells.BuiltInCells.Gru(),
+                        };
+                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout));
                         pendingDropout = 0;
                         dropoutPending = false;
                         sawLayer = true;

@@ -154,7 +154,13 @@ internal sealed class CellSchedule
 
     public AdjointGraph Adjoints { get; } = new();
 
+    /// <summary>The node an adjoint expression is the whole adjoint of, where it is one (for readable names).</summary>
+    public IReadOnlyDictionary<int, int> AdjointOf => _adjointOf;
+
+    private readonly Dictionary<int, int> _adjointOf = new();
+
     private readonly Dictionary<int, KeptValue> _kept = new();
+    private readonly HashSet<(int Group, int Offset)> _pinned = new();
     private readonly List<string> _problems = new();
 
     public int Width(CellWidth width) => width switch
@@ -379,7 +385,22 @@ internal sealed class CellSchedule
         Differentiate();
         AssignOverlays(users);
         PlanStores();
+
+        // An only hoisted product as wide as the output state that nothing keeps, no backward kernel
+        // reads and only the phase that writes the state reads can be computed into the state's rows
+        // t + 1 (Forward), which the cell then overwrites in place: the Elman RNN's shape.
+        var hoisted = Groups.Where(g => g.Hoisted).ToList();
+        HoistedIntoState = hoisted.Count == 1 && hoisted[0].Rows == StateWidth(0)
+            && !_kept.Values.Any(k => k.Overlay == hoisted[0].Index) && !_pinned.Any(p => p.Group == hoisted[0].Index)
+            && Enumerable.Range(0, nodes.Count).Where(i => nodes[i].Op == CellOp.Product && GroupOf(i).Group.Hoisted)
+                .All(i => users[i].All(u => _phase[u] < 0 || _phase[u] == StatePhase(0)));
     }
+
+    /// <summary>
+    /// Whether Forward computes the hoisted product into the output state's rows t + 1, the cell then
+    /// overwriting them in place (a streaming step still uses scratch: its state is the previous one).
+    /// </summary>
+    public bool HoistedIntoState { get; private set; }
 
     private void BuildGroups()
     {
@@ -534,6 +555,14 @@ internal sealed class CellSchedule
             }
 
             Differentiation.Propagate(Cell, Adjoints, phase.Nodes, adjoints);
+            foreach (var pair in adjoints)
+            {
+                bool better = !_adjointOf.TryGetValue(pair.Value, out int named) || (Cell.Names[named].Length == 0 && Cell.Names[pair.Key].Length > 0);
+                if (better && Adjoints.Exprs[pair.Value].Op != AdjointOp.Seed)
+                {
+                    _adjointOf[pair.Value] = pair.Key;
+                }
+            }
 
             // A new state written here whose value is a leaf (a product, say) passes its adjoint to that leaf.
             foreach (var pair in adjoints.OrderBy(p => p.Key))
@@ -630,7 +659,7 @@ internal sealed class CellSchedule
     private void AssignOverlays(List<int>[] users)
     {
         var nodes = Cell.Nodes;
-        var pinned = new HashSet<(int Group, int Offset)>();
+        var pinned = _pinned;
         var visited = new HashSet<int>();
 
         bool Available(int node)

@@ -1,55 +1,305 @@
-using System;
 using System.Collections.Generic;
-using RnnGen.Generator.Models;
+using System.Linq;
+using RnnGen.Generator.Cells;
 using RnnGen.Generator.Planning;
 
 namespace RnnGen.Generator.Emission;
 
 /// <summary>
-/// Emits the element-wise part of each recurrent cell, forward and backward, specialised for the
-/// hidden size H: gate pre-activations (input projection + hidden projection) go through their
-/// nonlinearities and the state update in one pass, in vector blocks of the tier's width with the
+/// Emits the element-wise kernels of a scheduled cell, forward and backward, one per phase, specialised
+/// for its sizes: the phase's values fused in one pass, in vector blocks of the tier's width with the
 /// last H mod width elements done by narrower tiers at constant offsets.
 /// </summary>
 /// <remarks>
-/// Every kernel takes <c>count</c> rows (batch entries) and row-major arguments. Forward kernels
-/// read each state element before they write the same element, so the streaming step can pass
-/// the same memory as previous and next state.
+/// Every kernel takes <c>count</c> rows (batch entries or streams); each argument advances by its own
+/// row width (0 for a parameter vector, the same for every row). A kernel computes every value before
+/// it stores any, so the streaming step can pass the same memory as previous and next state, and a
+/// kept value can take the place of the hoisted product it was computed from.
 /// </remarks>
 internal static class CellKernelEmitter
 {
-    public static string ForwardName(CellKind kind, CellActivation activation, int h) => Prefix(kind, activation) + "Forward_H" + Code.Int(h);
+    /// <summary>The suffix that makes a kernel's name unique per definition and sizes.</summary>
+    private static string Sizes(CellSchedule s) =>
+        "_H" + Code.Int(s.Hidden)
+        + (s.Projection > 0 ? "_P" + Code.Int(s.Projection) : "")
+        + (s.InputElementwise ? "_I" + Code.Int(s.InputSize) : "");
 
-    public static string BackwardName(CellKind kind, CellActivation activation, int h) => Prefix(kind, activation) + "Backward_H" + Code.Int(h);
+    /// <summary>A key that is equal for schedules that share kernels.</summary>
+    public static string Key(CellSchedule s) => s.Cell.Name + Sizes(s);
 
-    public static string ForwardUnitsName(CellKind kind, CellActivation activation, int h) => Prefix(kind, activation) + "ForwardUnits_H" + Code.Int(h);
+    private static string PhaseSuffix(CellSchedule s, CellPhase phase) =>
+        s.Phases.Count(p => p.HasForwardKernel) == 1 ? "" : Code.Int(phase.Level);
+
+    public static string ForwardName(CellSchedule s, CellPhase phase) => s.Cell.Name + "Forward" + PhaseSuffix(s, phase) + Sizes(s);
+
+    public static string BackwardName(CellSchedule s, CellPhase phase) => s.Cell.Name + "Backward" + PhaseSuffix(s, phase) + Sizes(s);
+
+    public static string ForwardUnitsName(CellSchedule s) => s.Cell.Name + "ForwardUnits" + Sizes(s);
+
+    /// <summary>The memory a phase's forward kernel reads and writes, in argument order.</summary>
+    public static IReadOnlyList<CellPlace> ForwardArguments(CellSchedule s, CellPhase phase)
+    {
+        var places = new List<CellPlace>();
+        var reads = new HashSet<int>();
+        foreach (var (_, node) in phase.Stores)
+        {
+            CollectForward(s, node, phase.Level, reads);
+        }
+
+        foreach (int leaf in reads.OrderBy(r => r))
+        {
+            places.Add(ForwardPlace(s, leaf, phase.Level) with { Offset = 0 });
+        }
+
+        foreach (var (place, _) in phase.Stores)
+        {
+            places.Add(place with { Offset = 0 });
+        }
+
+        return places.Distinct().ToList();
+    }
+
+    /// <summary>The memory a phase's backward kernel reads and writes, in argument order.</summary>
+    public static IReadOnlyList<CellPlace> BackwardArguments(CellSchedule s, CellPhase phase)
+    {
+        var places = new List<CellPlace>();
+        var seen = new HashSet<int>();
+        foreach (var write in phase.Writes)
+        {
+            CollectBackward(s, write.Expr, places, seen);
+        }
+
+        foreach (var write in phase.Writes)
+        {
+            places.Add(write.Place with { Offset = 0 });
+        }
+
+        return places.Distinct().ToList();
+    }
+
+    /// <summary>The leaves (or kept values of earlier phases) a forward value reads in <paramref name="level"/>'s kernel.</summary>
+    private static void CollectForward(CellSchedule s, int node, int level, HashSet<int> reads)
+    {
+        var n = s.Cell.Nodes[node];
+        if (n.IsLeaf || s.PhaseOf(node) != level)
+        {
+            if (n.Op != CellOp.Constant)
+            {
+                reads.Add(node);
+            }
+
+            return;
+        }
+
+        CollectForward(s, n.A, level, reads);
+        if (n.B >= 0)
+        {
+            CollectForward(s, n.B, level, reads);
+        }
+    }
+
+    private static void CollectBackward(CellSchedule s, int expr, List<CellPlace> places, HashSet<int> seen)
+    {
+        if (!seen.Add(expr))
+        {
+            return;
+        }
+
+        var e = s.Adjoints.Exprs[expr];
+        switch (e.Op)
+        {
+            case AdjointOp.Seed:
+                places.Add(SeedPlace(e.Seed!));
+                return;
+            case AdjointOp.Forward:
+                CollectBackwardValue(s, e.Node, places);
+                return;
+        }
+
+        if (e.A >= 0)
+        {
+            CollectBackward(s, e.A, places, seen);
+        }
+
+        if (e.B >= 0)
+        {
+            CollectBackward(s, e.B, places, seen);
+        }
+    }
+
+    private static void CollectBackwardValue(CellSchedule s, int node, List<CellPlace> places)
+    {
+        var n = s.Cell.Nodes[node];
+        if (BackwardPlace(s, node) is { } place)
+        {
+            places.Add(place with { Offset = 0 });
+            return;
+        }
+
+        if (n.Op == CellOp.Constant)
+        {
+            return;
+        }
+
+        CollectBackwardValue(s, n.A, places);
+        if (n.B >= 0)
+        {
+            CollectBackwardValue(s, n.B, places);
+        }
+    }
+
+    private static CellPlace SeedPlace(CellSeed seed) => seed.Kind switch
+    {
+        CellSeedKind.FromAbove => new CellPlace(CellPlaceKind.FromAbove, 0, 0),
+        CellSeedKind.Carry => new CellPlace(CellPlaceKind.Carry, seed.Index, 0),
+        _ => new CellPlace(CellPlaceKind.ValueGradient, seed.Index, 0),
+    };
+
+    /// <summary>Where a forward kernel of phase <paramref name="level"/> reads a leaf or an earlier phase's value.</summary>
+    private static CellPlace ForwardPlace(CellSchedule s, int node, int level)
+    {
+        var n = s.Cell.Nodes[node];
+        if (!n.IsLeaf)
+        {
+            int state = s.StateOf(node);
+            return state >= 0 && !s.Kept.ContainsKey(node) ? new CellPlace(CellPlaceKind.StateNew, state, 0) : s.KeptPlace(node);
+        }
+
+        return n.Op switch
+        {
+            CellOp.Input => new CellPlace(CellPlaceKind.Input, 0, 0),
+            CellOp.State => new CellPlace(CellPlaceKind.StateOld, n.Index, 0),
+            CellOp.Vector => new CellPlace(CellPlaceKind.Vector, n.Index, n.Block * s.Hidden),
+            CellOp.Product when s.GroupOf(node).Group.Hoisted => new CellPlace(CellPlaceKind.Hoisted, s.GroupOf(node).Group.Index, s.GroupOf(node).Offset),
+            CellOp.Product => new CellPlace(CellPlaceKind.Projection, s.GroupOf(node).Group.Index, s.GroupOf(node).Offset),
+            _ => throw new System.InvalidOperationException(),
+        };
+    }
+
+    /// <summary>Where the backward pass finds a forward value, or null when it recomputes it.</summary>
+    private static CellPlace? BackwardPlace(CellSchedule s, int node)
+    {
+        var n = s.Cell.Nodes[node];
+        if (s.StateOf(node) >= 0)
+        {
+            return new CellPlace(CellPlaceKind.StateNew, s.StateOf(node), 0);
+        }
+
+        if (s.Kept.ContainsKey(node))
+        {
+            return s.KeptPlace(node);
+        }
+
+        return n.Op switch
+        {
+            CellOp.Input => new CellPlace(CellPlaceKind.Input, 0, 0),
+            CellOp.State => new CellPlace(CellPlaceKind.StateOld, n.Index, 0),
+            CellOp.Vector => new CellPlace(CellPlaceKind.Vector, n.Index, n.Block * s.Hidden),
+            CellOp.Product => new CellPlace(CellPlaceKind.Hoisted, s.GroupOf(node).Group.Index, s.GroupOf(node).Offset),
+            _ => null,
+        };
+    }
+
+    /// <summary>The argument name of a place: gates, hiddenProjection, hPrev, cNext, tanhC, dA, dhNext, …</summary>
+    public static string ArgumentName(CellSchedule s, CellPlace p)
+    {
+        string State(int k) => s.Cell.States[k].Name;
+        string Node(int n) => s.Cell.Names[n] is { Length: > 0 } name ? name : "value" + Code.Int(n);
+        bool OnlyStepProduct(int g) => s.Groups.Count(x => !x.Hoisted) == 1 && s.Cell.Nodes[s.Groups[g].Source] is { Op: CellOp.State, Index: 0 };
+        return p.Kind switch
+        {
+            CellPlaceKind.Hoisted => p.Index == 0 ? "gates" : "gates" + Code.Int(p.Index),
+            CellPlaceKind.Projection => OnlyStepProduct(p.Index) ? "hiddenProjection" : "projection" + Code.Int(p.Index),
+            CellPlaceKind.StateOld => State(p.Index) + "Prev",
+            CellPlaceKind.StateNew => State(p.Index) + "Next",
+            CellPlaceKind.Kept => "kept" + char.ToUpperInvariant(Node(p.Index)[0]) + Node(p.Index).Substring(1),
+            CellPlaceKind.Input => "x",
+            CellPlaceKind.Vector => s.Cell.Parameters[p.Index].Name,
+            CellPlaceKind.FromAbove => "dH",
+            CellPlaceKind.Carry => "d" + State(p.Index) + "Next",
+            CellPlaceKind.ProductGradient => s.Groups[p.Index].Hoisted ? (p.Index == 0 ? "dA" : "dA" + Code.Int(p.Index)) : OnlyStepProduct(p.Index) ? "dGh" : "dG" + Code.Int(p.Index),
+            CellPlaceKind.ValueGradient => "d" + Node(p.Index),
+            CellPlaceKind.InputGradient => "dX",
+            _ => "d" + s.Cell.Parameters[p.Index].Name,
+        };
+    }
+
+    /// <summary>Floats from one row of a place to the next.</summary>
+    public static int RowWidth(CellSchedule s, CellPlace p) => p.Kind switch
+    {
+        CellPlaceKind.Hoisted or CellPlaceKind.Projection or CellPlaceKind.ProductGradient => s.Groups[p.Index].Rows,
+        CellPlaceKind.StateOld or CellPlaceKind.StateNew or CellPlaceKind.Carry => s.StateWidth(p.Index),
+        CellPlaceKind.FromAbove => s.StateWidth(0),
+        CellPlaceKind.Kept or CellPlaceKind.ValueGradient => s.NodeWidth(p.Index),
+        CellPlaceKind.Input or CellPlaceKind.InputGradient => s.InputSize,
+        CellPlaceKind.Vector => 0,
+        _ => s.Cell.Parameters[p.Index].Blocks * s.Hidden,
+    };
+
+    /// <summary>The width a phase's kernel runs over: the width of what it stores.</summary>
+    private static int LoopWidth(CellSchedule s, CellPhase phase, bool forward) =>
+        forward
+            ? phase.Stores.Select(st => s.NodeWidth(st.Node)).DefaultIfEmpty(s.Hidden).Max()
+            : phase.Writes.Select(w => w.Place.Kind == CellPlaceKind.Carry ? s.StateWidth(w.Place.Index) : s.Hidden).DefaultIfEmpty(s.Hidden).Max();
+
+    private static string Parameters(CellSchedule s, IReadOnlyList<CellPlace> places, string range) =>
+        string.Join(", ", places.Select(p => "ref float " + ArgumentName(s, p))) + ", " + range;
+
+    private static string Arguments(CellSchedule s, IReadOnlyList<CellPlace> places, string range) =>
+        string.Join(", ", places.Select(p => "ref " + ArgumentName(s, p))) + ", " + range;
+
+    /// <summary>Emits the forward and backward kernels of every phase of a cell.</summary>
+    public static void Emit(IndentedWriter w, CellSchedule s)
+    {
+        foreach (var phase in s.Phases.Where(p => p.HasForwardKernel))
+        {
+            var places = ForwardArguments(s, phase);
+            string name = ForwardName(s, phase);
+            MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "int count"), Arguments(s, places, "count"), Summary(s, phase, forward: true));
+            foreach (var tier in VectorTier.All)
+            {
+                EmitRows(w, s, tier, name, places, phase, forward: true);
+            }
+        }
+
+        foreach (var phase in s.Phases.Where(p => p.HasBackwardKernel).Reverse())
+        {
+            var places = BackwardArguments(s, phase);
+            string name = BackwardName(s, phase);
+            MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "int count"), Arguments(s, places, "count"), Summary(s, phase, forward: false));
+            foreach (var tier in VectorTier.All)
+            {
+                EmitRows(w, s, tier, name, places, phase, forward: false);
+            }
+        }
+    }
 
     /// <summary>
-    /// The forward cell of one row restricted to the hidden units [start, end), multiples of 32: the
-    /// share of one thread when a layer is split by units. Element-wise, so any split gives the bits of
-    /// the whole row.
+    /// The forward kernel of a one-phase cell for one row restricted to the hidden units [start, end),
+    /// multiples of 32: the share of one thread when a layer is split by units. Element-wise, so any
+    /// split gives the bits of the whole row.
     /// </summary>
-    public static void EmitForwardUnits(IndentedWriter w, CellKind kind, CellActivation activation, int h)
+    public static void EmitForwardUnits(IndentedWriter w, CellSchedule s)
     {
-        var (parameters, arguments, summary) = ForwardSignature(kind, activation, h);
-        parameters = parameters.Replace(", int count", ", int start, int end");
-        arguments = arguments.Replace(", count", ", start, end");
-        string name = ForwardUnitsName(kind, activation, h);
-        MatrixKernelEmitter.EmitDispatcher(w, name, parameters, arguments, summary.Replace("[count, ", "[") + " One row, the hidden units [start, end) only (multiples of 32).");
+        var phase = s.Phases.Single(p => p.HasForwardKernel);
+        var places = ForwardArguments(s, phase);
+        string name = ForwardUnitsName(s);
+        MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "int start, int end"), Arguments(s, places, "start, end"),
+            $"{s.Cell.Title} step for H = {Code.Int(s.Hidden)}, one row, the hidden units [start, end) only (multiples of 32).");
         foreach (var tier in VectorTier.All)
         {
             w.Line(Code.AggressiveOptimization);
-            w.Line($"private static void {name}_{tier.Name}({parameters})");
+            w.Line($"private static void {name}_{tier.Name}({Parameters(s, places, "int start, int end")})");
             using (w.Scope())
             {
-                foreach (string p in RowArguments(kind, isForward: true))
+                foreach (var p in places)
                 {
-                    w.Line($"ref float {p}Row = ref {p};");
+                    w.Line($"ref float {ArgumentName(s, p)}Row = ref {ArgumentName(s, p)};");
                 }
 
                 using (w.Open($"for (int j = start; j < end; j += {Code.Int(tier.Width)})"))
                 {
-                    EmitForwardBody(w, tier, "j", kind, activation, h);
+                    new Body(s, tier, "j", places).Forward(w, phase);
                 }
             }
 
@@ -57,215 +307,326 @@ internal static class CellKernelEmitter
         }
     }
 
-    public static void Emit(IndentedWriter w, CellKind kind, CellActivation activation, int h)
+    private static string Summary(CellSchedule s, CellPhase phase, bool forward)
     {
-        var (fwdParams, fwdArgs, fwdSummary) = ForwardSignature(kind, activation, h);
-        MatrixKernelEmitter.EmitDispatcher(w, ForwardName(kind, activation, h), fwdParams, fwdArgs, fwdSummary);
-        foreach (var tier in VectorTier.All)
-        {
-            EmitRows(w, tier, ForwardName(kind, activation, h), fwdParams, kind, h, isForward: true, activation);
-        }
-
-        var (bwdParams, bwdArgs, bwdSummary) = BackwardSignature(kind, activation, h);
-        MatrixKernelEmitter.EmitDispatcher(w, BackwardName(kind, activation, h), bwdParams, bwdArgs, bwdSummary);
-        foreach (var tier in VectorTier.All)
-        {
-            EmitRows(w, tier, BackwardName(kind, activation, h), bwdParams, kind, h, isForward: false, activation);
-        }
+        string equations = string.Join("; ", s.Cell.Equations);
+        string what = s.Phases.Count(p => p.HasForwardKernel) == 1 ? "step" : "step, phase " + Code.Int(phase.Level);
+        return forward
+            ? $"{s.Cell.Title} {what} for H = {Code.Int(s.Hidden)}: {equations}. Stores the new state and the values kept for the backward pass."
+            : $"{s.Cell.Title} backward {what} for H = {Code.Int(s.Hidden)}: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).";
     }
 
-    private static string Prefix(CellKind kind, CellActivation activation) => kind switch
+    private static void EmitRows(IndentedWriter w, CellSchedule s, VectorTier tier, string name, IReadOnlyList<CellPlace> places, CellPhase phase, bool forward)
     {
-        CellKind.Lstm => "Lstm",
-        CellKind.Gru => "Gru",
-        _ => activation == CellActivation.Relu ? "RnnRelu" : "RnnTanh",
-    };
-
-    private static (string Parameters, string Arguments, string Summary) ForwardSignature(CellKind kind, CellActivation activation, int h) => kind switch
-    {
-        CellKind.Lstm => (
-            "ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count",
-            "ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count",
-            $"LSTM step for H = {h}: gates [count, 4H] holds x·W_ihᵀ + b_ih on entry and the activations i, f, g, o on exit; hiddenProjection [count, 4H] is h_{{t−1}}·W_hhᵀ + b_hh."),
-        CellKind.Gru => (
-            "ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count",
-            "ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count",
-            $"GRU step for H = {h}: gates [count, 3H] holds x·W_ihᵀ + b_ih on entry and the activations r, z, n on exit; hiddenProjection [count, 3H] is h_{{t−1}}·W_hhᵀ + b_hh; hiddenN [count, H] keeps W_hn·h_{{t−1}} + b_hn for the backward pass."),
-        _ => (
-            "ref float inputProjection, ref float hiddenProjection, ref float hNext, int count",
-            "ref inputProjection, ref hiddenProjection, ref hNext, count",
-            $"Elman RNN step for H = {h}: h_t = {(activation == CellActivation.Relu ? "relu" : "tanh")}(x·W_ihᵀ + b_ih + h_{{t−1}}·W_hhᵀ + b_hh); inputProjection and hNext may be the same memory."),
-    };
-
-    private static (string Parameters, string Arguments, string Summary) BackwardSignature(CellKind kind, CellActivation activation, int h) => kind switch
-    {
-        CellKind.Lstm => (
-            "ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count",
-            "ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count",
-            $"LSTM backward step for H = {h}: from d(loss)/d(h_t) (dH from above plus dhNext from t + 1) and dcNext, writes the pre-activation gradients dA [count, 4H], sets dcNext to d(loss)/d(c_{{t−1}}) and clears dhNext for the W_hhᵀ product."),
-        CellKind.Gru => (
-            "ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count",
-            "ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count",
-            $"GRU backward step for H = {h}: writes d(loss)/d(x·W_ihᵀ + b_ih) to dA and d(loss)/d(h·W_hhᵀ + b_hh) to dGh (they differ in the n block, where the reset gate scales the hidden part), and sets dhNext to the direct path z ⊙ dh."),
-        _ => (
-            "ref float dH, ref float dhNext, ref float h, ref float dA, int count",
-            "ref dH, ref dhNext, ref h, ref dA, count",
-            $"Elman RNN backward step for H = {h}: dA = dh ⊙ {(activation == CellActivation.Relu ? "[h_t > 0]" : "(1 − h_t²)")}, and clears dhNext for the W_hhᵀ product."),
-    };
-
-    private static void EmitRows(IndentedWriter w, VectorTier tier, string name, string parameters, CellKind kind, int h, bool isForward, CellActivation activation)
-    {
-        int g = kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
         w.Line(Code.AggressiveOptimization);
-        w.Line($"private static void {name}_{tier.Name}({parameters})");
+        w.Line($"private static void {name}_{tier.Name}({Parameters(s, places, "int count")})");
         using (w.Scope())
         {
             using (w.Open("for (int b = 0; b < count; b++)"))
             {
-                // Row references: gate-sized arguments advance by G·H per row, the rest by H.
-                foreach (string p in RowArguments(kind, isForward))
+                foreach (var p in places)
                 {
-                    bool wide = p is "gates" or "hiddenProjection" or "dA" or "dGh";
-                    int stride = wide ? g * h : h;
-                    w.Line($"ref float {p}Row = {Code.RefAt(p, "b * " + Code.Int(stride))};");
+                    int stride = RowWidth(s, p);
+                    string arg = ArgumentName(s, p);
+                    w.Line(stride == 0 ? $"ref float {arg}Row = ref {arg};" : $"ref float {arg}Row = {Code.RefAt(arg, "b * " + Code.Int(stride))};");
                 }
 
-                Code.OverBlocks(w, tier, h, "j", isForward
-                    ? (t, j) => EmitForwardBody(w, t, j, kind, activation, h)
-                    : (t, j) => EmitBackwardBody(w, t, j, kind, activation, h));
+                Code.OverBlocks(w, tier, LoopWidth(s, phase, forward), "j", (t, j) =>
+                {
+                    var body = new Body(s, t, j, places);
+                    if (forward)
+                    {
+                        body.Forward(w, phase);
+                    }
+                    else
+                    {
+                        body.Backward(w, phase);
+                    }
+                });
             }
         }
 
         w.Line();
     }
 
-    private static IEnumerable<string> RowArguments(CellKind kind, bool isForward) => (kind, isForward) switch
+    /// <summary>
+    /// One vector block of a kernel. A value that is named, stored or used more than once becomes a
+    /// variable; any other is written inline where it is used (the same operations in the same order,
+    /// so the same bits). Every stored value is computed before the first store.
+    /// </summary>
+    private sealed class Body
     {
-        (CellKind.Lstm, true) => ["gates", "hiddenProjection", "cPrev", "cNext", "hNext", "tanhC"],
-        (CellKind.Gru, true) => ["gates", "hiddenProjection", "hPrev", "hNext", "hiddenN"],
-        (_, true) => ["inputProjection", "hiddenProjection", "hNext"],
-        (CellKind.Lstm, false) => ["dH", "dhNext", "dcNext", "gates", "tanhC", "cPrev", "dA"],
-        (CellKind.Gru, false) => ["dH", "dhNext", "gates", "hiddenN", "hPrev", "dA", "dGh"],
-        _ => ["dH", "dhNext", "h", "dA"],
-    };
+        private const int Atom = 3, Product = 2, Sum = 1;
 
-    private static void EmitForwardBody(IndentedWriter w, VectorTier t, string j, CellKind kind, CellActivation activation, int h)
-    {
-        string L(string row, int block) => t.Load(row + "Row", Code.Offset((long)block * h, j));
-        string S(string value, string row, int block) => t.Store(value, row + "Row", Code.Offset((long)block * h, j));
-        string A = Code.Activations;
+        private readonly CellSchedule _s;
+        private readonly VectorTier _t;
+        private readonly string _j;
+        private readonly Dictionary<int, (string Text, int Precedence)> _values = new();
+        private readonly Dictionary<int, (string Text, int Precedence)> _adjoints = new();
+        private readonly Dictionary<int, int> _valueUses = new();
+        private readonly Dictionary<int, int> _adjointUses = new();
+        private readonly HashSet<string> _names = new();
+        private IndentedWriter _w = null!;
+        private bool _backward;
+        private int _level;
 
-        switch (kind)
+        public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments)
         {
-            case CellKind.Lstm:
-                w.Line("// i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)");
-                w.Line($"var i = {A}.Sigmoid({L("gates", 0)} + {L("hiddenProjection", 0)});");
-                w.Line("// f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)");
-                w.Line($"var f = {A}.Sigmoid({L("gates", 1)} + {L("hiddenProjection", 1)});");
-                w.Line("// g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)");
-                w.Line($"var g = {A}.Tanh({L("gates", 2)} + {L("hiddenProjection", 2)});");
-                w.Line("// o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)");
-                w.Line($"var o = {A}.Sigmoid({L("gates", 3)} + {L("hiddenProjection", 3)});");
-                w.Line("// c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)");
-                w.Line($"var c = f * {L("cPrev", 0)} + i * g;");
-                w.Line($"var tc = {A}.Tanh(c);");
-                w.Line(S("i", "gates", 0));
-                w.Line(S("f", "gates", 1));
-                w.Line(S("g", "gates", 2));
-                w.Line(S("o", "gates", 3));
-                w.Line(S("c", "cNext", 0));
-                w.Line(S("tc", "tanhC", 0));
-                w.Line(S("o * tc", "hNext", 0));
-                break;
-
-            case CellKind.Gru:
-                w.Line("// r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)");
-                w.Line($"var r = {A}.Sigmoid({L("gates", 0)} + {L("hiddenProjection", 0)});");
-                w.Line("// z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)");
-                w.Line($"var z = {A}.Sigmoid({L("gates", 1)} + {L("hiddenProjection", 1)});");
-                w.Line("// n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))");
-                w.Line($"var hn = {L("hiddenProjection", 2)};");
-                w.Line($"var n = {A}.Tanh({L("gates", 2)} + r * hn);");
-                w.Line("// h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)");
-                w.Line($"var hPrevious = {L("hPrev", 0)};");
-                w.Line(S("r", "gates", 0));
-                w.Line(S("z", "gates", 1));
-                w.Line(S("n", "gates", 2));
-                w.Line(S("hn", "hiddenN", 0));
-                w.Line(S("n + z * (hPrevious - n)", "hNext", 0));
-                break;
-
-            default:
-                string f = activation == CellActivation.Relu ? "Relu" : "Tanh";
-                w.Line($"// h_t = {f.ToLowerInvariant()}(W_ih·x_t + b_ih + W_hh·h_{{t−1}} + b_hh)");
-                w.Line(S($"{A}.{f}({L("inputProjection", 0)} + {L("hiddenProjection", 0)})", "hNext", 0));
-                break;
+            _s = s;
+            _t = t;
+            _j = j;
+            foreach (var p in arguments)
+            {
+                _names.Add(ArgumentName(s, p));
+                _names.Add(ArgumentName(s, p) + "Row");
+            }
         }
-    }
 
-    private static void EmitBackwardBody(IndentedWriter w, VectorTier t, string j, CellKind kind, CellActivation activation, int h)
-    {
-        string L(string row, int block) => t.Load(row + "Row", Code.Offset((long)block * h, j));
-        string S(string value, string row, int block) => t.Store(value, row + "Row", Code.Offset((long)block * h, j));
-        string one = t.One;
+        private string Load(CellPlace p) => _t.Load(ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
 
-        w.Line("// dh = ∂L/∂h_t: from the layer above plus from step t + 1");
-        w.Line($"var dh = {L("dH", 0)} + {L("dhNext", 0)};");
-        switch (kind)
+        private string Store(string value, CellPlace p) => _t.Store(value, ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
+
+        private string Fresh(string name)
         {
-            case CellKind.Lstm:
-                w.Line($"var i = {L("gates", 0)};");
-                w.Line($"var f = {L("gates", 1)};");
-                w.Line($"var g = {L("gates", 2)};");
-                w.Line($"var o = {L("gates", 3)};");
-                w.Line($"var tc = {L("tanhC", 0)};");
-                w.Line("// ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))");
-                w.Line($"var dc = {L("dcNext", 0)} + dh * o * ({one} - tc * tc);");
-                w.Line("// pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²");
-                w.Line(S($"dc * g * i * ({one} - i)", "dA", 0));
-                w.Line(S($"dc * {L("cPrev", 0)} * f * ({one} - f)", "dA", 1));
-                w.Line(S($"dc * i * ({one} - g * g)", "dA", 2));
-                w.Line(S($"dh * tc * o * ({one} - o)", "dA", 3));
-                w.Line("// ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows");
-                w.Line(S("dc * f", "dcNext", 0));
-                w.Line(S(t.Zero, "dhNext", 0));
-                break;
+            // do, in, …: the adjoint of o is a keyword
+            if (Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None)
+            {
+                name = "@" + name;
+            }
 
-            case CellKind.Gru:
-                w.Line($"var r = {L("gates", 0)};");
-                w.Line($"var z = {L("gates", 1)};");
-                w.Line($"var n = {L("gates", 2)};");
-                w.Line($"var hn = {L("hiddenN", 0)};");
-                w.Line("// through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)");
-                w.Line($"var dan = dh * ({one} - z) * ({one} - n * n);");
-                w.Line($"var daz = dh * ({L("hPrev", 0)} - n) * z * ({one} - z);");
-                w.Line($"var dar = dan * hn * r * ({one} - r);");
-                w.Line(S("dar", "dA", 0));
-                w.Line(S("daz", "dA", 1));
-                w.Line(S("dan", "dA", 2));
-                w.Line(S("dar", "dGh", 0));
-                w.Line(S("daz", "dGh", 1));
-                w.Line("// the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t");
-                w.Line(S("dan * r", "dGh", 2));
-                w.Line("// the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest");
-                w.Line(S("dh * z", "dhNext", 0));
-                break;
+            string candidate = name;
+            for (int i = 2; !_names.Add(candidate); i++)
+            {
+                candidate = name + Code.Int(i);
+            }
 
-            default:
-                if (activation == CellActivation.Relu)
-                {
-                    w.Line("// relu'(a) = [h_t > 0]");
-                    w.Line(S(t.SelectPositive(L("h", 0), "dh"), "dA", 0));
-                }
-                else
-                {
-                    w.Line("// tanh'(a) = 1 − h_t²");
-                    w.Line($"var hv = {L("h", 0)};");
-                    w.Line(S($"dh * ({one} - hv * hv)", "dA", 0));
-                }
-
-                w.Line(S(t.Zero, "dhNext", 0));
-                break;
+            return candidate;
         }
+
+        private string Constant(float value) =>
+            value == 0f ? _t.Zero : value == 1f ? _t.One : _t.Broadcast(Code.Float(value));
+
+        private string Call(string function, string a) => function switch
+        {
+            "Abs" => _t.IsScalar ? $"global::System.MathF.Abs({a})" : $"global::System.Runtime.Intrinsics.{_t.Name}.Abs({a})",
+            _ => $"{Code.Activations}.{function}({a})",
+        };
+
+        /// <summary>An operand's text, in parentheses where the operator binds tighter than it.</summary>
+        private static string Operand((string Text, int Precedence) operand, int precedence, bool right = false) =>
+            operand.Precedence < precedence || (right && operand.Precedence == precedence) ? "(" + operand.Text + ")" : operand.Text;
+
+        private static (string, int) Binary(string op, (string, int) a, (string, int) b)
+        {
+            int precedence = op is "*" or "/" ? Product : Sum;
+            return ($"{Operand(a, precedence)} {op} {Operand(b, precedence, right: true)}", precedence);
+        }
+
+        /// <summary>Whether a node is computed by this kernel (rather than loaded).</summary>
+        private bool Computed(int node)
+        {
+            var n = _s.Cell.Nodes[node];
+            if (n.IsLeaf)
+            {
+                return false;
+            }
+
+            return _backward ? BackwardPlace(_s, node) is null : _s.PhaseOf(node) == _level;
+        }
+
+        private void CountValue(int node)
+        {
+            _valueUses[node] = _valueUses.TryGetValue(node, out int uses) ? uses + 1 : 1;
+            if (uses == 0 && Computed(node))
+            {
+                var n = _s.Cell.Nodes[node];
+                CountValue(n.A);
+                if (n.B >= 0)
+                {
+                    CountValue(n.B);
+                }
+            }
+        }
+
+        private void CountAdjoint(int expr)
+        {
+            var e = _s.Adjoints.Exprs[expr];
+            if (e.Op == AdjointOp.Forward)
+            {
+                // every use of a forward value counts: it is read where the adjoint expression is
+                CountValue(e.Node);
+                return;
+            }
+
+            _adjointUses[expr] = _adjointUses.TryGetValue(expr, out int uses) ? uses + 1 : 1;
+            if (uses > 0)
+            {
+                return;
+            }
+
+            if (e.A >= 0)
+            {
+                CountAdjoint(e.A);
+            }
+
+            if (e.B >= 0)
+            {
+                CountAdjoint(e.B);
+            }
+        }
+
+        /// <summary>A forward value: loaded, or computed from its operands (a variable when named or used again).</summary>
+        private (string Text, int Precedence) Value(int node, bool stored = false)
+        {
+            if (_values.TryGetValue(node, out var known))
+            {
+                return known;
+            }
+
+            var n = _s.Cell.Nodes[node];
+            (string Text, int Precedence) value;
+            if (n.Op == CellOp.Constant)
+            {
+                return (Constant(n.Constant), Atom);
+            }
+
+            if (!Computed(node))
+            {
+                value = (Load(_backward ? BackwardPlace(_s, node)! : ForwardPlace(_s, node, _level)), Atom);
+                if (!stored && (!_valueUses.TryGetValue(node, out int loads) || loads < 2))
+                {
+                    return value;
+                }
+            }
+            else
+            {
+                value = Expression(n);
+            }
+
+            string given = _s.Cell.Names[node];
+            bool variable = stored || given.Length > 0 || (_valueUses.TryGetValue(node, out int uses) && uses > 1);
+            if (variable)
+            {
+                string name = Fresh(given.Length > 0 ? given : "v" + Code.Int(node));
+                if (!_backward && Computed(node) && _s.Cell.Comments[node] is { Length: > 0 } comment)
+                {
+                    _w.Line("// " + comment);
+                }
+
+                _w.Line($"var {name} = {value.Text};");
+                value = (name, Atom);
+            }
+
+            _values[node] = value;
+            return value;
+        }
+
+        private (string, int) Expression(CellNode n)
+        {
+            var a = n.A >= 0 ? Value(n.A) : default;
+            var b = n.B >= 0 ? Value(n.B) : default;
+            return n.Op switch
+            {
+                CellOp.Add => Binary("+", a, b),
+                CellOp.Subtract => Binary("-", a, b),
+                CellOp.Multiply => Binary("*", a, b),
+                CellOp.Negate => ("-" + Operand(a, Atom), Atom),
+                CellOp.Sigmoid => (Call("Sigmoid", a.Text), Atom),
+                CellOp.Tanh => (Call("Tanh", a.Text), Atom),
+                CellOp.Relu => (Call("Relu", a.Text), Atom),
+                CellOp.Exp => (Call("Exp", a.Text), Atom),
+                CellOp.Softsign => (Call("Softsign", a.Text), Atom),
+                _ => (Call("HardSigmoid", a.Text), Atom),
+            };
+        }
+
+        public void Forward(IndentedWriter w, CellPhase phase)
+        {
+            _w = w;
+            _level = phase.Level;
+            foreach (var (_, node) in phase.Stores)
+            {
+                CountValue(node);
+            }
+
+            var stored = phase.Stores.Select(st => (st.Place, Value: Value(st.Node, stored: true).Text)).ToList();
+            foreach (var (place, value) in stored)
+            {
+                w.Line(Store(value, place));
+            }
+        }
+
+        public void Backward(IndentedWriter w, CellPhase phase)
+        {
+            _w = w;
+            _backward = true;
+            foreach (var write in phase.Writes)
+            {
+                CountAdjoint(write.Expr);
+            }
+
+            var written = phase.Writes.Select(write => (Write: write, Value: Adjoint(write.Expr, stored: true).Text)).ToList();
+            foreach (var (write, value) in written)
+            {
+                w.Line(write.Accumulate ? Store($"{Load(write.Place)} + {value}", write.Place) : Store(value, write.Place));
+            }
+        }
+
+        /// <summary>An adjoint expression (a variable when stored, used again or the adjoint of a named value).</summary>
+        private (string Text, int Precedence) Adjoint(int expr, bool stored = false)
+        {
+            if (_adjoints.TryGetValue(expr, out var known))
+            {
+                return known;
+            }
+
+            var e = _s.Adjoints.Exprs[expr];
+            (string Text, int Precedence) value;
+            switch (e.Op)
+            {
+                case AdjointOp.Forward:
+                    return Value(e.Node);
+                case AdjointOp.Constant:
+                    return (Constant(e.Constant), Atom);
+                case AdjointOp.Seed:
+                    value = (Load(SeedPlace(e.Seed!)), Atom);
+                    break;
+                default:
+                    var a = e.A >= 0 ? Adjoint(e.A) : default;
+                    var b = e.B >= 0 ? Adjoint(e.B) : default;
+                    value = e.Op switch
+                    {
+                        AdjointOp.Add => Binary("+", a, b),
+                        AdjointOp.Subtract => Binary("-", a, b),
+                        AdjointOp.Multiply => Binary("*", a, b),
+                        AdjointOp.Divide => Binary("/", a, b),
+                        AdjointOp.Negate => ("-" + Operand(a, Atom), Atom),
+                        AdjointOp.Abs => (Call("Abs", a.Text), Atom),
+                        AdjointOp.SelectPositive => (_t.SelectPositive(a.Text, b.Text), Atom),
+                        _ => (_t.IsScalar
+                            ? $"({a.Text} > -3f && {a.Text} < 3f ? {b.Text} : 0f)"
+                            : $"global::System.Runtime.Intrinsics.{_t.Name}.ConditionalSelect(global::System.Runtime.Intrinsics.{_t.Name}.GreaterThan({a.Text}, {_t.Broadcast("-3f")}) & global::System.Runtime.Intrinsics.{_t.Name}.LessThan({a.Text}, {_t.Broadcast("3f")}), {b.Text}, {_t.Zero})", Atom),
+                    };
+                    break;
+            }
+
+            string? named = e.Op == AdjointOp.Seed ? SeedName(e.Seed!) : _s.AdjointOf.TryGetValue(expr, out int node) && _s.Cell.Names[node].Length > 0 ? "d" + _s.Cell.Names[node] : null;
+            if (stored || named is not null || (_adjointUses.TryGetValue(expr, out int uses) && uses > 1))
+            {
+                string name = Fresh(named ?? "d" + Code.Int(expr));
+                _w.Line($"var {name} = {value.Text};");
+                value = (name, Atom);
+            }
+
+            _adjoints[expr] = value;
+            return value;
+        }
+
+        private string SeedName(CellSeed seed) => seed.Kind switch
+        {
+            CellSeedKind.FromAbove => "dFromAbove",
+            CellSeedKind.Carry => "d" + _s.Cell.States[seed.Index].Name + "Carried",
+            _ => "d" + (_s.Cell.Names[seed.Index] is { Length: > 0 } n ? n : "v" + Code.Int(seed.Index)) + "Later",
+        };
     }
 }

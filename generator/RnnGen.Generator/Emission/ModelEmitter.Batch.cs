@@ -533,7 +533,7 @@ internal static partial class ModelEmitter
             {
                 foreach (var stage in plan.Stages)
                 {
-                    w.Line($"{Code.Int(stage.Index)} => {(stage.Kind == CellKind.Lstm ? "true" : "false")},");
+                    w.Line($"{Code.Int(stage.Index)} => {(stage.C is not null ? "true" : "false")},");
                 }
 
                 w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");

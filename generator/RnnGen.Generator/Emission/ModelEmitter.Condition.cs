@@ -88,10 +88,10 @@ internal static partial class ModelEmitter
         foreach (var stage in plan.Stages)
         {
             int h = stage.Hidden;
-            w.Line($"// {stage.Title}: h₀ = tanh(W_h·c + b_h)" + (stage.Kind == CellKind.Lstm ? ", c₀ = W_c·c + b_c" : ""));
+            w.Line($"// {stage.Title}: h₀ = tanh(W_h·c + b_h)" + (stage.C is not null ? ", c₀ = W_c·c + b_c" : ""));
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionH!.Name)}, {U("p", P(stage.ConditionBiasH!))}, {U("s", hOffset(stage))}, 1);");
             w.Line($"TanhInPlace({buffer}.AsSpan({hOffset(stage)}, {Code.Int(h)}));");
-            if (stage.Kind == CellKind.Lstm)
+            if (stage.C is not null)
             {
                 w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("s", cOffset(stage))}, 1);");
             }
@@ -114,7 +114,7 @@ internal static partial class ModelEmitter
                 int h = stage.Hidden;
                 w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}({U("a", "Layout.Cond")}, {U("q", "Layout." + stage.PackedConditionH!.Name)}, {U("p", P(stage.ConditionBiasH!))}, {U("a", "Layout." + stage.H0.Name)}, BatchSize);");
                 w.Line($"TanhInPlace(_activations.AsSpan(Layout.{stage.H0.Name}, BatchSize * {Code.Int(h)}));");
-                if (stage.Kind == CellKind.Lstm)
+                if (stage.C is not null)
                 {
                     w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}({U("a", "Layout.Cond")}, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("a", "Layout." + stage.C0!.Name)}, BatchSize);");
                 }
@@ -159,7 +159,7 @@ internal static partial class ModelEmitter
 
                     w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(h, f)}({U("a", "Layout." + stage.DZ0.Name)}, {U("a", "Layout.Cond")}, {U("g", P(stage.ConditionWeightH!))}, {U("g", P(stage.ConditionBiasH!))}, BatchSize, {Code.Int(h)});");
                     w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(h, f)}({U("a", "Layout." + stage.DZ0.Name)}, {U("p", P(stage.ConditionWeightH!))}, {U("a", "Layout.DCond")}, BatchSize);");
-                    if (stage.Kind == CellKind.Lstm)
+                    if (stage.C is not null)
                     {
                         w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(h, f)}({U("a", "Layout." + stage.DC0!.Name)}, {U("a", "Layout.Cond")}, {U("g", P(stage.ConditionWeightC!))}, {U("g", P(stage.ConditionBiasC!))}, BatchSize, {Code.Int(h)});");
                         w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(h, f)}({U("a", "Layout." + stage.DC0.Name)}, {U("p", P(stage.ConditionWeightC!))}, {U("a", "Layout.DCond")}, BatchSize);");

@@ -1,3 +1,5 @@
+using System.Linq;
+using RnnGen.Generator.Cells;
 using RnnGen.Generator.Models;
 using RnnGen.Generator.Planning;
 
@@ -138,29 +140,31 @@ internal static partial class ModelEmitter
             int shared = 0;
             foreach (var stage in plan.Stages)
             {
-                int g = stage.GateWidth / stage.Hidden;
                 w.Line();
-                w.Line($"// {stage.Title}: units [u0, u1) of both projections and of the cell");
+                w.Line($"// {stage.Title}: units [u0, u1) of the products and of the cell");
                 shared = EmitUnitShare(w, stage.Hidden, shared);
                 string input = stage.Index == 0 ? "ref x" : U("scratch", NewH(offset - plan.Stages[stage.Index - 1].Hidden));
-                string previous = U("s", "Layout." + stage.StateH.Name);
-                string h = U("scratch", NewH(offset));
-                w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, stage.Hidden, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {gates}, u0, u1);");
-                w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, stage.Hidden, stage.Hidden)}({previous}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {projection}, u0, u1);");
-                string cell = "Kernels." + CellKernelEmitter.ForwardUnitsName(stage.Kind, stage.Activation, stage.Hidden);
-                switch (stage.Kind)
+                foreach (var g in stage.Schedule.Groups.Where(g => g.Hoisted))
                 {
-                    case CellKind.Lstm:
-                        string c = U("s", "Layout." + stage.StateC!.Name);
-                        w.Line($"{cell}({gates}, {projection}, {c}, {c}, {h}, {temp}, u0, u1);");
-                        break;
-                    case CellKind.Gru:
-                        w.Line($"{cell}({gates}, {projection}, {previous}, {h}, {temp}, u0, u1);");
-                        break;
-                    default:
-                        w.Line($"{cell}({gates}, {projection}, {h}, u0, u1);");
-                        break;
+                    var (packed, bias, _) = GroupArguments(stage, g);
+                    w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g.Rows / stage.Hidden, stage.Hidden, g.Columns)}({input}, {packed}, {bias}, {gates}, u0, u1);");
                 }
+
+                // The new h goes to scratch (other threads still read the old one); other states are
+                // updated in place, each thread touching only its units.
+                var s = stage;
+                long newH = offset;
+                EmitCellForwardUnits(w, stage, p => p.Kind switch
+                {
+                    CellPlaceKind.Hoisted => gates,
+                    CellPlaceKind.Projection => projection,
+                    CellPlaceKind.StateNew when p.Index == 0 => U("scratch", NewH(newH)),
+                    CellPlaceKind.StateOld or CellPlaceKind.StateNew => U("s", "Layout." + s.States[p.Index].Step.Name),
+                    CellPlaceKind.Kept => temp,
+                    CellPlaceKind.Input => input,
+                    CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
+                    _ => throw new System.InvalidOperationException(p.ToString()),
+                });
 
                 w.Line(stage.Index + 1 < plan.Stages.Count ? "// The layer above reads all of the new h." : "// The head reads all of the new h.");
                 w.Line("Barrier();");
@@ -199,45 +203,38 @@ internal static partial class ModelEmitter
         }
 
         int h = s.Hidden;
-        int g = s.GateWidth / h;
         w.Line("if (workers > 1)");
         using (w.Scope())
         {
             w.Line("// One batch entry to share: the participants split every step by hidden units instead, each");
-            w.Line("// computing its units of both gates' products and of the cell from all of h_{t−1}, then meet.");
+            w.Line("// computing its units of every gate's products and of the cell from all of h_{t−1}, then meet.");
             EmitShareBounds(w, Code.Int(h), "int ");
             w.Line("if (worker == 0)");
             using (w.Scope())
             {
-                w.Line($"_activations.AsSpan(Layout.{s.H0.Name}, {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.H.Name}, {Code.Int(h)}));");
-                if (s.C0 is { } c0)
+                foreach (var st in s.States)
                 {
-                    w.Line($"_activations.AsSpan(Layout.{c0.Name}, {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.C!.Name}, {Code.Int(h)}));");
+                    w.Line($"_activations.AsSpan(Layout.{st.Initial.Name}, {Code.Int(st.Width)}).CopyTo(_activations.AsSpan(Layout.{st.Rows.Name}, {Code.Int(st.Width)}));");
                 }
             }
 
             w.Line("Barrier();");
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
-                w.Line("// units [u0, u1) of h_{t−1}·W_hhᵀ + b_hh, then of the cell");
-                w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g, h, h)}({U("a", $"Layout.{s.H.Name} + (t * {Code.Int(h)})")}, {U("q", "Layout." + s.PackedHh.Name)}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection")}, u0, u1);");
-                EmitForwardCell(
-                    w, s, "Kernels." + CellKernelEmitter.ForwardUnitsName(s.Kind, s.Activation, h),
-                    (region, step, width) => U("a", $"Layout.{region} + ({step} * {Code.Int(width)})"),
-                    U("a", "Layout.HiddenProjection"), "u0, u1");
+                w.Line("// units [u0, u1) of the products of h_{t−1}, then of the cell");
+                EmitCellForwardUnits(w, s, RowPlaces(plan, s, (t, width) => $"({t} * {Code.Int(width)})", _ => ""));
                 w.Line("// Step t + 1 reads all of h_t.");
                 w.Line("Barrier();");
             }
 
             w.Line();
-            w.Line("// The final state: h (and c) after the last real step, row lengths[0] of H (and C).");
+            w.Line("// The final state: each state after the last real step, row lengths[0] of its rows.");
             w.Line("if (worker == 0)");
             using (w.Scope())
             {
-                w.Line($"_activations.AsSpan(Layout.{s.H.Name} + (_lengths[0] * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.HT.Name}, {Code.Int(h)}));");
-                if (s.CT is { } ct)
+                foreach (var st in s.States)
                 {
-                    w.Line($"_activations.AsSpan(Layout.{s.C!.Name} + (_lengths[0] * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{ct.Name}, {Code.Int(h)}));");
+                    w.Line($"_activations.AsSpan(Layout.{st.Rows.Name} + (_lengths[0] * {Code.Int(st.Width)}), {Code.Int(st.Width)}).CopyTo(_activations.AsSpan(Layout.{st.Final.Name}, {Code.Int(st.Width)}));");
                 }
             }
 

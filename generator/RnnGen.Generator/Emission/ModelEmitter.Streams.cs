@@ -219,7 +219,11 @@ internal static partial class ModelEmitter
             w.Line($"ref float x = ref Kernels.At(ref s, streams.Inputs + (start * {Code.Int(width)}));");
             w.Line("ref float gates = ref Kernels.At(ref s, streams.Gates);");
             w.Line("ref float hiddenProjection = ref Kernels.At(ref s, streams.HiddenProjection);");
-            w.Line("ref float temp = ref Kernels.At(ref s, streams.Temp);");
+            if (plan.MaxKept > 0)
+            {
+                w.Line("ref float temp = ref Kernels.At(ref s, streams.Temp);");
+            }
+
             w.Line("// A participant's scratch starts at its first stream's row at the widest layer's width, so it stays");
             w.Line("// inside that participant's rows whichever layer it is on while the others are on another.");
             EmitStepLayers(
@@ -227,7 +231,7 @@ internal static partial class ModelEmitter
                 (region, width) => $"ref Kernels.At(ref s, (Layout.{region.Name} * count) + (start * {Code.Int(width)}))",
                 "ref Kernels.At(ref gates, start * " + Code.Int(plan.MaxGateWidth) + ")",
                 "ref Kernels.At(ref hiddenProjection, start * " + Code.Int(plan.MaxGateWidth) + ")",
-                "ref Kernels.At(ref temp, start * " + Code.Int(plan.MaxHidden) + ")",
+                "ref Kernels.At(ref temp, start * " + Code.Int(plan.MaxKept) + ")",
                 "rows");
 
             w.Line();
@@ -315,7 +319,7 @@ internal static partial class ModelEmitter
             ("Inputs", Code.Int(width), width, spec.Input.IsEmbedding ? "[Count, E]: the embedded tokens of the step" : "[Count, InputSize]: the inputs of the step"),
             ("Gates", Code.Int(plan.MaxGateWidth), plan.MaxGateWidth, "[Count, G·H]: x·W_ihᵀ + b_ih, then the gate values, of the current layer"),
             ("HiddenProjection", Code.Int(plan.MaxGateWidth), plan.MaxGateWidth, "[Count, G·H]: h·W_hhᵀ + b_hh of the current layer"),
-            ("Temp", Code.Int(plan.MaxHidden), plan.MaxHidden, "[Count, H]: the cell's temporary row"),
+            ("Temp", Code.Int(plan.MaxKept), plan.MaxKept, "[Count, kept]: the values a layer keeps for the backward pass, unused by a step"),
             ("Readout", Code.Int(top.Hidden), plan.Readout == Readout.Mean ? top.Hidden : 0, "[Count, H]: the mean readout"),
             ("Outputs", "OutputSize", plan.Outputs, "[Count, OutputSize]: the outputs of the step"),
         }.Where(r => r.Floats > 0).ToArray();

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using RnnGen.Generator.Cells;
 using RnnGen.Generator.Models;
 using RnnGen.Generator.Planning;
 
@@ -77,8 +78,10 @@ internal static partial class ModelEmitter
                     var shapes = new SortedSet<(int N, int K)>();
                     foreach (var stage in plan.Stages)
                     {
-                        shapes.Add((stage.GateWidth, stage.InputSize));
-                        shapes.Add((stage.GateWidth, stage.Hidden));
+                        foreach (var g in stage.Schedule.Groups)
+                        {
+                            shapes.Add((g.Rows, g.Columns));
+                        }
                     }
 
                     shapes.Add((plan.Outputs, plan.HeadInputSize));
@@ -103,17 +106,18 @@ internal static partial class ModelEmitter
                         MatrixKernelEmitter.Emit(w, n, k);
                     }
 
-                    var cells = new SortedSet<(CellKind Kind, CellActivation Activation, int H)>();
+                    // One set of element-wise kernels per distinct cell and sizes.
+                    var cells = new SortedDictionary<string, CellSchedule>(System.StringComparer.Ordinal);
                     foreach (var stage in plan.Stages)
                     {
-                        cells.Add((stage.Kind, stage.Kind == CellKind.Rnn ? stage.Activation : CellActivation.Tanh, stage.Hidden));
+                        cells[CellKernelEmitter.Key(stage.Schedule)] = stage.Schedule;
                     }
 
-                    foreach (var (kind, activation, h) in cells)
+                    foreach (var schedule in cells.Values)
                     {
-                        w.Line($"// ---- {kind} cell, H = {h} ----");
+                        w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)} ----");
                         w.Line();
-                        CellKernelEmitter.Emit(w, kind, activation, h);
+                        CellKernelEmitter.Emit(w, schedule);
                     }
 
                     if (plan.SplitsStep || plan.SplitsRecurrence)
@@ -123,10 +127,9 @@ internal static partial class ModelEmitter
                         var units = new SortedSet<(int Gates, int H, int K)>();
                         foreach (var stage in plan.Stages)
                         {
-                            units.Add((stage.GateWidth / stage.Hidden, stage.Hidden, stage.Hidden));
-                            if (plan.SplitsStep)
+                            foreach (var g in stage.Schedule.Groups.Where(g => plan.SplitsStep || !g.Hoisted))
                             {
-                                units.Add((stage.GateWidth / stage.Hidden, stage.Hidden, stage.InputSize));
+                                units.Add((g.Rows / stage.Hidden, stage.Hidden, g.Columns));
                             }
                         }
 
@@ -142,11 +145,11 @@ internal static partial class ModelEmitter
                             MatrixKernelEmitter.EmitUnits(w, gates, h, k);
                         }
 
-                        foreach (var (kind, activation, h) in cells)
+                        foreach (var schedule in cells.Values)
                         {
-                            w.Line($"// ---- {kind} cell, H = {h}, split by units ----");
+                            w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)}, split by units ----");
                             w.Line();
-                            CellKernelEmitter.EmitForwardUnits(w, kind, activation, h);
+                            CellKernelEmitter.EmitForwardUnits(w, schedule);
                         }
                     }
                 }
@@ -553,25 +556,29 @@ internal static partial class ModelEmitter
             w.Line();
             w.Line($"// {stage.Title}: {comment}");
             string input = stage.Index == 0 ? "ref x" : state(plan.Stages[stage.Index - 1].StateH, plan.Stages[stage.Index - 1].Hidden);
-            string h = state(stage.StateH, stage.Hidden);
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.InputSize)}({input}, {U("q", "Layout." + stage.PackedIh.Name)}, {U("p", P(stage.BiasIh))}, {gates}, {rows});");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.GateWidth, stage.Hidden)}({h}, {U("q", "Layout." + stage.PackedHh.Name)}, {U("p", P(stage.BiasHh))}, {projection}, {rows});");
-            string cell = CellKernelEmitter.ForwardName(stage.Kind, stage.Activation, stage.Hidden);
-            switch (stage.Kind)
+            foreach (var g in stage.Schedule.Groups.Where(g => g.Hoisted))
             {
-                case CellKind.Lstm:
-                    string c = state(stage.StateC!, stage.Hidden);
-                    w.Line($"Kernels.{cell}({gates}, {projection}, {c}, {c}, {h}, {temp}, {rows});");
-                    break;
-                case CellKind.Gru:
-                    w.Line($"Kernels.{cell}({gates}, {projection}, {h}, {h}, {temp}, {rows});");
-                    break;
-                default:
-                    w.Line($"Kernels.{cell}({gates}, {projection}, {h}, {rows});");
-                    break;
+                var (packed, bias, _) = GroupArguments(stage, g);
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({input}, {packed}, {bias}, {Shift(gates, HoistedOffset(stage, g))}, {rows});");
             }
+
+            var s = stage;
+            EmitCellForward(w, stage, p => p.Kind switch
+            {
+                CellPlaceKind.Hoisted => Shift(gates, HoistedOffset(s, s.Schedule.Groups[p.Index])),
+                CellPlaceKind.Projection => projection,
+                CellPlaceKind.StateOld or CellPlaceKind.StateNew => state(s.States[p.Index].Step, s.States[p.Index].Width),
+                CellPlaceKind.Kept => Shift(temp, KeptOffset(s, p.Index)),
+                CellPlaceKind.Input => input,
+                CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
+                _ => throw new System.InvalidOperationException(p.ToString()),
+            }, rows);
         }
     }
+
+    /// <summary>"ref Kernels.At(ref r, offset)" for a ref expression and a constant offset (the ref itself for 0).</summary>
+    private static string Shift(string reference, int offset) =>
+        offset == 0 ? reference : $"ref Kernels.At({reference}, {Code.Int(offset)})";
 
     /// <summary>
     /// One stream's mean readout so far (Σ += h, steps += 1, r = Σ · (1 / steps)), shared by the single
@@ -984,8 +991,10 @@ internal static partial class ModelEmitter
             w.Line("ref float q = ref _packed.Reference;");
             foreach (var stage in plan.Stages)
             {
-                w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.GateWidth, stage.InputSize)}({U("p", P(stage.WeightIh))}, {U("q", "Layout." + stage.PackedIh.Name)});");
-                w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.GateWidth, stage.Hidden)}({U("p", P(stage.WeightHh))}, {U("q", "Layout." + stage.PackedHh.Name)});");
+                foreach (var g in stage.Schedule.Groups)
+                {
+                    w.Line($"Kernels.{MatrixKernelEmitter.PackName(g.Rows, g.Columns)}({U("p", P(stage.GroupWeight(g)))}, {U("q", "Layout." + stage.PackedGroups[g.Index].Name)});");
+                }
             }
 
             var last = plan.Stages[plan.Stages.Count - 1];
@@ -1050,9 +1059,11 @@ internal static partial class ModelEmitter
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            string projection = s.Kind == CellKind.Rnn ? HRows(plan, s, "BatchSize") : "Layout." + s.Gates!.Name;
+            var input = s.InputGroup;
+            bool intoState = s.Schedule.HoistedIntoState;
+            string projection = intoState ? HRows(plan, s, "BatchSize") : "Layout." + s.HoistedRows[input.Index]!.Name;
             w.Line("// The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once" +
-                (s.Kind == CellKind.Rnn ? " (into h_t's own rows, which the cell then overwrites in place)" : "") + ",");
+                (intoState ? " (into h_t's own rows, which the cell then overwrites in place)" : "") + ",");
             w.Line("// each participant taking a share of the rows.");
             Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
             if (s.InputDropout is { } inputDropout)
@@ -1060,38 +1071,34 @@ internal static partial class ModelEmitter
                 EmitDropoutRows(w, inputDropout, StageSource(plan, s), s.Index == 0 ? "the layer's input" : "the layer's input, the outputs of the layer below");
             }
 
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, s.InputSize)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {U("q", "Layout." + s.PackedIh.Name)}, {U("p", P(s.BiasIh))}, {U("a", projection + $" + (r0 * {Code.Int(s.GateWidth)})")}, rows);");
+            var (packedInput, biasInput, _) = GroupArguments(s, input);
+            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(input.Rows, input.Columns)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {packedInput}, {biasInput}, {U("a", projection + $" + (r0 * {Code.Int(input.Rows)})")}, rows);");
             w.Line("Barrier();");
             w.Line();
             EmitSplitRecurrence(w, plan, s);
             w.Line("// The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,");
             w.Line("// from the caller's initial state (row 0). Padding steps run too, on zero inputs: nothing reads them.");
             Share(w, "b0", "batch", "BatchSize", 1);
-            string bOff(int width) => $" + (b0 * {Code.Int(width)})";
-            w.Line($"_activations.AsSpan(Layout.{s.H0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.H.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
-            if (s.C0 is { } c0)
+            foreach (var st in s.States)
             {
-                w.Line($"_activations.AsSpan(Layout.{c0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.C!.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
+                string wd = Code.Int(st.Width);
+                w.Line($"_activations.AsSpan(Layout.{st.Initial.Name} + (b0 * {wd}), batch * {wd}).CopyTo(_activations.AsSpan(Layout.{st.Rows.Name} + (b0 * {wd}), batch * {wd}));");
             }
 
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
-                w.Line("// h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t");
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(s.GateWidth, h)}({U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))}, {U("q", "Layout." + s.PackedHh.Name)}, {U("p", P(s.BiasHh))}, {U("a", "Layout.HiddenProjection" + bOff(s.GateWidth))}, batch);");
-                EmitForwardCell(
-                    w, s, "Kernels." + CellKernelEmitter.ForwardName(s.Kind, s.Activation, h),
-                    (region, step, width) => U("a", $"Layout.{region} + ({step} * BatchSize * {Code.Int(width)})" + bOff(width)),
-                    U("a", "Layout.HiddenProjection" + bOff(s.GateWidth)), "batch");
+                w.Line("// step t for this share of the rows: the products of h_{t−1}, then the cell");
+                EmitCellForward(w, s, BatchRowPlaces(plan, s), "batch");
             }
 
             w.Line();
-            w.Line("// The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).");
+            w.Line("// The final state: each state after each entry's last real step, row lengths[b] of its rows.");
             using (w.Open("for (int b = b0; b < b0 + batch; b++)"))
             {
-                w.Line($"_activations.AsSpan(Layout.{s.H.Name} + (((_lengths[b] * BatchSize) + b) * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.HT.Name} + (b * {Code.Int(h)}), {Code.Int(h)}));");
-                if (s.CT is { } ct)
+                foreach (var st in s.States)
                 {
-                    w.Line($"_activations.AsSpan(Layout.{s.C!.Name} + (((_lengths[b] * BatchSize) + b) * {Code.Int(h)}), {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{ct.Name} + (b * {Code.Int(h)}), {Code.Int(h)}));");
+                    string wd = Code.Int(st.Width);
+                    w.Line($"_activations.AsSpan(Layout.{st.Rows.Name} + (((_lengths[b] * BatchSize) + b) * {wd}), {wd}).CopyTo(_activations.AsSpan(Layout.{st.Final.Name} + (b * {wd}), {wd}));");
                 }
             }
 
@@ -1103,40 +1110,34 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
+    /// <summary>The places of a layer's cell in the batch's buffers at step t, for the rows of batch entries [b0, …).</summary>
+    private static System.Func<CellPlace, string> BatchRowPlaces(ModelPlan plan, StagePlan s) =>
+        RowPlaces(plan, s, (t, width) => $"({t} * BatchSize * {Code.Int(width)})", width => $" + (b0 * {Code.Int(width)})");
+
     /// <summary>
-    /// Forward's cell call for step t of a recurrence: <paramref name="row"/> gives the ref to a region's
-    /// row (region name, step expression "t" or "(t + 1)", row width); <paramref name="range"/> is the
-    /// trailing argument (the batch rows, or a unit range).
+    /// The places of a layer's cell in the batch's buffers at step t: <paramref name="step"/> spells the
+    /// offset of a step's rows, <paramref name="row"/> the offset of the first row of this share.
     /// </summary>
-    private static void EmitForwardCell(IndentedWriter w, StagePlan s, string cell, System.Func<string, string, int, string> row, string projection, string range)
+    private static System.Func<CellPlace, string> RowPlaces(ModelPlan plan, StagePlan s, System.Func<string, int, string> step, System.Func<int, string> row)
     {
-        int h = s.Hidden;
-        string hNext = row(s.H.Name, "(t + 1)", h);
-        switch (s.Kind)
+        var schedule = s.Schedule;
+        string At(BufferRegion region, string t, int width) => U("a", $"Layout.{region.Name} + {step(t, width)}{row(width)}");
+        return p => p.Kind switch
         {
-            case CellKind.Lstm:
-                w.Line($"{cell}(");
-                w.Line($"    {row(s.Gates!.Name, "t", s.GateWidth)},");
-                w.Line($"    {projection},");
-                w.Line($"    {row(s.C!.Name, "t", h)},");
-                w.Line($"    {row(s.C!.Name, "(t + 1)", h)},");
-                w.Line($"    {hNext},");
-                w.Line($"    {row(s.TanhC!.Name, "t", h)},");
-                w.Line($"    {range});");
-                break;
-            case CellKind.Gru:
-                w.Line($"{cell}(");
-                w.Line($"    {row(s.Gates!.Name, "t", s.GateWidth)},");
-                w.Line($"    {projection},");
-                w.Line($"    {row(s.H.Name, "t", h)},");
-                w.Line($"    {hNext},");
-                w.Line($"    {row(s.HiddenN!.Name, "t", h)},");
-                w.Line($"    {range});");
-                break;
-            default:
-                w.Line($"{cell}({hNext}, {projection}, {hNext}, {range});");
-                break;
-        }
+            CellPlaceKind.Hoisted => schedule.HoistedIntoState
+                ? At(s.H, "(t + 1)", s.States[0].Width)
+                : At(s.HoistedRows[p.Index]!, "t", schedule.Groups[p.Index].Rows),
+            CellPlaceKind.Projection => U("a", "Layout.HiddenProjection" + row(schedule.Groups[p.Index].Rows)),
+            CellPlaceKind.StateOld => At(s.States[p.Index].Rows, "t", s.States[p.Index].Width),
+            CellPlaceKind.StateNew => At(s.States[p.Index].Rows, "(t + 1)", s.States[p.Index].Width),
+            CellPlaceKind.Kept => At(s.KeptRows[p.Index], "t", schedule.NodeWidth(p.Index)),
+            CellPlaceKind.Input => U("a", $"{StageInput(plan, s)} + {step("t", s.InputSize)}{row(s.InputSize)}"),
+            CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
+            CellPlaceKind.FromAbove => At(s.DH, "t", s.Hidden),
+            CellPlaceKind.Carry => U("a", $"Layout.{plan.Carries[p.Index].Name}" + row(s.States[p.Index].Width)),
+            CellPlaceKind.ProductGradient => At(s.ProductGradients[p.Index]!, "t", schedule.Groups[p.Index].Rows),
+            _ => throw new System.InvalidOperationException("a cell place this model does not lay out: " + p),
+        };
     }
 
     private static void EmitLoss(IndentedWriter w, ModelPlan plan)
@@ -1365,9 +1366,7 @@ internal static partial class ModelEmitter
     private static void EmitBackwardStage(IndentedWriter w, ModelPlan plan, StagePlan s)
     {
         int h = s.Hidden;
-        string bh = $"BatchSize * {Code.Int(h)}";
-        string bgh = $"BatchSize * {Code.Int(s.GateWidth)}";
-        string hiddenGradient = s.Kind == CellKind.Gru ? s.DGh!.Name : s.DA.Name;
+        var schedule = s.Schedule;
         w.Line($"/// <summary>{s.Title}: backward through time, then the weight gradients of all steps at once.</summary>");
         using (w.Open($"private void BackwardLayer{s.Index}(int worker, int workers)"))
         {
@@ -1376,11 +1375,9 @@ internal static partial class ModelEmitter
             w.Line("ref float a = ref _activations.Reference;");
             w.Line("// Back through time: each participant runs its own batch entries [b0, b0 + batch).");
             Share(w, "b0", "batch", "BatchSize", 1);
-            string bOff(int width) => $" + (b0 * {Code.Int(width)})";
-            w.Line($"_activations.AsSpan(Layout.DHNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).Clear();");
-            if (s.Kind == CellKind.Lstm)
+            foreach (var st in s.States)
             {
-                w.Line($"_activations.AsSpan(Layout.DCNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).Clear();");
+                w.Line($"_activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b0 * {Code.Int(st.Width)}), batch * {Code.Int(st.Width)}).Clear();");
             }
 
             using (w.Open("for (int t = SequenceLength - 1; t >= 0; t--)"))
@@ -1397,40 +1394,7 @@ internal static partial class ModelEmitter
                 }
 
                 w.Line();
-                string cell = "Kernels." + CellKernelEmitter.BackwardName(s.Kind, s.Activation, h);
-                string dH = U("a", $"Layout.{s.DH.Name} + (t * {bh})" + bOff(h));
-                string dA = U("a", $"Layout.{s.DA.Name} + (t * {bgh})" + bOff(s.GateWidth));
-                switch (s.Kind)
-                {
-                    case CellKind.Lstm:
-                        w.Line($"{cell}(");
-                        w.Line($"    {dH},");
-                        w.Line($"    {U("a", "Layout.DHNext" + bOff(h))},");
-                        w.Line($"    {U("a", "Layout.DCNext" + bOff(h))},");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
-                        w.Line($"    {U("a", $"Layout.{s.TanhC!.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line($"    {U("a", $"Layout.{s.C!.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line($"    {dA},");
-                        w.Line("    batch);");
-                        break;
-                    case CellKind.Gru:
-                        w.Line($"{cell}(");
-                        w.Line($"    {dH},");
-                        w.Line($"    {U("a", "Layout.DHNext" + bOff(h))},");
-                        w.Line($"    {U("a", $"Layout.{s.Gates!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
-                        w.Line($"    {U("a", $"Layout.{s.HiddenN!.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line($"    {U("a", $"Layout.{s.H.Name} + (t * {bh})" + bOff(h))},");
-                        w.Line($"    {dA},");
-                        w.Line($"    {U("a", $"Layout.{s.DGh!.Name} + (t * {bgh})" + bOff(s.GateWidth))},");
-                        w.Line("    batch);");
-                        break;
-                    default:
-                        w.Line($"{cell}({dH}, {U("a", "Layout.DHNext" + bOff(h))}, {U("a", $"Layout.{s.H.Name} + ((t + 1) * {bh})" + bOff(h))}, {dA}, batch);");
-                        break;
-                }
-
-                w.Line("// ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh");
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, h)}({U("a", $"Layout.{hiddenGradient} + (t * {bgh})" + bOff(s.GateWidth))}, {U("p", P(s.WeightHh))}, {U("a", "Layout.DHNext" + bOff(h))}, batch);");
+                EmitCellBackward(w, s, BatchRowPlaces(plan, s), "batch");
             }
 
             w.Line();
@@ -1445,10 +1409,10 @@ internal static partial class ModelEmitter
                 }
             }
 
-            w.Line($"_activations.AsSpan(Layout.DHNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{s.DH0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
-            if (s.DC0 is { } dc0)
+            foreach (var st in s.States)
             {
-                w.Line($"_activations.AsSpan(Layout.DCNext + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{dc0.Name} + (b0 * {Code.Int(h)}), batch * {Code.Int(h)}));");
+                string wd = Code.Int(st.Width);
+                w.Line($"_activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b0 * {wd}), batch * {wd}).CopyTo(_activations.AsSpan(Layout.{st.InitialGradient.Name} + (b0 * {wd}), batch * {wd}));");
             }
 
             w.Line();
@@ -1456,11 +1420,24 @@ internal static partial class ModelEmitter
             w.Line("Barrier();");
             w.Line();
             w.Line("// Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:");
-            w.Line("// dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)");
-            Share(w, "n0", "gateRows", Code.Int(s.GateWidth), 16);
-            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + n0")}, {U("a", StageInput(plan, s))}, {U("g", P(s.WeightIh) + $" + (n0 * {Code.Int(s.InputSize)})")}, {U("g", P(s.BiasIh) + " + n0")}, SequenceLength * BatchSize, gateRows);");
-            w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(s.GateWidth, h)}({U("a", $"Layout.{hiddenGradient} + n0")}, {U("a", "Layout." + s.H.Name)}, {U("g", P(s.WeightHh) + $" + (n0 * {Code.Int(h)})")}, {U("g", P(s.BiasHh) + " + n0")}, SequenceLength * BatchSize, gateRows);");
+            w.Line("// dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)");
+            foreach (var rowsGroup in schedule.Groups.GroupBy(x => x.Rows))
+            {
+                using (w.Scope())
+                {
+                    Share(w, "n0", "gateRows", Code.Int(rowsGroup.Key), 16);
+                    foreach (var x in rowsGroup)
+                    {
+                        var src = schedule.Cell.Nodes[x.Source];
+                        string source = x.Hoisted ? StageInput(plan, s)
+                            : src.Op == CellOp.State ? "Layout." + s.States[src.Index].Rows.Name
+                            : "Layout." + s.KeptRows[x.Source].Name;
+                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(x.Rows, x.Columns)}({U("a", $"Layout.{s.GradientRegion(x).Name} + n0")}, {U("a", source)}, {U("g", P(s.GroupWeight(x)) + $" + (n0 * {Code.Int(x.Columns)})")}, {U("g", P(s.GroupBias(x)!) + " + n0")}, SequenceLength * BatchSize, gateRows);");
+                    }
+                }
+            }
 
+            var input = s.InputGroup;
             string? below = s.Index > 0 ? plan.Stages[s.Index - 1].DH.Name : plan.DX0?.Name;
             if (below is not null)
             {
@@ -1468,7 +1445,7 @@ internal static partial class ModelEmitter
                 w.Line(s.Index > 0 ? "// ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each" : "// ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each");
                 Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
                 w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(s.GateWidth, s.InputSize)}({U("a", $"Layout.{s.DA.Name} + (r0 * {Code.Int(s.GateWidth)})")}, {U("p", P(s.WeightIh))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
+                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(input.Rows, input.Columns)}({U("a", $"Layout.{s.GradientRegion(input).Name} + (r0 * {Code.Int(input.Rows)})")}, {U("p", P(s.GroupWeight(input)))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
                 if (s.InputDropout is { } inputDropout)
                 {
                     w.Line("// through the input's dropout: ∂L/∂X = ∂L/∂X̃ ⊙ M");
@@ -1482,23 +1459,20 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
-        w.Line($"/// <summary>DHNext[b] += FinalHiddenGradient({Code.Int(s.Index)})[b]" + (s.DCT is null ? "" : "; DCNext[b] += FinalCellGradient[b]") + ".</summary>");
+        w.Line($"/// <summary>The caller's final-state gradients of batch entry b added to the carried ones: {string.Join("; ", s.States.Select(st => $"{plan.Carries[st.Index].Name}[b] += {st.FinalGradient.Name}[b]"))}.</summary>");
         using (w.Open($"private void AddFinalStateGradient{s.Index}(int b)"))
         {
-            w.Line($"var dh = _activations.AsSpan(Layout.DHNext + (b * {Code.Int(h)}), {Code.Int(h)});");
-            w.Line($"var dFinal = _activations.AsSpan(Layout.{s.DHT.Name} + (b * {Code.Int(h)}), {Code.Int(h)});");
-            using (w.Open("for (int j = 0; j < dh.Length; j++)"))
+            foreach (var st in s.States)
             {
-                w.Line("dh[j] += dFinal[j];");
-            }
-
-            if (s.DCT is { } dct)
-            {
-                w.Line($"var dc = _activations.AsSpan(Layout.DCNext + (b * {Code.Int(h)}), {Code.Int(h)});");
-                w.Line($"var dFinalCell = _activations.AsSpan(Layout.{dct.Name} + (b * {Code.Int(h)}), {Code.Int(h)});");
-                using (w.Open("for (int j = 0; j < dc.Length; j++)"))
+                string wd = Code.Int(st.Width);
+                using (w.Scope())
                 {
-                    w.Line("dc[j] += dFinalCell[j];");
+                    w.Line($"var carried = _activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b * {wd}), {wd});");
+                    w.Line($"var dFinal = _activations.AsSpan(Layout.{st.FinalGradient.Name} + (b * {wd}), {wd});");
+                    using (w.Open("for (int j = 0; j < carried.Length; j++)"))
+                    {
+                        w.Line("carried[j] += dFinal[j];");
+                    }
                 }
             }
         }

@@ -23,13 +23,22 @@ internal sealed class BufferLayout
 
     public IReadOnlyList<BufferRegion> Regions => _regions;
 
-    public BufferRegion Add(string name, long length, string shape)
+    /// <summary>
+    /// Adds a region on the next 64-byte boundary or, with <paramref name="contiguous"/>, right after the
+    /// previous region (the matrices of a fused product form one matrix).
+    /// </summary>
+    public BufferRegion Add(string name, long length, string shape, bool contiguous = false)
     {
-        var region = new BufferRegion(name, Length, length, shape);
+        long offset = contiguous ? _end : Length;
+        var region = new BufferRegion(name, offset, length, shape);
         _regions.Add(region);
-        Length += (length + AlignmentFloats - 1) / AlignmentFloats * AlignmentFloats;
+        _end = offset + length;
+        Length = (_end + AlignmentFloats - 1) / AlignmentFloats * AlignmentFloats;
         return region;
     }
+
+    /// <summary>The end of the last region, before its padding.</summary>
+    private long _end;
 }
 
 /// <summary>One named region of a <see cref="BufferLayout"/>.</summary>

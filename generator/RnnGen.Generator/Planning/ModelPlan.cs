@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using RnnGen.Generator.Cells;
 using RnnGen.Generator.Models;
 
 namespace RnnGen.Generator.Planning;
@@ -163,11 +164,14 @@ internal sealed class ModelPlan
     /// <summary>[B, maxGates·maxHidden]: h·W_hhᵀ + b_hh for one time step.</summary>
     public BufferRegion HiddenProjection { get; private set; } = null!;
 
-    /// <summary>[B, maxHidden]: d(loss)/d(h_{t−1}) carried backwards through time.</summary>
-    public BufferRegion DHNext { get; private set; } = null!;
+    /// <summary>[B, maxHidden] per state index: d(loss)/d(s_{t−1}) carried backwards through time (DHNext, DCNext).</summary>
+    public IReadOnlyList<BufferRegion> Carries { get; private set; } = Array.Empty<BufferRegion>();
 
-    /// <summary>[B, maxHidden]: d(loss)/d(c_{t−1}) carried backwards through time (LSTM).</summary>
-    public BufferRegion DCNext { get; private set; } = null!;
+    /// <summary>The most states of any layer's cell.</summary>
+    public int MaxStates { get; private set; }
+
+    /// <summary>The most floats a layer keeps per row in buffers of their own (tanh(c) of an LSTM, W_hn·h + b_hn of a GRU).</summary>
+    public int MaxKept { get; private set; }
 
     public BufferRegion StepGates { get; private set; } = null!;
 
@@ -203,13 +207,14 @@ internal sealed class ModelPlan
 
     /// <summary>Multiply–adds of one stream's step: every projection and the head.</summary>
     public long StepMultiplyAdds =>
-        Stages.Sum(s => (long)s.GateWidth * (s.InputSize + s.Hidden)) + ((long)Outputs * HeadInputSize);
+        Stages.Sum(s => s.Schedule.Groups.Sum(g => (long)g.Rows * g.Columns)) + ((long)Outputs * HeadInputSize);
 
     /// <summary>
     /// Whether every recurrent layer can be split by hidden units between threads: each hidden size a
     /// multiple of <see cref="UnitShare"/> and at least two shares. Attention decoders are not split.
     /// </summary>
-    public bool UnitSplittable => Spec.Attention is null && Stages.All(s => s.Hidden % UnitShare == 0 && s.Hidden >= 2 * UnitShare);
+    public bool UnitSplittable => Spec.Attention is null && Stages.All(s => s.Hidden % UnitShare == 0 && s.Hidden >= 2 * UnitShare
+        && s.Schedule.IsSinglePhase && s.Schedule.Groups.All(g => g.Rows % s.Hidden == 0));
 
     /// <summary>Whether the single-stream Step splits each layer by hidden units when the model has more than one thread.</summary>
     public bool SplitsStep => UnitSplittable && Readout != Readout.Mean && StepMultiplyAdds >= SplitStepMinimum;
@@ -245,7 +250,7 @@ internal sealed class ModelPlan
         long tb = (long)T * B;
         var parameters = new List<ParameterPlan>();
 
-        ParameterPlan AddParameter(string name, int[] shape, ParameterInit init, double bound)
+        ParameterPlan AddParameter(string name, int[] shape, ParameterInit init, double bound, bool contiguous = false)
         {
             long length = 1;
             foreach (int d in shape)
@@ -253,7 +258,7 @@ internal sealed class ModelPlan
                 length *= d;
             }
 
-            var region = Parameters.Add(Identifier(name), length, ShapeText(shape));
+            var region = Parameters.Add(Identifier(name), length, ShapeText(shape), contiguous);
             var p = new ParameterPlan(name, shape, region.Offset, length, init, bound);
             parameters.Add(p);
             return p;
@@ -270,19 +275,34 @@ internal sealed class ModelPlan
         int inputSize = InputFeatures;
         foreach (var layer in Spec.Recurrent)
         {
-            int gates = layer.Kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
             double bound = 1.0 / Math.Sqrt(layer.Hidden);
             for (int k = 0; k < layer.Layers; k++)
             {
                 int h = layer.Hidden;
                 string suffix = "_l" + k.ToString(CultureInfo.InvariantCulture);
-                var wih = AddParameter(layer.Name + ".weight_ih" + suffix, [gates * h, inputSize], ParameterInit.Uniform, bound);
-                var whh = AddParameter(layer.Name + ".weight_hh" + suffix, [gates * h, h], ParameterInit.Uniform, bound);
-                var bih = AddParameter(layer.Name + ".bias_ih" + suffix, [gates * h], ParameterInit.Uniform, bound);
-                var bhh = AddParameter(layer.Name + ".bias_hh" + suffix, [gates * h], ParameterInit.Uniform, bound);
+                var schedule = CellSchedule.Create(layer.Cell, h, 0, inputSize);
+                var cell = schedule.Cell;
+
+                // The cell's parameters in state-dict order; the matrices of a fused group follow each
+                // other without padding, so the group is one [Σ rows, columns] matrix.
+                var cellParameters = new List<ParameterPlan>();
+                for (int i = 0; i < cell.Parameters.Count; i++)
+                {
+                    var cp = cell.Parameters[i];
+                    int rows = cp.Blocks * schedule.Width(cp.Rows);
+                    int[] shape = cp.Kind switch
+                    {
+                        CellParameterKind.Matrix => [rows, schedule.Width(cp.Columns)],
+                        CellParameterKind.Vector when cp.Blocks > 1 => [cp.Blocks, schedule.Width(cp.Rows)],
+                        _ => [rows],
+                    };
+                    bool continues = schedule.Groups.Any(g => g.Matrices.Skip(1).Contains(i) || g.Matrices.Skip(1).Any(m => cell.Parameters[m].Bias == i));
+                    cellParameters.Add(AddParameter(layer.Name + "." + cp.Name + suffix, shape, ParameterInit.Uniform, bound, continues));
+                }
+
                 int index = stages.Count;
                 string p = "S" + index.ToString(CultureInfo.InvariantCulture);
-                var stage = new StagePlan(index, layer.Kind, layer.Activation, layer.Name, k, inputSize, h, gates, wih, whh, bih, bhh);
+                var stage = new StagePlan(index, schedule, layer.Name, k, inputSize, h, cellParameters);
                 double dropout = k == 0 ? layer.InputDropout : layer.Dropout;
                 if (dropout > 0)
                 {
@@ -291,49 +311,61 @@ internal sealed class ModelPlan
                         Activations.Add(p + "Mask", tb * inputSize, "[T, B, input]: the dropout mask M, 0 or 1/(1 − p)"));
                 }
 
-                // Forward caches.
-                if (layer.Kind != CellKind.Rnn)
+                // Forward caches: the hoisted products (and the values kept in their place), the states
+                // with the initial one in row 0, and the values kept in buffers of their own.
+                foreach (var g in schedule.Groups.Where(g => g.Hoisted && !schedule.HoistedIntoState))
                 {
-                    stage.Gates = Activations.Add(p + "Gates", tb * gates * h, layer.Kind == CellKind.Lstm ? "[T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o" : "[T, B, 3H]: x·W_ihᵀ + b_ih, then the gate activations r, z, n");
+                    var kept = schedule.Kept.Values.Where(v => v.Overlay == g.Index).OrderBy(v => v.Offset).Select(v => cell.Names[v.Node]).ToList();
+                    stage.HoistedRows[g.Index] = Activations.Add(p + "Gates" + (g.Index == 0 ? "" : Code(g.Index)), tb * g.Rows,
+                        $"[T, B, {g.Rows}]: x·W_ihᵀ + b_ih" + (kept.Count > 0 ? ", then " + string.Join(", ", kept) : ""));
                 }
 
-                stage.H = Activations.Add(p + "H", (tb + B) * h, "[T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)");
-                if (layer.Kind == CellKind.Lstm)
+                for (int i = 0; i < cell.States.Count; i++)
                 {
-                    stage.C = Activations.Add(p + "C", (tb + B) * h, "[T + 1, B, H]: c_{t−1} for t = 0 … T");
-                    stage.TanhC = Activations.Add(p + "TanhC", tb * h, "[T, B, H]: tanh(c_t)");
+                    string n = cell.States[i].Name;
+                    stage.States.Add(new StateBuffers(i, n, schedule.StateWidth(i)));
+                    stage.States[i].Rows = Activations.Add(p + n.ToUpperInvariant(), (tb + B) * schedule.StateWidth(i), $"[T + 1, B, {Upper(n)}]: {n}_{{t−1}} for t = 0 … T (row 0 is the initial state)");
                 }
-                else if (layer.Kind == CellKind.Gru)
+
+                foreach (var kept in schedule.Kept.Values.Where(v => v.Overlay < 0).OrderBy(v => v.Node))
                 {
-                    stage.HiddenN = Activations.Add(p + "HiddenN", tb * h, "[T, B, H]: W_hn·h_{t−1} + b_hn");
+                    string n = cell.Names[kept.Node];
+                    stage.KeptRows[kept.Node] = Activations.Add(p + Upper(n.Length > 0 ? n : "Value" + Code(kept.Node)), tb * kept.Width,
+                        $"[T, B, {kept.Width}]: {(cell.Comments[kept.Node].Length > 0 ? cell.Comments[kept.Node] : n)}, kept for the backward pass");
                 }
 
                 // The batch's initial and final state, and their gradients.
-                stage.H0 = Activations.Add(p + "H0", (long)B * h, "[B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)");
-                stage.HT = Activations.Add(p + "HT", (long)B * h, "[B, H]: h at each entry's last real step (the final state)");
-                stage.DH0 = Activations.Add(p + "DH0", (long)B * h, "[B, H]: d(loss)/d(initial h)");
-                stage.DHT = Activations.Add(p + "DHT", (long)B * h, "[B, H]: d(downstream loss)/d(final h), set by the caller");
-                if (layer.Kind == CellKind.Lstm)
+                foreach (var st in stage.States)
                 {
-                    stage.C0 = Activations.Add(p + "C0", (long)B * h, "[B, H]: the initial c, set by the caller");
-                    stage.CT = Activations.Add(p + "CT", (long)B * h, "[B, H]: c at each entry's last real step");
-                    stage.DC0 = Activations.Add(p + "DC0", (long)B * h, "[B, H]: d(loss)/d(initial c)");
-                    stage.DCT = Activations.Add(p + "DCT", (long)B * h, "[B, H]: d(downstream loss)/d(final c), set by the caller");
+                    string n = st.Name, u = n.ToUpperInvariant();
+                    long bw = (long)B * st.Width;
+                    st.Initial = Activations.Add(p + u + "0", bw, $"[B, {u}]: the initial {n}, set by the caller (copied into row 0 of {u} by each forward pass)");
+                    st.Final = Activations.Add(p + u + "T", bw, $"[B, {u}]: {n} at each entry's last real step (the final state)");
+                    st.InitialGradient = Activations.Add(p + "D" + u + "0", bw, $"[B, {u}]: d(loss)/d(initial {n})");
+                    st.FinalGradient = Activations.Add(p + "D" + u + "T", bw, $"[B, {u}]: d(downstream loss)/d(final {n}), set by the caller");
                 }
 
-                // Backward temporaries.
+                // Backward temporaries: d(loss)/d(h_t) from above and the products' gradient rows.
                 stage.DH = Activations.Add(p + "DH", tb * h, "[T, B, H]: d(loss)/d(h_t) from the layer above");
-                stage.DA = Activations.Add(p + "DA", tb * gates * h, "[T, B, G·H]: d(loss)/d(input pre-activations)");
-                if (layer.Kind == CellKind.Gru)
+                foreach (var g in schedule.Groups.Where(g => schedule.GradientOf[g.Index] == g.Index))
                 {
-                    stage.DGh = Activations.Add(p + "DGh", tb * gates * h, "[T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)");
+                    string name = g.Hoisted ? "DA" + (g.Index == 0 ? "" : Code(g.Index)) : cell.Nodes[g.Source] is { Op: CellOp.State, Index: 0 } ? "DGh" : "DG" + Code(g.Index);
+                    stage.ProductGradients[g.Index] = Activations.Add(p + name, tb * g.Rows, g.Hoisted
+                        ? $"[T, B, {g.Rows}]: d(loss)/d(x·W_ihᵀ + b_ih)" + (schedule.Groups.Any(o => o.Index != g.Index && schedule.GradientOf[o.Index] == g.Index) ? ", also d(loss)/d(h·W_hhᵀ + b_hh)" : "")
+                        : $"[T, B, {g.Rows}]: d(loss)/d(product of {stage.GroupWeight(g).Name})");
                 }
 
-                stage.PackedIh = Packed.Add("Packed_" + wih.Identifier, (long)gates * h * inputSize, $"[{inputSize}, {gates * h}] in panels: W_ihᵀ");
-                stage.PackedHh = Packed.Add("Packed_" + whh.Identifier, (long)gates * h * h, $"[{h}, {gates * h}] in panels: W_hhᵀ");
+                foreach (var g in schedule.Groups)
+                {
+                    var weight = stage.GroupWeight(g);
+                    stage.PackedGroups[g.Index] = Packed.Add("Packed_" + weight.Identifier, (long)g.Rows * g.Columns, $"[{g.Columns}, {g.Rows}] in panels: {(g.Matrices.Count == 1 ? cell.Parameters[g.Matrices[0]].Name : "the group's")}ᵀ");
+                }
+
                 stages.Add(stage);
                 MaxHidden = Math.Max(MaxHidden, h);
-                MaxGateWidth = Math.Max(MaxGateWidth, gates * h);
+                MaxGateWidth = Math.Max(MaxGateWidth, schedule.Groups.Select(g => g.Rows).DefaultIfEmpty(0).Max());
+                MaxStates = Math.Max(MaxStates, cell.States.Count);
+                MaxKept = Math.Max(MaxKept, schedule.Kept.Values.Where(v => v.Overlay < 0).Sum(v => v.Width));
                 inputSize = h;
             }
         }
@@ -393,17 +425,18 @@ internal sealed class ModelPlan
             DCond = Activations.Add("DCond", (long)B * f, "[B, F]: d(loss)/d(conditioning vectors)");
             foreach (var stage in stages)
             {
-                int h = stage.Hidden;
+                // Per state: s₀ = tanh(W_s·c + b_s) for the output state, W_s·c + b_s for the others.
                 string l = "_l" + stage.Index.ToString(CultureInfo.InvariantCulture);
-                stage.ConditionWeightH = AddParameter(condition.Name + ".weight_h" + l, [h, f], ParameterInit.Uniform, conditionBound);
-                stage.ConditionBiasH = AddParameter(condition.Name + ".bias_h" + l, [h], ParameterInit.Uniform, conditionBound);
-                stage.PackedConditionH = Packed.Add("Packed_" + stage.ConditionWeightH.Identifier, (long)h * f, $"[{f}, {h}] in panels: W_hᵀ of the condition");
-                stage.DZ0 = Activations.Add("S" + stage.Index.ToString(CultureInfo.InvariantCulture) + "DZ0", (long)B * h, "[B, H]: d(loss)/d(W_h·c + b_h), before the tanh");
-                if (stage.Kind == CellKind.Lstm)
+                foreach (var st in stage.States)
                 {
-                    stage.ConditionWeightC = AddParameter(condition.Name + ".weight_c" + l, [h, f], ParameterInit.Uniform, conditionBound);
-                    stage.ConditionBiasC = AddParameter(condition.Name + ".bias_c" + l, [h], ParameterInit.Uniform, conditionBound);
-                    stage.PackedConditionC = Packed.Add("Packed_" + stage.ConditionWeightC.Identifier, (long)h * f, $"[{f}, {h}] in panels: W_cᵀ of the condition");
+                    int w = st.Width;
+                    st.ConditionWeight = AddParameter(condition.Name + ".weight_" + st.Name + l, [w, f], ParameterInit.Uniform, conditionBound);
+                    st.ConditionBias = AddParameter(condition.Name + ".bias_" + st.Name + l, [w], ParameterInit.Uniform, conditionBound);
+                    st.PackedCondition = Packed.Add("Packed_" + st.ConditionWeight.Identifier, (long)w * f, $"[{f}, {w}] in panels: W_{st.Name}ᵀ of the condition");
+                    if (stage.Schedule.Cell.States[st.Index].ConditionTanh)
+                    {
+                        st.ConditionPreActivationGradient = Activations.Add("S" + stage.Index.ToString(CultureInfo.InvariantCulture) + "DZ" + (st.Index == 0 ? "0" : st.Name.ToUpperInvariant() + "0"), (long)B * w, $"[B, {st.Name.ToUpperInvariant()}]: d(loss)/d(W_{st.Name}·c + b_{st.Name}), before the tanh");
+                    }
                 }
             }
         }
@@ -427,8 +460,14 @@ internal sealed class ModelPlan
         }
 
         HiddenProjection = Activations.Add("HiddenProjection", (long)B * MaxGateWidth, "[B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step");
-        DHNext = Activations.Add("DHNext", (long)B * MaxHidden, "[B, H]: d(loss)/d(h_{t−1}) carried back through time");
-        DCNext = Activations.Add("DCNext", (long)B * MaxHidden, "[B, H]: d(loss)/d(c_{t−1}) carried back through time");
+        var carries = new List<BufferRegion>();
+        for (int k = 0; k < MaxStates; k++)
+        {
+            string n = stages.Where(st => st.States.Count > k).Select(st => st.States[k].Name).First();
+            carries.Add(Activations.Add("D" + n.ToUpperInvariant() + "Next", (long)B * MaxHidden, $"[B, {n.ToUpperInvariant()}]: d(loss)/d({n}_{{t−1}}) carried back through time"));
+        }
+
+        Carries = carries;
 
         Stages = stages;
         if (SplitsStep)
@@ -444,7 +483,7 @@ internal sealed class ModelPlan
 
         StepGates = StepScratch.Add("StepGates", MaxGateWidth, "[G·H]");
         StepHiddenProjection = StepScratch.Add("StepHiddenProjection", MaxGateWidth, "[G·H]");
-        StepTemp = StepScratch.Add("StepTemp", MaxHidden, "[H]");
+        StepTemp = StepScratch.Add("StepTemp", MaxKept, "[Σ kept widths]: the values a layer keeps for the backward pass, unused by a step");
         if (Readout == Readout.Mean)
         {
             StepReadout = StepScratch.Add("StepReadout", last, "[H]: the mean readout of one stream");
@@ -453,10 +492,9 @@ internal sealed class ModelPlan
         foreach (var stage in stages)
         {
             string p = "State" + stage.Index.ToString(CultureInfo.InvariantCulture);
-            stage.StateH = StateLayout.Add(p + "H", stage.Hidden, "[H]: h");
-            if (stage.Kind == CellKind.Lstm)
+            foreach (var st in stage.States)
             {
-                stage.StateC = StateLayout.Add(p + "C", stage.Hidden, "[H]: c");
+                st.Step = StateLayout.Add(p + st.Name.ToUpperInvariant(), st.Width, $"[{st.Name.ToUpperInvariant()}]: {st.Name}");
             }
         }
 
@@ -469,6 +507,11 @@ internal sealed class ModelPlan
         Stages = stages;
         ParameterList = parameters;
     }
+
+    private static string Code(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>"tanhC" → "TanhC".</summary>
+    private static string Upper(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 
     /// <summary>A C# identifier for a parameter name ("lstm.weight_ih_l0" → "lstm_weight_ih_l0").</summary>
     public static string Identifier(string name) => name.Replace('.', '_');
@@ -506,31 +549,27 @@ internal sealed record ParameterPlan(string Name, int[] Shape, long Offset, long
     public string Identifier => ModelPlan.Identifier(Name);
 }
 
-/// <summary>One recurrent layer after stacked layers are flattened.</summary>
+/// <summary>One recurrent layer after stacked layers are flattened: its cell's schedule and buffers.</summary>
 internal sealed class StagePlan
 {
-    public StagePlan(int index, CellKind kind, CellActivation activation, string name, int layer, int inputSize, int hidden, int gates,
-        ParameterPlan weightIh, ParameterPlan weightHh, ParameterPlan biasIh, ParameterPlan biasHh)
+    public StagePlan(int index, CellSchedule schedule, string name, int layer, int inputSize, int hidden, IReadOnlyList<ParameterPlan> cellParameters)
     {
         Index = index;
-        Kind = kind;
-        Activation = activation;
+        Schedule = schedule;
         Name = name;
         Layer = layer;
         InputSize = inputSize;
         Hidden = hidden;
-        GateCount = gates;
-        WeightIh = weightIh;
-        WeightHh = weightHh;
-        BiasIh = biasIh;
-        BiasHh = biasHh;
+        CellParameters = cellParameters;
+        HoistedRows = new BufferRegion?[schedule.Groups.Count];
+        ProductGradients = new BufferRegion?[schedule.Groups.Count];
+        PackedGroups = new BufferRegion[schedule.Groups.Count];
     }
 
     public int Index { get; }
 
-    public CellKind Kind { get; }
-
-    public CellActivation Activation { get; }
+    /// <summary>The cell lowered for this layer's sizes.</summary>
+    public CellSchedule Schedule { get; }
 
     public string Name { get; }
 
@@ -540,95 +579,130 @@ internal sealed class StagePlan
 
     public int Hidden { get; }
 
-    public int GateCount { get; }
+    /// <summary>The cell's parameters, by their index in the definition.</summary>
+    public IReadOnlyList<ParameterPlan> CellParameters { get; }
 
-    public int GateWidth => GateCount * Hidden;
+    /// <summary>The weights of a product group (its first matrix; the others follow without padding).</summary>
+    public ParameterPlan GroupWeight(ProductGroup g) => CellParameters[g.Matrices[0]];
 
-    public ParameterPlan WeightIh { get; }
+    /// <summary>The bias of a product group, or null.</summary>
+    public ParameterPlan? GroupBias(ProductGroup g) => g.HasBias ? CellParameters[Schedule.Cell.Parameters[g.Matrices[0]].Bias] : null;
+
+    /// <summary>Per group: [T, B, rows] of a hoisted product (null for per-step groups, and when the product is written into the state's rows).</summary>
+    public BufferRegion?[] HoistedRows { get; }
+
+    /// <summary>Per group: [T, B, rows] of d(loss)/d(product), null for a group that shares another's.</summary>
+    public BufferRegion?[] ProductGradients { get; }
+
+    /// <summary>Per group: Wᵀ in panels.</summary>
+    public BufferRegion[] PackedGroups { get; }
+
+    /// <summary>The states' buffers, in the cell's order (h first).</summary>
+    public List<StateBuffers> States { get; } = new();
+
+    /// <summary>[T, B, width] of each value kept in a buffer of its own, by node.</summary>
+    public Dictionary<int, BufferRegion> KeptRows { get; } = new();
 
     /// <summary>Dropout on this layer's input, or null.</summary>
     public DropoutPlan? InputDropout { get; set; }
 
-    public ParameterPlan WeightHh { get; }
-
-    public ParameterPlan BiasIh { get; }
-
-    public ParameterPlan BiasHh { get; }
-
-    public BufferRegion? Gates { get; set; }
-
-    public BufferRegion H { get; set; } = null!;
-
-    public BufferRegion? C { get; set; }
-
-    public BufferRegion? TanhC { get; set; }
-
-    public BufferRegion? HiddenN { get; set; }
-
+    /// <summary>[T, B, H]: d(loss)/d(h_t) from the layer above.</summary>
     public BufferRegion DH { get; set; } = null!;
 
-    public BufferRegion DA { get; set; } = null!;
+    /// <summary>The hoisted group applied to x (every built-in cell has one).</summary>
+    public ProductGroup InputGroup => Schedule.Groups.First(g => g.Hoisted);
 
-    public BufferRegion? DGh { get; set; }
+    /// <summary>The rows of hoisted group <paramref name="g"/>: its own buffer, or the output state's rows t + 1.</summary>
+    public BufferRegion HoistedRegion(ProductGroup g) => HoistedRows[g.Index] ?? H;
 
-    public BufferRegion StateH { get; set; } = null!;
+    /// <summary>The gradient rows group <paramref name="g"/>'s product reads (its own or the group it shares).</summary>
+    public BufferRegion GradientRegion(ProductGroup g) => ProductGradients[Schedule.GradientOf[g.Index]]!;
 
-    /// <summary>W_h of the condition projection h₀ = tanh(W_h·c + b_h) (conditioned models only).</summary>
-    public ParameterPlan? ConditionWeightH { get; set; }
+    // The output state (h) and the second state (c) by name, for the emitters of the public state API.
+    public BufferRegion H => States[0].Rows;
 
-    /// <summary>b_h of the condition projection.</summary>
-    public ParameterPlan? ConditionBiasH { get; set; }
+    public BufferRegion? C => States.Count > 1 ? States[1].Rows : null;
 
-    /// <summary>W_c of the condition projection c₀ = W_c·c + b_c (conditioned LSTMs only).</summary>
-    public ParameterPlan? ConditionWeightC { get; set; }
+    public BufferRegion H0 => States[0].Initial;
 
-    /// <summary>b_c of the condition projection.</summary>
-    public ParameterPlan? ConditionBiasC { get; set; }
+    public BufferRegion? C0 => States.Count > 1 ? States[1].Initial : null;
 
-    /// <summary>W_hᵀ of the condition projection, in panels.</summary>
-    public BufferRegion? PackedConditionH { get; set; }
+    public BufferRegion HT => States[0].Final;
 
-    /// <summary>W_cᵀ of the condition projection, in panels.</summary>
-    public BufferRegion? PackedConditionC { get; set; }
+    public BufferRegion? CT => States.Count > 1 ? States[1].Final : null;
 
-    /// <summary>[B, H]: d(loss)/d(W_h·c + b_h).</summary>
-    public BufferRegion? DZ0 { get; set; }
+    public BufferRegion DH0 => States[0].InitialGradient;
 
-    /// <summary>[B, H]: the caller's initial h.</summary>
-    public BufferRegion H0 { get; set; } = null!;
+    public BufferRegion? DC0 => States.Count > 1 ? States[1].InitialGradient : null;
 
-    /// <summary>[B, H]: the caller's initial c (LSTM).</summary>
-    public BufferRegion? C0 { get; set; }
+    public BufferRegion DHT => States[0].FinalGradient;
 
-    /// <summary>[B, H]: h at each entry's last real step.</summary>
-    public BufferRegion HT { get; set; } = null!;
+    public BufferRegion? DCT => States.Count > 1 ? States[1].FinalGradient : null;
 
-    /// <summary>[B, H]: c at each entry's last real step (LSTM).</summary>
-    public BufferRegion? CT { get; set; }
+    public BufferRegion StateH => States[0].Step;
 
-    /// <summary>[B, H]: d(loss)/d(initial h).</summary>
-    public BufferRegion DH0 { get; set; } = null!;
+    public BufferRegion? StateC => States.Count > 1 ? States[1].Step : null;
 
-    /// <summary>[B, H]: d(loss)/d(initial c) (LSTM).</summary>
-    public BufferRegion? DC0 { get; set; }
+    public ParameterPlan? ConditionWeightH => States[0].ConditionWeight;
 
-    /// <summary>[B, H]: the caller's d(downstream loss)/d(final h).</summary>
-    public BufferRegion DHT { get; set; } = null!;
+    public ParameterPlan? ConditionBiasH => States[0].ConditionBias;
 
-    /// <summary>[B, H]: the caller's d(downstream loss)/d(final c) (LSTM).</summary>
-    public BufferRegion? DCT { get; set; }
+    public BufferRegion? PackedConditionH => States[0].PackedCondition;
 
-    /// <summary>W_ihᵀ in panels.</summary>
-    public BufferRegion PackedIh { get; set; } = null!;
+    public BufferRegion? DZ0 => States[0].ConditionPreActivationGradient;
 
-    /// <summary>W_hhᵀ in panels.</summary>
-    public BufferRegion PackedHh { get; set; } = null!;
+    public ParameterPlan? ConditionWeightC => States.Count > 1 ? States[1].ConditionWeight : null;
 
-    public BufferRegion? StateC { get; set; }
+    public ParameterPlan? ConditionBiasC => States.Count > 1 ? States[1].ConditionBias : null;
+
+    public BufferRegion? PackedConditionC => States.Count > 1 ? States[1].PackedCondition : null;
 
     /// <summary>A readable description, e.g. "lstm layer 0 (LSTM 32 → 128)".</summary>
     public string Title =>
-        string.Format(CultureInfo.InvariantCulture, "{0} layer {1} ({2} {3} → {4})", Name, Layer,
-            Kind switch { CellKind.Lstm => "LSTM", CellKind.Gru => "GRU", _ => Activation == CellActivation.Relu ? "RNN-ReLU" : "RNN-tanh" },
-            InputSize, Hidden);
+        string.Format(CultureInfo.InvariantCulture, "{0} layer {1} ({2} {3} → {4})", Name, Layer, Schedule.Cell.Title, InputSize, Hidden);
+}
+
+/// <summary>The buffers of one state of one layer.</summary>
+internal sealed class StateBuffers
+{
+    public StateBuffers(int index, string name, int width)
+    {
+        Index = index;
+        Name = name;
+        Width = width;
+    }
+
+    public int Index { get; }
+
+    public string Name { get; }
+
+    public int Width { get; }
+
+    /// <summary>[T + 1, B, width]: the state before each step (row 0 is the initial state).</summary>
+    public BufferRegion Rows { get; set; } = null!;
+
+    /// <summary>[B, width]: the caller's initial state.</summary>
+    public BufferRegion Initial { get; set; } = null!;
+
+    /// <summary>[B, width]: the state at each entry's last real step.</summary>
+    public BufferRegion Final { get; set; } = null!;
+
+    /// <summary>[B, width]: d(loss)/d(initial state).</summary>
+    public BufferRegion InitialGradient { get; set; } = null!;
+
+    /// <summary>[B, width]: the caller's d(downstream loss)/d(final state).</summary>
+    public BufferRegion FinalGradient { get; set; } = null!;
+
+    /// <summary>[width]: the state in a stream's State.</summary>
+    public BufferRegion Step { get; set; } = null!;
+
+    /// <summary>W of the condition projection that sets this state (conditioned models only).</summary>
+    public ParameterPlan? ConditionWeight { get; set; }
+
+    public ParameterPlan? ConditionBias { get; set; }
+
+    public BufferRegion? PackedCondition { get; set; }
+
+    /// <summary>[B, width]: d(loss)/d(W·c + b) before the tanh (states set through tanh only).</summary>
+    public BufferRegion? ConditionPreActivationGradient { get; set; }
 }

@@ -866,7 +866,14 @@ namespace Samples
             // lstm layer 0 (LSTM 32 → 128): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_512x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H128(
+                ref Kernels.At(ref s, Layout.State0C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State0H), // hNext
+                ref Kernels.At(ref s, Layout.State0C), // cNext
+                1);
 
 
             // Attention over the stream's memory: q = W_q·h, then α and c; the head reads [h ; c]
@@ -1087,19 +1094,19 @@ namespace Samples
             _activations.AsSpan(Layout.S0C0 + (b0 * 128), batch * 128).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 128), batch * 128));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
                 Kernels.LstmForward_H128(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128) + (b0 * 128)), // hNext
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128) + (b0 * 128)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 128), 128).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 128), 128));
@@ -1436,15 +1443,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H128(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)), // dcNext
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128) + (b0 * 128)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), // dhNext
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), batch);
             }
 
@@ -1464,11 +1471,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(512, worker, workers, 16);
-            int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(512, worker, workers, 16);
+                int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1480,20 +1489,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b]; DCNext[b] += S0DCT[b].</summary>
         private void AddFinalStateGradient0(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
-            var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1516,20 +1529,20 @@ namespace Samples
 
             // activations cached by the forward pass and the backward pass's temporaries
             public const int X0 = 0; // [T, B, input]
-            public const int S0Gates = 20480; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S0Gates = 20480; // [T, B, 512]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S0H = 348160; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S0C = 434176; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S0TanhC = 520192; // [T, B, H]: tanh(c_t)
+            public const int S0C = 434176; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S0TanhC = 520192; // [T, B, 128]: tanhC, kept for the backward pass
             public const int S0H0 = 602112; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S0HT = 606208; // [B, H]: h at each entry's last real step (the final state)
             public const int S0DH0 = 610304; // [B, H]: d(loss)/d(initial h)
             public const int S0DHT = 614400; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S0C0 = 618496; // [B, H]: the initial c, set by the caller
-            public const int S0CT = 622592; // [B, H]: c at each entry's last real step
-            public const int S0DC0 = 626688; // [B, H]: d(loss)/d(initial c)
-            public const int S0DCT = 630784; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S0C0 = 618496; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S0CT = 622592; // [B, C]: c at each entry's last real step (the final state)
+            public const int S0DC0 = 626688; // [B, C]: d(loss)/d(initial c)
+            public const int S0DCT = 630784; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S0DH = 634880; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 716800; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S0DA = 716800; // [T, B, 512]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
             public const int Memory = 1044480; // [B, Tm, Hm]: the memory attended over, set by the caller
             public const int MemoryGradient = 1093632; // [B, Tm, Hm]: d(loss)/d(memory)
             public const int Keys = 1142784; // [B, Tm, A]: W_k·m_j + b_k
@@ -1548,7 +1561,7 @@ namespace Samples
             public const int DX0 = 2623104; // [T, B, input]: d(loss)/d(embedded input)
             public const int HiddenProjection = 2643584; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
             public const int DHNext = 2659968; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 2664064; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+            public const int DCNext = 2664064; // [B, C]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepQuery = 0; // [A]
@@ -1557,18 +1570,18 @@ namespace Samples
             public const int StepHC = 1632; // [H + Hm]
             public const int StepGates = 1824; // [G·H]
             public const int StepHiddenProjection = 2336; // [G·H]
-            public const int StepTemp = 2848; // [H]
+            public const int StepTemp = 2848; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
 
             // the recurrent state of one stream
             public const int StateMemory = 0; // [Tm, Hm]: the stream's memory
             public const int StateKeys = 1536; // [Tm, A]: its keys
             public const int StateMemoryLength = 3072; // [1]: its real length, as a float
             public const int State0H = 3088; // [H]: h
-            public const int State0C = 3216; // [H]: c
+            public const int State0C = 3216; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: W_hhᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: weight_hhᵀ
             public const int Packed_attention_query_weight = 81920; // [128, 64] in panels: W_qᵀ
             public const int Packed_attention_key_weight = 90112; // [64, 64] in panels: W_kᵀ
             public const int Packed_dense_weight = 94208; // [192, 42] in panels: W_denseᵀ

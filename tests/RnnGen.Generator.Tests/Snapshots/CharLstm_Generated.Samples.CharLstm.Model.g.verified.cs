@@ -813,12 +813,26 @@ namespace Samples
             // lstm layer 0 (LSTM 32 → 128): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_512x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H128(
+                ref Kernels.At(ref s, Layout.State0C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State0H), // hNext
+                ref Kernels.At(ref s, Layout.State0C), // cNext
+                1);
 
             // lstm layer 1 (LSTM 128 → 128): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H128(
+                ref Kernels.At(ref s, Layout.State1C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State1H), // hNext
+                ref Kernels.At(ref s, Layout.State1C), // cNext
+                1);
 
 
             // output = h·W_denseᵀ + b_dense
@@ -928,19 +942,19 @@ namespace Samples
             ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (_steppingToken * 32));
             int u0, u1;
 
-            // lstm layer 0 (LSTM 32 → 128): units [u0, u1) of both projections and of the cell
+            // lstm layer 0 (LSTM 32 → 128): units [u0, u1) of the products and of the cell
             u0 = ShareStart(128, worker, workers, 32);
             u1 = ShareStart(128, worker + 1, workers, 32);
             Kernels.LinearUnits_4x128x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
             Kernels.LinearUnits_4x128x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
-            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref scratch, Layout.StepNewH), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
+            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref scratch, Layout.StepTemp), ref Kernels.At(ref scratch, Layout.StepNewH), ref Kernels.At(ref s, Layout.State0C), u0, u1);
             // The layer above reads all of the new h.
             Barrier();
 
-            // lstm layer 1 (LSTM 128 → 128): units [u0, u1) of both projections and of the cell
+            // lstm layer 1 (LSTM 128 → 128): units [u0, u1) of the products and of the cell
             Kernels.LinearUnits_4x128x128(ref Kernels.At(ref scratch, Layout.StepNewH), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), u0, u1);
             Kernels.LinearUnits_4x128x128(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), u0, u1);
-            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref scratch, Layout.StepNewH + 128), ref Kernels.At(ref scratch, Layout.StepTemp), u0, u1);
+            Kernels.LstmForwardUnits_H128(ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref scratch, Layout.StepTemp), ref Kernels.At(ref scratch, Layout.StepNewH + 128), ref Kernels.At(ref s, Layout.State1C), u0, u1);
             // The head reads all of the new h.
             Barrier();
 
@@ -1078,12 +1092,26 @@ namespace Samples
             // lstm layer 0 (LSTM 32 → 128): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_512x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 512), rows);
             Kernels.Linear_512x128(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 512), rows);
-            Kernels.LstmForward_H128(ref Kernels.At(ref gates, start * 512), ref Kernels.At(ref hiddenProjection, start * 512), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 128)), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 128)), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 128)), ref Kernels.At(ref temp, start * 128), rows);
+            Kernels.LstmForward_H128(
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 128)), // cPrev
+                ref Kernels.At(ref gates, start * 512), // gates
+                ref Kernels.At(ref hiddenProjection, start * 512), // hiddenProjection
+                ref Kernels.At(ref temp, start * 128), // keptTanhC
+                ref Kernels.At(ref s, (Layout.State0H * count) + (start * 128)), // hNext
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 128)), // cNext
+                rows);
 
             // lstm layer 1 (LSTM 128 → 128): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_512x128(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref gates, start * 512), rows);
             Kernels.Linear_512x128(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref hiddenProjection, start * 512), rows);
-            Kernels.LstmForward_H128(ref Kernels.At(ref gates, start * 512), ref Kernels.At(ref hiddenProjection, start * 512), ref Kernels.At(ref s, (Layout.State1C * count) + (start * 128)), ref Kernels.At(ref s, (Layout.State1C * count) + (start * 128)), ref Kernels.At(ref s, (Layout.State1H * count) + (start * 128)), ref Kernels.At(ref temp, start * 128), rows);
+            Kernels.LstmForward_H128(
+                ref Kernels.At(ref s, (Layout.State1C * count) + (start * 128)), // cPrev
+                ref Kernels.At(ref gates, start * 512), // gates
+                ref Kernels.At(ref hiddenProjection, start * 512), // hiddenProjection
+                ref Kernels.At(ref temp, start * 128), // keptTanhC
+                ref Kernels.At(ref s, (Layout.State1H * count) + (start * 128)), // hNext
+                ref Kernels.At(ref s, (Layout.State1C * count) + (start * 128)), // cNext
+                rows);
 
             // outputs = h·W_denseᵀ + b_dense for these streams
             Kernels.Linear_65x128(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 128)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
@@ -1110,7 +1138,7 @@ namespace Samples
             internal readonly int Gates;
             /// <summary>Offset of [Count, G·H]: h·W_hhᵀ + b_hh of the current layer.</summary>
             internal readonly int HiddenProjection;
-            /// <summary>Offset of [Count, H]: the cell's temporary row.</summary>
+            /// <summary>Offset of [Count, kept]: the values a layer keeps for the backward pass, unused by a step.</summary>
             internal readonly int Temp;
             /// <summary>Offset of [Count, OutputSize]: the outputs of the step.</summary>
             internal readonly int Outputs;
@@ -1370,19 +1398,19 @@ namespace Samples
             _activations.AsSpan(Layout.S0C0 + (b0 * 128), batch * 128).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 128), batch * 128));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
                 Kernels.LstmForward_H128(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 128) + (b0 * 128)), // hNext
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 128) + (b0 * 128)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 128), 128).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 128), 128));
@@ -1414,19 +1442,19 @@ namespace Samples
             _activations.AsSpan(Layout.S1C0 + (b0 * 128), batch * 128).CopyTo(_activations.AsSpan(Layout.S1C + (b0 * 128), batch * 128));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
                 Kernels.LstmForward_H128(
-                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512) + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128) + (b0 * 128)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 128) + (b0 * 128)), // hNext
+                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 128) + (b0 * 128)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S1H + (((_lengths[b] * BatchSize) + b) * 128), 128).CopyTo(_activations.AsSpan(Layout.S1HT + (b * 128), 128));
@@ -1556,15 +1584,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H128(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)), // dcNext
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 128) + (b0 * 128)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), // dhNext
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 128) + (b0 * 128)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 512) + (b0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), batch);
             }
 
@@ -1584,11 +1612,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(512, worker, workers, 16);
-            int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(512, worker, workers, 16);
+                int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_512x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1600,20 +1630,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b]; DCNext[b] += S0DCT[b].</summary>
         private void AddFinalStateGradient0(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
-            var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1641,15 +1675,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H128(
-                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512) + (b0 * 512)),
-                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512) + (b0 * 512)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 128)), // dcNext
+                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 128) + (b0 * 128)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), // dhNext
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 128) + (b0 * 128)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
+                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512) + (b0 * 512)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 512) + (b0 * 512)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref a, Layout.DHNext + (b0 * 128)), batch);
             }
 
@@ -1669,11 +1703,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(512, worker, workers, 16);
-            int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(512, worker, workers, 16);
+                int gateRows = ShareStart(512, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_512x128(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1 + (n0 * 128)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1685,20 +1721,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(1)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S1DHT[b]; DCNext[b] += S1DCT[b].</summary>
         private void AddFinalStateGradient1(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
-            var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 128), 128);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 128), 128);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
-            var dFinalCell = _activations.AsSpan(Layout.S1DCT + (b * 128), 128);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S1DCT + (b * 128), 128);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1721,59 +1761,59 @@ namespace Samples
 
             // activations cached by the forward pass and the backward pass's temporaries
             public const int X0 = 0; // [T, B, input]
-            public const int S0Gates = 65536; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S0Gates = 65536; // [T, B, 512]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S0H = 1114112; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S0C = 1380352; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S0TanhC = 1646592; // [T, B, H]: tanh(c_t)
+            public const int S0C = 1380352; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S0TanhC = 1646592; // [T, B, 128]: tanhC, kept for the backward pass
             public const int S0H0 = 1908736; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S0HT = 1912832; // [B, H]: h at each entry's last real step (the final state)
             public const int S0DH0 = 1916928; // [B, H]: d(loss)/d(initial h)
             public const int S0DHT = 1921024; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S0C0 = 1925120; // [B, H]: the initial c, set by the caller
-            public const int S0CT = 1929216; // [B, H]: c at each entry's last real step
-            public const int S0DC0 = 1933312; // [B, H]: d(loss)/d(initial c)
-            public const int S0DCT = 1937408; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S0C0 = 1925120; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S0CT = 1929216; // [B, C]: c at each entry's last real step (the final state)
+            public const int S0DC0 = 1933312; // [B, C]: d(loss)/d(initial c)
+            public const int S0DCT = 1937408; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S0DH = 1941504; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 2203648; // [T, B, G·H]: d(loss)/d(input pre-activations)
-            public const int S1Gates = 3252224; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S0DA = 2203648; // [T, B, 512]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
+            public const int S1Gates = 3252224; // [T, B, 512]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S1H = 4300800; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S1C = 4567040; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S1TanhC = 4833280; // [T, B, H]: tanh(c_t)
+            public const int S1C = 4567040; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S1TanhC = 4833280; // [T, B, 128]: tanhC, kept for the backward pass
             public const int S1H0 = 5095424; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S1HT = 5099520; // [B, H]: h at each entry's last real step (the final state)
             public const int S1DH0 = 5103616; // [B, H]: d(loss)/d(initial h)
             public const int S1DHT = 5107712; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S1C0 = 5111808; // [B, H]: the initial c, set by the caller
-            public const int S1CT = 5115904; // [B, H]: c at each entry's last real step
-            public const int S1DC0 = 5120000; // [B, H]: d(loss)/d(initial c)
-            public const int S1DCT = 5124096; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S1C0 = 5111808; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S1CT = 5115904; // [B, C]: c at each entry's last real step (the final state)
+            public const int S1DC0 = 5120000; // [B, C]: d(loss)/d(initial c)
+            public const int S1DCT = 5124096; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S1DH = 5128192; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S1DA = 5390336; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S1DA = 5390336; // [T, B, 512]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
             public const int Y = 6438912; // [T, B, O]: dense output
             public const int DY = 6572032; // [T, B, O]: d(loss)/d(output)
             public const int DX0 = 6705152; // [T, B, input]: d(loss)/d(embedded input)
             public const int HiddenProjection = 6770688; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
             public const int DHNext = 6787072; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 6791168; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+            public const int DCNext = 6791168; // [B, C]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepNewH = 0; // [Σ H]: every layer's new h in a split step, copied into the state once no thread reads the old one
             public const int StepOutput = 256; // [O]: the outputs of a split step
             public const int StepGates = 336; // [G·H]
             public const int StepHiddenProjection = 848; // [G·H]
-            public const int StepTemp = 1360; // [H]
+            public const int StepTemp = 1360; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
 
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
-            public const int State0C = 128; // [H]: c
+            public const int State0C = 128; // [C]: c
             public const int State1H = 256; // [H]: h
-            public const int State1C = 384; // [H]: c
+            public const int State1C = 384; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: W_hhᵀ
-            public const int Packed_lstm_weight_ih_l1 = 81920; // [128, 512] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l1 = 147456; // [128, 512] in panels: W_hhᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: weight_hhᵀ
+            public const int Packed_lstm_weight_ih_l1 = 81920; // [128, 512] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l1 = 147456; // [128, 512] in panels: weight_hhᵀ
             public const int Packed_dense_weight = 212992; // [128, 65] in panels: W_denseᵀ
 
             public const int ParameterLength = 225520;

@@ -799,7 +799,14 @@ namespace Samples
             // lstm layer 0 (LSTM 16 → 64): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_256x16(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H64(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H64(
+                ref Kernels.At(ref s, Layout.State0C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State0H), // hNext
+                ref Kernels.At(ref s, Layout.State0C), // cNext
+                1);
 
 
             // output = h·W_denseᵀ + b_dense
@@ -1011,7 +1018,14 @@ namespace Samples
             // lstm layer 0 (LSTM 16 → 64): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_256x16(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 256), rows);
             Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 256), rows);
-            Kernels.LstmForward_H64(ref Kernels.At(ref gates, start * 256), ref Kernels.At(ref hiddenProjection, start * 256), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref temp, start * 64), rows);
+            Kernels.LstmForward_H64(
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), // cPrev
+                ref Kernels.At(ref gates, start * 256), // gates
+                ref Kernels.At(ref hiddenProjection, start * 256), // hiddenProjection
+                ref Kernels.At(ref temp, start * 64), // keptTanhC
+                ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), // hNext
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), // cNext
+                rows);
 
             // outputs = h·W_denseᵀ + b_dense for these streams
             Kernels.Linear_30x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
@@ -1074,7 +1088,7 @@ namespace Samples
             internal readonly int Gates;
             /// <summary>Offset of [Count, G·H]: h·W_hhᵀ + b_hh of the current layer.</summary>
             internal readonly int HiddenProjection;
-            /// <summary>Offset of [Count, H]: the cell's temporary row.</summary>
+            /// <summary>Offset of [Count, kept]: the values a layer keeps for the backward pass, unused by a step.</summary>
             internal readonly int Temp;
             /// <summary>Offset of [Count, OutputSize]: the outputs of the step.</summary>
             internal readonly int Outputs;
@@ -1326,19 +1340,19 @@ namespace Samples
             _activations.AsSpan(Layout.S0C0 + (b0 * 64), batch * 64).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 64), batch * 64));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
                 Kernels.LstmForward_H64(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 64) + (b0 * 64)), // hNext
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 64) + (b0 * 64)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 64), 64).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 64), 64));
@@ -1515,15 +1529,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H64(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 256) + (b0 * 256)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 64)), // dcNext
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 64) + (b0 * 64)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)), // dhNext
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 256) + (b0 * 256)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_256x64(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 256) + (b0 * 256)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)), batch);
             }
 
@@ -1543,11 +1557,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(256, worker, workers, 16);
-            int gateRows = ShareStart(256, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_256x16(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 16)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(256, worker, workers, 16);
+                int gateRows = ShareStart(256, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_256x16(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 16)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1559,20 +1575,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b]; DCNext[b] += S0DCT[b].</summary>
         private void AddFinalStateGradient0(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-            var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1595,20 +1615,20 @@ namespace Samples
 
             // activations cached by the forward pass and the backward pass's temporaries
             public const int X0 = 0; // [T, B, input]
-            public const int S0Gates = 8192; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S0Gates = 8192; // [T, B, 256]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S0H = 139264; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S0C = 174080; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S0TanhC = 208896; // [T, B, H]: tanh(c_t)
+            public const int S0C = 174080; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S0TanhC = 208896; // [T, B, 64]: tanhC, kept for the backward pass
             public const int S0H0 = 241664; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S0HT = 243712; // [B, H]: h at each entry's last real step (the final state)
             public const int S0DH0 = 245760; // [B, H]: d(loss)/d(initial h)
             public const int S0DHT = 247808; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S0C0 = 249856; // [B, H]: the initial c, set by the caller
-            public const int S0CT = 251904; // [B, H]: c at each entry's last real step
-            public const int S0DC0 = 253952; // [B, H]: d(loss)/d(initial c)
-            public const int S0DCT = 256000; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S0C0 = 249856; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S0CT = 251904; // [B, C]: c at each entry's last real step (the final state)
+            public const int S0DC0 = 253952; // [B, C]: d(loss)/d(initial c)
+            public const int S0DCT = 256000; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S0DH = 258048; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 290816; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S0DA = 290816; // [T, B, 256]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
             public const int Cond = 421888; // [B, F]: the conditioning vectors, set by the caller
             public const int DCond = 422144; // [B, F]: d(loss)/d(conditioning vectors)
             public const int S0DZ0 = 422400; // [B, H]: d(loss)/d(W_h·c + b_h), before the tanh
@@ -1617,20 +1637,20 @@ namespace Samples
             public const int DX0 = 455168; // [T, B, input]: d(loss)/d(embedded input)
             public const int HiddenProjection = 463360; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
             public const int DHNext = 471552; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 473600; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+            public const int DCNext = 473600; // [B, C]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepGates = 0; // [G·H]
             public const int StepHiddenProjection = 256; // [G·H]
-            public const int StepTemp = 512; // [H]
+            public const int StepTemp = 512; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
 
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
-            public const int State0C = 64; // [H]: c
+            public const int State0C = 64; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 256] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 4096; // [64, 256] in panels: W_hhᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 256] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 4096; // [64, 256] in panels: weight_hhᵀ
             public const int Packed_dense_weight = 20480; // [64, 30] in panels: W_denseᵀ
             public const int Packed_condition_weight_h_l0 = 22400; // [8, 64] in panels: W_hᵀ of the condition
             public const int Packed_condition_weight_c_l0 = 22912; // [8, 64] in panels: W_cᵀ of the condition

@@ -853,12 +853,26 @@ namespace Samples
             // lstm layer 0 (LSTM 32 → 64): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_256x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H64(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H64(
+                ref Kernels.At(ref s, Layout.State0C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State0H), // hNext
+                ref Kernels.At(ref s, Layout.State0C), // cNext
+                1);
 
             // lstm layer 1 (LSTM 64 → 64): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H64(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1C), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H64(
+                ref Kernels.At(ref s, Layout.State1C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State1H), // hNext
+                ref Kernels.At(ref s, Layout.State1C), // cNext
+                1);
 
 
             // output = h·W_denseᵀ + b_dense
@@ -1072,12 +1086,26 @@ namespace Samples
             // lstm layer 0 (LSTM 32 → 64): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_256x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 256), rows);
             Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 256), rows);
-            Kernels.LstmForward_H64(ref Kernels.At(ref gates, start * 256), ref Kernels.At(ref hiddenProjection, start * 256), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref temp, start * 64), rows);
+            Kernels.LstmForward_H64(
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), // cPrev
+                ref Kernels.At(ref gates, start * 256), // gates
+                ref Kernels.At(ref hiddenProjection, start * 256), // hiddenProjection
+                ref Kernels.At(ref temp, start * 64), // keptTanhC
+                ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), // hNext
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), // cNext
+                rows);
 
             // lstm layer 1 (LSTM 64 → 64): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref gates, start * 256), rows);
             Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref hiddenProjection, start * 256), rows);
-            Kernels.LstmForward_H64(ref Kernels.At(ref gates, start * 256), ref Kernels.At(ref hiddenProjection, start * 256), ref Kernels.At(ref s, (Layout.State1C * count) + (start * 64)), ref Kernels.At(ref s, (Layout.State1C * count) + (start * 64)), ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref temp, start * 64), rows);
+            Kernels.LstmForward_H64(
+                ref Kernels.At(ref s, (Layout.State1C * count) + (start * 64)), // cPrev
+                ref Kernels.At(ref gates, start * 256), // gates
+                ref Kernels.At(ref hiddenProjection, start * 256), // hiddenProjection
+                ref Kernels.At(ref temp, start * 64), // keptTanhC
+                ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), // hNext
+                ref Kernels.At(ref s, (Layout.State1C * count) + (start * 64)), // cNext
+                rows);
 
             // outputs = h·W_denseᵀ + b_dense for these streams
             Kernels.Linear_12x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
@@ -1104,7 +1132,7 @@ namespace Samples
             internal readonly int Gates;
             /// <summary>Offset of [Count, G·H]: h·W_hhᵀ + b_hh of the current layer.</summary>
             internal readonly int HiddenProjection;
-            /// <summary>Offset of [Count, H]: the cell's temporary row.</summary>
+            /// <summary>Offset of [Count, kept]: the values a layer keeps for the backward pass, unused by a step.</summary>
             internal readonly int Temp;
             /// <summary>Offset of [Count, OutputSize]: the outputs of the step.</summary>
             internal readonly int Outputs;
@@ -1372,19 +1400,19 @@ namespace Samples
             _activations.AsSpan(Layout.S0C0 + (b0 * 64), batch * 64).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 64), batch * 64));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
                 Kernels.LstmForward_H64(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 64) + (b0 * 64)), // hNext
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 64) + (b0 * 64)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 64), 64).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 64), 64));
@@ -1418,19 +1446,19 @@ namespace Samples
             _activations.AsSpan(Layout.S1C0 + (b0 * 64), batch * 64).CopyTo(_activations.AsSpan(Layout.S1C + (b0 * 64), batch * 64));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
                 Kernels.LstmForward_H64(
-                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 256) + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 64) + (b0 * 64)),
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 64) + (b0 * 64)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 64) + (b0 * 64)), // hNext
+                    ref Kernels.At(ref a, Layout.S1C + ((t + 1) * BatchSize * 64) + (b0 * 64)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S1H + (((_lengths[b] * BatchSize) + b) * 64), 64).CopyTo(_activations.AsSpan(Layout.S1HT + (b * 64), 64));
@@ -1565,15 +1593,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H64(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 256) + (b0 * 256)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 64)), // dcNext
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 64) + (b0 * 64)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)), // dhNext
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 64) + (b0 * 64)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 256) + (b0 * 256)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_256x64(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 256) + (b0 * 256)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)), batch);
             }
 
@@ -1593,11 +1621,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(256, worker, workers, 16);
-            int gateRows = ShareStart(256, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_256x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0Drop), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(256, worker, workers, 16);
+                int gateRows = ShareStart(256, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_256x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0Drop), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1611,20 +1641,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b]; DCNext[b] += S0DCT[b].</summary>
         private void AddFinalStateGradient0(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-            var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1652,15 +1686,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H64(
-                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 256) + (b0 * 256)),
-                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 64) + (b0 * 64)),
-                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 256) + (b0 * 256)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 64)), // dcNext
+                    ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 64) + (b0 * 64)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)), // dhNext
+                    ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
+                    ref Kernels.At(ref a, Layout.S1TanhC + (t * BatchSize * 64) + (b0 * 64)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
+                    ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 256) + (b0 * 256)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_256x64(ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 256) + (b0 * 256)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l1), ref Kernels.At(ref a, Layout.DHNext + (b0 * 64)), batch);
             }
 
@@ -1680,11 +1714,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(256, worker, workers, 16);
-            int gateRows = ShareStart(256, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1Drop), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(256, worker, workers, 16);
+                int gateRows = ShareStart(256, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1Drop), ref Kernels.At(ref g, Layout.lstm_weight_ih_l1 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l1 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_256x64(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l1 + (n0 * 64)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l1 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1698,20 +1734,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(1)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S1DHT[b]; DCNext[b] += S1DCT[b].</summary>
         private void AddFinalStateGradient1(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-            var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 64), 64);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 64), 64);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-            var dFinalCell = _activations.AsSpan(Layout.S1DCT + (b * 64), 64);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S1DCT + (b * 64), 64);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1736,36 +1776,36 @@ namespace Samples
             public const int X0 = 0; // [T, B, input]
             public const int S0Drop = 24576; // [T, B, input]: the layer's input after dropout, X ⊙ M (a copy of X when not training)
             public const int S0Mask = 49152; // [T, B, input]: the dropout mask M, 0 or 1/(1 − p)
-            public const int S0Gates = 73728; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S0Gates = 73728; // [T, B, 256]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S0H = 270336; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S0C = 321536; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S0TanhC = 372736; // [T, B, H]: tanh(c_t)
+            public const int S0C = 321536; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S0TanhC = 372736; // [T, B, 64]: tanhC, kept for the backward pass
             public const int S0H0 = 421888; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S0HT = 423936; // [B, H]: h at each entry's last real step (the final state)
             public const int S0DH0 = 425984; // [B, H]: d(loss)/d(initial h)
             public const int S0DHT = 428032; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S0C0 = 430080; // [B, H]: the initial c, set by the caller
-            public const int S0CT = 432128; // [B, H]: c at each entry's last real step
-            public const int S0DC0 = 434176; // [B, H]: d(loss)/d(initial c)
-            public const int S0DCT = 436224; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S0C0 = 430080; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S0CT = 432128; // [B, C]: c at each entry's last real step (the final state)
+            public const int S0DC0 = 434176; // [B, C]: d(loss)/d(initial c)
+            public const int S0DCT = 436224; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S0DH = 438272; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 487424; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S0DA = 487424; // [T, B, 256]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
             public const int S1Drop = 684032; // [T, B, input]: the layer's input after dropout, X ⊙ M (a copy of X when not training)
             public const int S1Mask = 733184; // [T, B, input]: the dropout mask M, 0 or 1/(1 − p)
-            public const int S1Gates = 782336; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S1Gates = 782336; // [T, B, 256]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S1H = 978944; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S1C = 1030144; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S1TanhC = 1081344; // [T, B, H]: tanh(c_t)
+            public const int S1C = 1030144; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S1TanhC = 1081344; // [T, B, 64]: tanhC, kept for the backward pass
             public const int S1H0 = 1130496; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S1HT = 1132544; // [B, H]: h at each entry's last real step (the final state)
             public const int S1DH0 = 1134592; // [B, H]: d(loss)/d(initial h)
             public const int S1DHT = 1136640; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S1C0 = 1138688; // [B, H]: the initial c, set by the caller
-            public const int S1CT = 1140736; // [B, H]: c at each entry's last real step
-            public const int S1DC0 = 1142784; // [B, H]: d(loss)/d(initial c)
-            public const int S1DCT = 1144832; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S1C0 = 1138688; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S1CT = 1140736; // [B, C]: c at each entry's last real step (the final state)
+            public const int S1DC0 = 1142784; // [B, C]: d(loss)/d(initial c)
+            public const int S1DCT = 1144832; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S1DH = 1146880; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S1DA = 1196032; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S1DA = 1196032; // [T, B, 256]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
             public const int HeadDrop = 1392640; // [T, B, H]: the top layer's outputs after dropout, H ⊙ M (a copy of H when not training)
             public const int HeadMask = 1441792; // [T, B, H]: the dropout mask M, 0 or 1/(1 − p)
             public const int Y = 1490944; // [T, B, O]: dense output
@@ -1773,24 +1813,24 @@ namespace Samples
             public const int DX0 = 1509376; // [T, B, input]: d(loss)/d(embedded input)
             public const int HiddenProjection = 1533952; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
             public const int DHNext = 1542144; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 1544192; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+            public const int DCNext = 1544192; // [B, C]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepGates = 0; // [G·H]
             public const int StepHiddenProjection = 256; // [G·H]
-            public const int StepTemp = 512; // [H]
+            public const int StepTemp = 512; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
 
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
-            public const int State0C = 64; // [H]: c
+            public const int State0C = 64; // [C]: c
             public const int State1H = 128; // [H]: h
-            public const int State1C = 192; // [H]: c
+            public const int State1C = 192; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 256] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 8192; // [64, 256] in panels: W_hhᵀ
-            public const int Packed_lstm_weight_ih_l1 = 24576; // [64, 256] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l1 = 40960; // [64, 256] in panels: W_hhᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 256] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 8192; // [64, 256] in panels: weight_hhᵀ
+            public const int Packed_lstm_weight_ih_l1 = 24576; // [64, 256] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l1 = 40960; // [64, 256] in panels: weight_hhᵀ
             public const int Packed_dense_weight = 57344; // [64, 12] in panels: W_denseᵀ
 
             public const int ParameterLength = 75152;

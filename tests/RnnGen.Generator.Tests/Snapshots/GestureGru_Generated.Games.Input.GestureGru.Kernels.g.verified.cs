@@ -8755,390 +8755,402 @@ namespace Games.Input
                 }
             }
 
-            // ---- Gru cell, H = 20 ----
+            // ---- GRU cell, H = 20 ----
 
-            /// <summary>GRU step for H = 20: gates [count, 3H] holds x·W_ihᵀ + b_ih on entry and the activations r, z, n on exit; hiddenProjection [count, 3H] is h_{t−1}·W_hhᵀ + b_hh; hiddenN [count, H] keeps W_hn·h_{t−1} + b_hn for the backward pass.</summary>
+            /// <summary>GRU step for H = 20: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. Stores the new state and the values kept for the backward pass.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void GruForward_H20(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+            public static void GruForward_H20(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    GruForward_H20_Vector512(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                    GruForward_H20_Vector512(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    GruForward_H20_Vector256(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                    GruForward_H20_Vector256(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    GruForward_H20_Vector128(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                    GruForward_H20_Vector128(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
                 }
                 else
                 {
-                    GruForward_H20_Scalar(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                    GruForward_H20_Scalar(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruForward_H20_Vector512(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+            private static void GruForward_H20_Vector512(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hNextRow = ref At(ref hNext, b * 20);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 16; j += 16)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
                         var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
                         var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(20 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(20 + j)));
+                        var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hn);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j));
+                        var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hn, ref hiddenNRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                     }
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
                         var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(16)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
                         var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(36)));
+                        var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(56));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(56));
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56)) + r * hn);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16));
+                        var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hn, ref hiddenNRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(16));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruForward_H20_Vector256(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+            private static void GruForward_H20_Vector256(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hNextRow = ref At(ref hNext, b * 20);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 16; j += 8)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
                         var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
                         var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(20 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(20 + j)));
+                        var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hn);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j));
+                        var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hn, ref hiddenNRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                     }
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
                         var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(16)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
                         var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(36)));
+                        var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(56));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(56));
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56)) + r * hn);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16));
+                        var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hn, ref hiddenNRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(16));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruForward_H20_Vector128(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+            private static void GruForward_H20_Vector128(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hNextRow = ref At(ref hNext, b * 20);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 20; j += 4)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
                         var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
                         var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(20 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(20 + j)));
+                        var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hn);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j));
+                        var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hn, ref hiddenNRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruForward_H20_Scalar(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+            private static void GruForward_H20_Scalar(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 60);
-                    ref float hPrevRow = ref At(ref hPrev, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hNextRow = ref At(ref hNext, b * 20);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
                     for (int j = 0; j < 20; j++)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
                         var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
                         var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
+                        var hiddenN = At(ref hiddenProjectionRow, 40 + j);
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var hn = At(ref hiddenProjectionRow, 40 + j);
-                        var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hn);
+                        var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var hPrevious = At(ref hPrevRow, j);
+                        var h = n + z * (At(ref hPrevRow, j) - n);
                         At(ref gatesRow, j) = r;
                         At(ref gatesRow, 20 + j) = z;
+                        At(ref keptHiddenNRow, j) = hiddenN;
                         At(ref gatesRow, 40 + j) = n;
-                        At(ref hiddenNRow, j) = hn;
-                        At(ref hNextRow, j) = n + z * (hPrevious - n);
+                        At(ref hNextRow, j) = h;
                     }
                 }
             }
 
-            /// <summary>GRU backward step for H = 20: writes d(loss)/d(x·W_ihᵀ + b_ih) to dA and d(loss)/d(h·W_hhᵀ + b_hh) to dGh (they differ in the n block, where the reset gate scales the hidden part), and sets dhNext to the direct path z ⊙ dh.</summary>
+            /// <summary>GRU backward step for H = 20: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void GruBackward_H20(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+            public static void GruBackward_H20(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    GruBackward_H20_Vector512(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                    GruBackward_H20_Vector512(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    GruBackward_H20_Vector256(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                    GruBackward_H20_Vector256(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    GruBackward_H20_Vector128(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                    GruBackward_H20_Vector128(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
                 }
                 else
                 {
-                    GruBackward_H20_Scalar(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                    GruBackward_H20_Scalar(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruBackward_H20_Vector512(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+            private static void GruBackward_H20_Vector512(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
                     ref float dHRow = ref At(ref dH, b * 20);
                     ref float dhNextRow = ref At(ref dhNext, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float dARow = ref At(ref dA, b * 60);
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 16; j += 16)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                        var dh = dFromAbove + dhCarried;
                         var z = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(20 + j));
+                        var dhPrev = dh * z;
+                        var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var hn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenNRow, (nuint)(j));
-                        // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                        var dan = dh * (global::System.Runtime.Intrinsics.Vector512<float>.One - z) * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
-                        var daz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n) * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
-                        var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dar, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(daz, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dan, ref dARow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dar, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(daz, ref dGhRow, (nuint)(20 + j));
-                        // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dan * r, ref dGhRow, (nuint)(40 + j));
-                        // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(j));
+                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
+                        var dr = d12 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                        var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
+                        var dz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
+                        var dhiddenN = d12 * r;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dARow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dGhRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d12, ref dARow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
                     }
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(16));
-                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(16));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(16));
+                        var dh = dFromAbove + dhCarried;
                         var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36));
+                        var dhPrev = dh * z;
+                        var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56));
-                        var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenNRow, (nuint)(16));
-                        // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                        var dan = dh * (global::System.Runtime.Intrinsics.Vector128<float>.One - z) * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var daz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n) * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dARow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dARow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref dARow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dGhRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dGhRow, (nuint)(36));
-                        // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref dGhRow, (nuint)(56));
-                        // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(16));
+                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
+                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
+                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
+                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        var dhiddenN = d12 * r;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(56));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruBackward_H20_Vector256(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+            private static void GruBackward_H20_Vector256(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
                     ref float dHRow = ref At(ref dH, b * 20);
                     ref float dhNextRow = ref At(ref dhNext, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float dARow = ref At(ref dA, b * 60);
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 16; j += 8)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                        var dh = dFromAbove + dhCarried;
                         var z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(20 + j));
+                        var dhPrev = dh * z;
+                        var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var hn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenNRow, (nuint)(j));
-                        // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                        var dan = dh * (global::System.Runtime.Intrinsics.Vector256<float>.One - z) * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                        var daz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n) * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                        var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dar, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daz, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dan, ref dARow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dar, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daz, ref dGhRow, (nuint)(20 + j));
-                        // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dan * r, ref dGhRow, (nuint)(40 + j));
-                        // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(j));
+                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                        var dr = d12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                        var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                        var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                        var dhiddenN = d12 * r;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dARow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dGhRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d12, ref dARow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
                     }
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(16));
-                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(16));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(16));
+                        var dh = dFromAbove + dhCarried;
                         var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36));
+                        var dhPrev = dh * z;
+                        var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56));
-                        var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenNRow, (nuint)(16));
-                        // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                        var dan = dh * (global::System.Runtime.Intrinsics.Vector128<float>.One - z) * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var daz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n) * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dARow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dARow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref dARow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dGhRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dGhRow, (nuint)(36));
-                        // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref dGhRow, (nuint)(56));
-                        // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(16));
+                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
+                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
+                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
+                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        var dhiddenN = d12 * r;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(56));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruBackward_H20_Vector128(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+            private static void GruBackward_H20_Vector128(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
                     ref float dHRow = ref At(ref dH, b * 20);
                     ref float dhNextRow = ref At(ref dhNext, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float dARow = ref At(ref dA, b * 60);
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 20; j += 4)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                        var dh = dFromAbove + dhCarried;
                         var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(20 + j));
+                        var dhPrev = dh * z;
+                        var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenNRow, (nuint)(j));
-                        // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                        var dan = dh * (global::System.Runtime.Intrinsics.Vector128<float>.One - z) * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var daz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n) * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref dARow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dGhRow, (nuint)(20 + j));
-                        // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref dGhRow, (nuint)(40 + j));
-                        // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(j));
+                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        var dhiddenN = d12 * r;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GruBackward_H20_Scalar(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+            private static void GruBackward_H20_Scalar(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
                     ref float dHRow = ref At(ref dH, b * 20);
                     ref float dhNextRow = ref At(ref dhNext, b * 20);
                     ref float gatesRow = ref At(ref gates, b * 60);
-                    ref float hiddenNRow = ref At(ref hiddenN, b * 20);
+                    ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 20);
                     ref float hPrevRow = ref At(ref hPrev, b * 20);
                     ref float dARow = ref At(ref dA, b * 60);
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 20; j++)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
-                        var r = At(ref gatesRow, j);
+                        var dFromAbove = At(ref dHRow, j);
+                        var dhCarried = At(ref dhNextRow, j);
+                        var dh = dFromAbove + dhCarried;
                         var z = At(ref gatesRow, 20 + j);
+                        var dhPrev = dh * z;
+                        var dn = dh - dhPrev;
                         var n = At(ref gatesRow, 40 + j);
-                        var hn = At(ref hiddenNRow, j);
-                        // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                        var dan = dh * (1f - z) * (1f - n * n);
-                        var daz = dh * (At(ref hPrevRow, j) - n) * z * (1f - z);
-                        var dar = dan * hn * r * (1f - r);
-                        At(ref dARow, j) = dar;
-                        At(ref dARow, 20 + j) = daz;
-                        At(ref dARow, 40 + j) = dan;
-                        At(ref dGhRow, j) = dar;
-                        At(ref dGhRow, 20 + j) = daz;
-                        // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                        At(ref dGhRow, 40 + j) = dan * r;
-                        // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                        At(ref dhNextRow, j) = dh * z;
+                        var d12 = dn * (1f - n * n);
+                        var dr = d12 * At(ref keptHiddenNRow, j);
+                        var r = At(ref gatesRow, j);
+                        var d22 = dr * r * (1f - r);
+                        var dz = dh * (At(ref hPrevRow, j) - n);
+                        var d19 = dz * z * (1f - z);
+                        var dhiddenN = d12 * r;
+                        At(ref dhNextRow, j) = dhPrev;
+                        At(ref dARow, j) = d22;
+                        At(ref dGhRow, j) = d22;
+                        At(ref dARow, 20 + j) = d19;
+                        At(ref dGhRow, 20 + j) = d19;
+                        At(ref dARow, 40 + j) = d12;
+                        At(ref dGhRow, 40 + j) = dhiddenN;
                     }
                 }
             }

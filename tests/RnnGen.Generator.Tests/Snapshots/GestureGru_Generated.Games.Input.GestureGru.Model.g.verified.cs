@@ -729,7 +729,13 @@ namespace Games.Input
             // gru layer 0 (GRU 6 → 20): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.GruForward_H20(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.GruForward_H20(
+                ref Kernels.At(ref s, Layout.State0H), // hPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptHiddenN
+                ref Kernels.At(ref s, Layout.State0H), // hNext
+                1);
 
 
             // output = h·W_denseᵀ + b_dense
@@ -931,7 +937,13 @@ namespace Games.Input
             // gru layer 0 (GRU 6 → 20): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref gates, start * 60), rows);
             Kernels.Linear_60x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 60), rows);
-            Kernels.GruForward_H20(ref Kernels.At(ref gates, start * 60), ref Kernels.At(ref hiddenProjection, start * 60), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref temp, start * 20), rows);
+            Kernels.GruForward_H20(
+                ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), // hPrev
+                ref Kernels.At(ref gates, start * 60), // gates
+                ref Kernels.At(ref hiddenProjection, start * 60), // hiddenProjection
+                ref Kernels.At(ref temp, start * 20), // keptHiddenN
+                ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), // hNext
+                rows);
 
             // outputs = h·W_denseᵀ + b_dense for these streams
             Kernels.Linear_3x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
@@ -958,7 +970,7 @@ namespace Games.Input
             internal readonly int Gates;
             /// <summary>Offset of [Count, G·H]: h·W_hhᵀ + b_hh of the current layer.</summary>
             internal readonly int HiddenProjection;
-            /// <summary>Offset of [Count, H]: the cell's temporary row.</summary>
+            /// <summary>Offset of [Count, kept]: the values a layer keeps for the backward pass, unused by a step.</summary>
             internal readonly int Temp;
             /// <summary>Offset of [Count, OutputSize]: the outputs of the step.</summary>
             internal readonly int Outputs;
@@ -1202,18 +1214,18 @@ namespace Games.Input
             _activations.AsSpan(Layout.S0H0 + (b0 * 20), batch * 20).CopyTo(_activations.AsSpan(Layout.S0H + (b0 * 20), batch * 20));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)), batch);
                 Kernels.GruForward_H20(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)),
-                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 20) + (b0 * 20)),
-                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20) + (b0 * 20)),
+                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), // hPrev
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20) + (b0 * 20)), // keptHiddenN
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 20) + (b0 * 20)), // hNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 20), 20).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 20), 20));
@@ -1323,15 +1335,15 @@ namespace Games.Input
                 }
 
                 Kernels.GruBackward_H20(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 20) + (b0 * 20)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)),
-                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20) + (b0 * 20)),
-                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 60) + (b0 * 60)),
-                    ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60) + (b0 * 60)),
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 20) + (b0 * 20)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)), // dhNext
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)), // gates
+                    ref Kernels.At(ref a, Layout.S0HiddenN + (t * BatchSize * 20) + (b0 * 20)), // keptHiddenN
+                    ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), // hPrev
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 60) + (b0 * 60)), // dA
+                    ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60) + (b0 * 60)), // dGh
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dGh·weight_hh
                 Kernels.AccumulateInputGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + (t * BatchSize * 60) + (b0 * 60)), ref Kernels.At(ref p, Layout.gru_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 20)), batch);
             }
 
@@ -1350,24 +1362,28 @@ namespace Games.Input
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(60, worker, workers, 16);
-            int gateRows = ShareStart(60, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_60x6(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.gru_weight_ih_l0 + (n0 * 6)), ref Kernels.At(ref g, Layout.gru_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.gru_weight_hh_l0 + (n0 * 20)), ref Kernels.At(ref g, Layout.gru_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(60, worker, workers, 16);
+                int gateRows = ShareStart(60, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_60x6(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.gru_weight_ih_l0 + (n0 * 6)), ref Kernels.At(ref g, Layout.gru_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_60x20(ref Kernels.At(ref a, Layout.S0DGh + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.gru_weight_hh_l0 + (n0 * 20)), ref Kernels.At(ref g, Layout.gru_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // The layer below reads every participant's rows of its output gradient.
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b].</summary>
         private void AddFinalStateGradient0(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1385,37 +1401,36 @@ namespace Games.Input
 
             // activations cached by the forward pass and the backward pass's temporaries
             public const int X0 = 0; // [T, B, input]
-            public const int S0Gates = 1440; // [T, B, 3H]: x·W_ihᵀ + b_ih, then the gate activations r, z, n
+            public const int S0Gates = 1440; // [T, B, 60]: x·W_ihᵀ + b_ih, then r, z, n
             public const int S0H = 15840; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S0HiddenN = 20800; // [T, B, H]: W_hn·h_{t−1} + b_hn
+            public const int S0HiddenN = 20800; // [T, B, 20]: hiddenN, kept for the backward pass
             public const int S0H0 = 25600; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S0HT = 25760; // [B, H]: h at each entry's last real step (the final state)
             public const int S0DH0 = 25920; // [B, H]: d(loss)/d(initial h)
             public const int S0DHT = 26080; // [B, H]: d(downstream loss)/d(final h), set by the caller
             public const int S0DH = 26240; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 31040; // [T, B, G·H]: d(loss)/d(input pre-activations)
-            public const int S0DGh = 45440; // [T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)
+            public const int S0DA = 31040; // [T, B, 60]: d(loss)/d(x·W_ihᵀ + b_ih)
+            public const int S0DGh = 45440; // [T, B, 60]: d(loss)/d(product of gru.weight_hh_l0)
             public const int Y = 59840; // [T, B, O]: dense output
             public const int DY = 60560; // [T, B, O]: d(loss)/d(output)
             public const int HiddenProjection = 61280; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
             public const int DHNext = 61760; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 61920; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepGates = 0; // [G·H]
             public const int StepHiddenProjection = 64; // [G·H]
-            public const int StepTemp = 128; // [H]
+            public const int StepTemp = 128; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
 
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_gru_weight_ih_l0 = 0; // [6, 60] in panels: W_ihᵀ
-            public const int Packed_gru_weight_hh_l0 = 368; // [20, 60] in panels: W_hhᵀ
+            public const int Packed_gru_weight_ih_l0 = 0; // [6, 60] in panels: weight_ihᵀ
+            public const int Packed_gru_weight_hh_l0 = 368; // [20, 60] in panels: weight_hhᵀ
             public const int Packed_dense_weight = 1568; // [20, 3] in panels: W_denseᵀ
 
             public const int ParameterLength = 1776;
-            public const int ActivationLength = 62080;
+            public const int ActivationLength = 61920;
             public const int StepScratchLength = 160;
             public const int StateLength = 32;
             public const int PackedLength = 1632;

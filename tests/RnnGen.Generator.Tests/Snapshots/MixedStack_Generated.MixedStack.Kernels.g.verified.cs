@@ -17995,229 +17995,402 @@ partial class MixedStack
             }
         }
 
-        // ---- Rnn cell, H = 8 ----
+        // ---- GRU cell, H = 24 ----
 
-        /// <summary>Elman RNN step for H = 8: h_t = relu(x·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh); inputProjection and hNext may be the same memory.</summary>
+        /// <summary>GRU step for H = 24: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. Stores the new state and the values kept for the backward pass.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void RnnReluForward_H8(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
+        public static void GruForward_H24(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                RnnReluForward_H8_Vector512(ref inputProjection, ref hiddenProjection, ref hNext, count);
+                GruForward_H24_Vector512(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                RnnReluForward_H8_Vector256(ref inputProjection, ref hiddenProjection, ref hNext, count);
+                GruForward_H24_Vector256(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                RnnReluForward_H8_Vector128(ref inputProjection, ref hiddenProjection, ref hNext, count);
+                GruForward_H24_Vector128(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
             }
             else
             {
-                RnnReluForward_H8_Scalar(ref inputProjection, ref hiddenProjection, ref hNext, count);
+                GruForward_H24_Scalar(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluForward_H8_Vector512(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
+        private static void GruForward_H24_Vector512(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref At(ref hNext, b * 8);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                for (int j = 0; j < 16; j += 16)
                 {
-                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputProjectionRow, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(0))), ref hNextRow, (nuint)(0));
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(24 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(24 + j)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(48 + j));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(48 + j)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
+                }
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(16)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (nuint)(40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(16));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluForward_H8_Vector256(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
+        private static void GruForward_H24_Vector256(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref At(ref hNext, b * 8);
-                for (int j = 0; j < 8; j += 8)
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                for (int j = 0; j < 24; j += 8)
                 {
-                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref inputProjectionRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j))), ref hNextRow, (nuint)(j));
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(24 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(24 + j)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(48 + j));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(48 + j)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluForward_H8_Vector128(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
+        private static void GruForward_H24_Vector128(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref At(ref hNext, b * 8);
-                for (int j = 0; j < 8; j += 4)
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                for (int j = 0; j < 24; j += 4)
                 {
-                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputProjectionRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j))), ref hNextRow, (nuint)(j));
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(24 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(24 + j)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(48 + j));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(48 + j)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluForward_H8_Scalar(ref float inputProjection, ref float hiddenProjection, ref float hNext, int count)
+        private static void GruForward_H24_Scalar(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float inputProjectionRow = ref At(ref inputProjection, b * 8);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
-                ref float hNextRow = ref At(ref hNext, b * 8);
-                for (int j = 0; j < 8; j++)
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hNextRow = ref At(ref hNext, b * 24);
+                for (int j = 0; j < 24; j++)
                 {
-                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-                    At(ref hNextRow, j) = global::RnnGen.Numerics.Activations.Relu(At(ref inputProjectionRow, j) + At(ref hiddenProjectionRow, j));
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 24 + j) + At(ref hiddenProjectionRow, 24 + j));
+                    var hiddenN = At(ref hiddenProjectionRow, 48 + j);
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 48 + j) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (At(ref hPrevRow, j) - n);
+                    At(ref gatesRow, j) = r;
+                    At(ref gatesRow, 24 + j) = z;
+                    At(ref keptHiddenNRow, j) = hiddenN;
+                    At(ref gatesRow, 48 + j) = n;
+                    At(ref hNextRow, j) = h;
                 }
             }
         }
 
-        /// <summary>Elman RNN backward step for H = 8: dA = dh ⊙ [h_t > 0], and clears dhNext for the W_hhᵀ product.</summary>
+        /// <summary>GRU backward step for H = 24: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void RnnReluBackward_H8(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
+        public static void GruBackward_H24(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                RnnReluBackward_H8_Vector512(ref dH, ref dhNext, ref h, ref dA, count);
+                GruBackward_H24_Vector512(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                RnnReluBackward_H8_Vector256(ref dH, ref dhNext, ref h, ref dA, count);
+                GruBackward_H24_Vector256(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                RnnReluBackward_H8_Vector128(ref dH, ref dhNext, ref h, ref dA, count);
+                GruBackward_H24_Vector128(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
             }
             else
             {
-                RnnReluBackward_H8_Scalar(ref dH, ref dhNext, ref h, ref dA, count);
+                GruBackward_H24_Scalar(ref dH, ref dhNext, ref gates, ref keptHiddenN, ref hPrev, ref dA, ref dGh, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluBackward_H8_Vector512(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
+        private static void GruBackward_H24_Vector512(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 8);
-                ref float dhNextRow = ref At(ref dhNext, b * 8);
-                ref float hRow = ref At(ref h, b * 8);
-                ref float dARow = ref At(ref dA, b * 8);
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
+                for (int j = 0; j < 16; j += 16)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(0));
-                    // relu'(a) = [h_t > 0]
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hRow, (nuint)(0)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref dARow, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(0));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
+                    var z = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(24 + j));
+                    var dhPrev = dh * z;
+                    var dn = dh - dhPrev;
+                    var n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
+                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
+                    var dr = d12 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                    var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
+                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
+                    var dz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
+                    var dhiddenN = d12 * r;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dARow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dGhRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d12, ref dARow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(48 + j));
+                }
+                {
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(16));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(16));
+                    var dh = dFromAbove + dhCarried;
+                    var z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40));
+                    var dhPrev = dh * z;
+                    var dn = dh - dhPrev;
+                    var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64));
+                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                    var dr = d12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
+                    var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(16));
+                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                    var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
+                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                    var dhiddenN = d12 * r;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dARow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dGhRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dARow, (nuint)(40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dGhRow, (nuint)(40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d12, ref dARow, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(64));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluBackward_H8_Vector256(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
+        private static void GruBackward_H24_Vector256(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 8);
-                ref float dhNextRow = ref At(ref dhNext, b * 8);
-                ref float hRow = ref At(ref h, b * 8);
-                ref float dARow = ref At(ref dA, b * 8);
-                for (int j = 0; j < 8; j += 8)
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
+                for (int j = 0; j < 24; j += 8)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    // relu'(a) = [h_t > 0]
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
+                    var z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(24 + j));
+                    var dhPrev = dh * z;
+                    var dn = dh - dhPrev;
+                    var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
+                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                    var dr = d12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                    var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
+                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                    var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                    var dhiddenN = d12 * r;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dARow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dGhRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d12, ref dARow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(48 + j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluBackward_H8_Vector128(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
+        private static void GruBackward_H24_Vector128(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 8);
-                ref float dhNextRow = ref At(ref dhNext, b * 8);
-                ref float hRow = ref At(ref h, b * 8);
-                ref float dARow = ref At(ref dA, b * 8);
-                for (int j = 0; j < 8; j += 4)
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
+                for (int j = 0; j < 24; j += 4)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    // relu'(a) = [h_t > 0]
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector128<float>.Zero), ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
+                    var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(24 + j));
+                    var dhPrev = dh * z;
+                    var dn = dh - dhPrev;
+                    var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
+                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                    var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                    var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
+                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                    var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
+                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                    var dhiddenN = d12 * r;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(48 + j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void RnnReluBackward_H8_Scalar(ref float dH, ref float dhNext, ref float h, ref float dA, int count)
+        private static void GruBackward_H24_Scalar(ref float dH, ref float dhNext, ref float gates, ref float keptHiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 8);
-                ref float dhNextRow = ref At(ref dhNext, b * 8);
-                ref float hRow = ref At(ref h, b * 8);
-                ref float dARow = ref At(ref dA, b * 8);
-                for (int j = 0; j < 8; j++)
+                ref float dHRow = ref At(ref dH, b * 24);
+                ref float dhNextRow = ref At(ref dhNext, b * 24);
+                ref float gatesRow = ref At(ref gates, b * 72);
+                ref float keptHiddenNRow = ref At(ref keptHiddenN, b * 24);
+                ref float hPrevRow = ref At(ref hPrev, b * 24);
+                ref float dARow = ref At(ref dA, b * 72);
+                ref float dGhRow = ref At(ref dGh, b * 72);
+                for (int j = 0; j < 24; j++)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
-                    // relu'(a) = [h_t > 0]
-                    At(ref dARow, j) = (At(ref hRow, j) > 0f ? dh : 0f);
-                    At(ref dhNextRow, j) = 0f;
+                    var dFromAbove = At(ref dHRow, j);
+                    var dhCarried = At(ref dhNextRow, j);
+                    var dh = dFromAbove + dhCarried;
+                    var z = At(ref gatesRow, 24 + j);
+                    var dhPrev = dh * z;
+                    var dn = dh - dhPrev;
+                    var n = At(ref gatesRow, 48 + j);
+                    var d12 = dn * (1f - n * n);
+                    var dr = d12 * At(ref keptHiddenNRow, j);
+                    var r = At(ref gatesRow, j);
+                    var d22 = dr * r * (1f - r);
+                    var dz = dh * (At(ref hPrevRow, j) - n);
+                    var d19 = dz * z * (1f - z);
+                    var dhiddenN = d12 * r;
+                    At(ref dhNextRow, j) = dhPrev;
+                    At(ref dARow, j) = d22;
+                    At(ref dGhRow, j) = d22;
+                    At(ref dARow, 24 + j) = d19;
+                    At(ref dGhRow, 24 + j) = d19;
+                    At(ref dARow, 48 + j) = d12;
+                    At(ref dGhRow, 48 + j) = dhiddenN;
                 }
             }
         }
 
-        // ---- Lstm cell, H = 19 ----
+        // ---- LSTM cell, H = 19 ----
 
-        /// <summary>LSTM step for H = 19: gates [count, 4H] holds x·W_ihᵀ + b_ih on entry and the activations i, f, g, o on exit; hiddenProjection [count, 4H] is h_{t−1}·W_hhᵀ + b_hh.</summary>
+        /// <summary>LSTM step for H = 19: i, f, o = σ(W_i·x_t + b_i + U_i·h_{t−1} + b'_i), …; g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LstmForward_H19(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+        public static void LstmForward_H19(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LstmForward_H19_Vector512(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                LstmForward_H19_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LstmForward_H19_Vector256(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                LstmForward_H19_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LstmForward_H19_Vector128(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                LstmForward_H19_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
             }
             else
             {
-                LstmForward_H19_Scalar(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                LstmForward_H19_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmForward_H19_Vector512(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+        private static void LstmForward_H19_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
                 ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref At(ref cPrev, b * 19);
-                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float hNextRow = ref At(ref hNext, b * 19);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
                 for (int j = 0; j < 16; j += 16)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18228,16 +18401,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(38 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(38 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(57 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(57 + j)));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(19 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(38 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(57 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18248,16 +18423,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 16) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 16) = i;
                     At(ref gatesRow, 35) = f;
                     At(ref gatesRow, 54) = g;
                     At(ref gatesRow, 73) = o;
+                    At(ref keptTanhCRow, 16) = tanhC;
+                    At(ref hNextRow, 16) = h;
                     At(ref cNextRow, 16) = c;
-                    At(ref tanhCRow, 16) = tc;
-                    At(ref hNextRow, 16) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18268,16 +18445,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 17) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 17) = i;
                     At(ref gatesRow, 36) = f;
                     At(ref gatesRow, 55) = g;
                     At(ref gatesRow, 74) = o;
+                    At(ref keptTanhCRow, 17) = tanhC;
+                    At(ref hNextRow, 17) = h;
                     At(ref cNextRow, 17) = c;
-                    At(ref tanhCRow, 17) = tc;
-                    At(ref hNextRow, 17) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18288,31 +18467,33 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 18) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 18) = i;
                     At(ref gatesRow, 37) = f;
                     At(ref gatesRow, 56) = g;
                     At(ref gatesRow, 75) = o;
+                    At(ref keptTanhCRow, 18) = tanhC;
+                    At(ref hNextRow, 18) = h;
                     At(ref cNextRow, 18) = c;
-                    At(ref tanhCRow, 18) = tc;
-                    At(ref hNextRow, 18) = o * tc;
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmForward_H19_Vector256(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+        private static void LstmForward_H19_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
                 ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref At(ref cPrev, b * 19);
-                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float hNextRow = ref At(ref hNext, b * 19);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
                 for (int j = 0; j < 16; j += 8)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18323,16 +18504,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(38 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(38 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(57 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(57 + j)));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(19 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(38 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(57 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18343,16 +18526,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 16) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 16) = i;
                     At(ref gatesRow, 35) = f;
                     At(ref gatesRow, 54) = g;
                     At(ref gatesRow, 73) = o;
+                    At(ref keptTanhCRow, 16) = tanhC;
+                    At(ref hNextRow, 16) = h;
                     At(ref cNextRow, 16) = c;
-                    At(ref tanhCRow, 16) = tc;
-                    At(ref hNextRow, 16) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18363,16 +18548,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 17) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 17) = i;
                     At(ref gatesRow, 36) = f;
                     At(ref gatesRow, 55) = g;
                     At(ref gatesRow, 74) = o;
+                    At(ref keptTanhCRow, 17) = tanhC;
+                    At(ref hNextRow, 17) = h;
                     At(ref cNextRow, 17) = c;
-                    At(ref tanhCRow, 17) = tc;
-                    At(ref hNextRow, 17) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18383,31 +18570,33 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 18) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 18) = i;
                     At(ref gatesRow, 37) = f;
                     At(ref gatesRow, 56) = g;
                     At(ref gatesRow, 75) = o;
+                    At(ref keptTanhCRow, 18) = tanhC;
+                    At(ref hNextRow, 18) = h;
                     At(ref cNextRow, 18) = c;
-                    At(ref tanhCRow, 18) = tc;
-                    At(ref hNextRow, 18) = o * tc;
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmForward_H19_Vector128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+        private static void LstmForward_H19_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
                 ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref At(ref cPrev, b * 19);
-                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float hNextRow = ref At(ref hNext, b * 19);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
                 for (int j = 0; j < 16; j += 4)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18418,16 +18607,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(38 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(38 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(57 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(57 + j)));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(19 + j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(38 + j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(57 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18438,16 +18629,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 16) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 16) = i;
                     At(ref gatesRow, 35) = f;
                     At(ref gatesRow, 54) = g;
                     At(ref gatesRow, 73) = o;
+                    At(ref keptTanhCRow, 16) = tanhC;
+                    At(ref hNextRow, 16) = h;
                     At(ref cNextRow, 16) = c;
-                    At(ref tanhCRow, 16) = tc;
-                    At(ref hNextRow, 16) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18458,16 +18651,18 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 17) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 17) = i;
                     At(ref gatesRow, 36) = f;
                     At(ref gatesRow, 55) = g;
                     At(ref gatesRow, 74) = o;
+                    At(ref keptTanhCRow, 17) = tanhC;
+                    At(ref hNextRow, 17) = h;
                     At(ref cNextRow, 17) = c;
-                    At(ref tanhCRow, 17) = tc;
-                    At(ref hNextRow, 17) = o * tc;
                 }
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18478,31 +18673,33 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, 18) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, 18) = i;
                     At(ref gatesRow, 37) = f;
                     At(ref gatesRow, 56) = g;
                     At(ref gatesRow, 75) = o;
+                    At(ref keptTanhCRow, 18) = tanhC;
+                    At(ref hNextRow, 18) = h;
                     At(ref cNextRow, 18) = c;
-                    At(ref tanhCRow, 18) = tc;
-                    At(ref hNextRow, 18) = o * tc;
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmForward_H19_Scalar(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+        private static void LstmForward_H19_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
                 ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 76);
-                ref float cPrevRow = ref At(ref cPrev, b * 19);
-                ref float cNextRow = ref At(ref cNext, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float hNextRow = ref At(ref hNext, b * 19);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float cNextRow = ref At(ref cNext, b * 19);
                 for (int j = 0; j < 19; j++)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -18513,700 +18710,664 @@ partial class MixedStack
                     var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 38 + j) + At(ref hiddenProjectionRow, 38 + j));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                     var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 57 + j) + At(ref hiddenProjectionRow, 57 + j));
-                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, j) + i * g;
-                    var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
                     At(ref gatesRow, j) = i;
                     At(ref gatesRow, 19 + j) = f;
                     At(ref gatesRow, 38 + j) = g;
                     At(ref gatesRow, 57 + j) = o;
+                    At(ref keptTanhCRow, j) = tanhC;
+                    At(ref hNextRow, j) = h;
                     At(ref cNextRow, j) = c;
-                    At(ref tanhCRow, j) = tc;
-                    At(ref hNextRow, j) = o * tc;
                 }
             }
         }
 
-        /// <summary>LSTM backward step for H = 19: from d(loss)/d(h_t) (dH from above plus dhNext from t + 1) and dcNext, writes the pre-activation gradients dA [count, 4H], sets dcNext to d(loss)/d(c_{t−1}) and clears dhNext for the W_hhᵀ product.</summary>
+        /// <summary>LSTM backward step for H = 19: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LstmBackward_H19(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+        public static void LstmBackward_H19(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LstmBackward_H19_Vector512(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                LstmBackward_H19_Vector512(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LstmBackward_H19_Vector256(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                LstmBackward_H19_Vector256(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LstmBackward_H19_Vector128(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                LstmBackward_H19_Vector128(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
             }
             else
             {
-                LstmBackward_H19_Scalar(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                LstmBackward_H19_Scalar(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmBackward_H19_Vector512(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+        private static void LstmBackward_H19_Vector512(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float dHRow = ref At(ref dH, b * 19);
                 ref float dhNextRow = ref At(ref dhNext, b * 19);
-                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 16; j += 16)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(19 + j));
-                    var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
+                    var dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
                     var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(57 + j));
-                    var tc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tanhCRow, (nuint)(j));
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j)) + dh * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * g * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i), ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f), ref dARow, (nuint)(19 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g), ref dARow, (nuint)(38 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dh * tc * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o), ref dARow, (nuint)(57 + j));
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * f, ref dcNextRow, (nuint)(j));
+                    var dtanhC = dh * o;
+                    var tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
+                    var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
+                    var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(19 + j));
+                    var dcPrev = dc * f;
+                    var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
+                    var di = dc * g;
+                    var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
+                    var d32 = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                    var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
+                    var d29 = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                    var dg = dc * i;
+                    var d26 = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d32, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d29, ref dARow, (nuint)(19 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d26, ref dARow, (nuint)(38 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d23, ref dARow, (nuint)(57 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 16) + At(ref dhNextRow, 16);
-                    var i = At(ref gatesRow, 16);
-                    var f = At(ref gatesRow, 35);
-                    var g = At(ref gatesRow, 54);
+                    var dcCarried = At(ref dcNextRow, 16);
+                    var dFromAbove = At(ref dHRow, 16);
+                    var dhCarried = At(ref dhNextRow, 16);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 73);
-                    var tc = At(ref tanhCRow, 16);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 16) = dc * g * i * (1f - i);
-                    At(ref dARow, 35) = dc * At(ref cPrevRow, 16) * f * (1f - f);
-                    At(ref dARow, 54) = dc * i * (1f - g * g);
-                    At(ref dARow, 73) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 16) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 16);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 35);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 54);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 16);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 16);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 16) = dcPrev;
+                    At(ref dARow, 16) = d32;
+                    At(ref dARow, 35) = d29;
+                    At(ref dARow, 54) = d26;
+                    At(ref dARow, 73) = d23;
                     At(ref dhNextRow, 16) = 0f;
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 17) + At(ref dhNextRow, 17);
-                    var i = At(ref gatesRow, 17);
-                    var f = At(ref gatesRow, 36);
-                    var g = At(ref gatesRow, 55);
+                    var dcCarried = At(ref dcNextRow, 17);
+                    var dFromAbove = At(ref dHRow, 17);
+                    var dhCarried = At(ref dhNextRow, 17);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 74);
-                    var tc = At(ref tanhCRow, 17);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 17) = dc * g * i * (1f - i);
-                    At(ref dARow, 36) = dc * At(ref cPrevRow, 17) * f * (1f - f);
-                    At(ref dARow, 55) = dc * i * (1f - g * g);
-                    At(ref dARow, 74) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 17) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 17);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 36);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 55);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 17);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 17);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 17) = dcPrev;
+                    At(ref dARow, 17) = d32;
+                    At(ref dARow, 36) = d29;
+                    At(ref dARow, 55) = d26;
+                    At(ref dARow, 74) = d23;
                     At(ref dhNextRow, 17) = 0f;
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 18) + At(ref dhNextRow, 18);
-                    var i = At(ref gatesRow, 18);
-                    var f = At(ref gatesRow, 37);
-                    var g = At(ref gatesRow, 56);
+                    var dcCarried = At(ref dcNextRow, 18);
+                    var dFromAbove = At(ref dHRow, 18);
+                    var dhCarried = At(ref dhNextRow, 18);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 75);
-                    var tc = At(ref tanhCRow, 18);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 18) = dc * g * i * (1f - i);
-                    At(ref dARow, 37) = dc * At(ref cPrevRow, 18) * f * (1f - f);
-                    At(ref dARow, 56) = dc * i * (1f - g * g);
-                    At(ref dARow, 75) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 18) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 18);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 37);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 56);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 18);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 18);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 18) = dcPrev;
+                    At(ref dARow, 18) = d32;
+                    At(ref dARow, 37) = d29;
+                    At(ref dARow, 56) = d26;
+                    At(ref dARow, 75) = d23;
                     At(ref dhNextRow, 18) = 0f;
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmBackward_H19_Vector256(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+        private static void LstmBackward_H19_Vector256(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float dHRow = ref At(ref dH, b * 19);
                 ref float dhNextRow = ref At(ref dhNext, b * 19);
-                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 16; j += 8)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(19 + j));
-                    var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
+                    var dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
                     var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(57 + j));
-                    var tc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tanhCRow, (nuint)(j));
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j)) + dh * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * g * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i), ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f), ref dARow, (nuint)(19 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g), ref dARow, (nuint)(38 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dh * tc * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o), ref dARow, (nuint)(57 + j));
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * f, ref dcNextRow, (nuint)(j));
+                    var dtanhC = dh * o;
+                    var tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
+                    var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
+                    var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(19 + j));
+                    var dcPrev = dc * f;
+                    var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
+                    var di = dc * g;
+                    var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
+                    var d32 = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                    var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
+                    var d29 = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                    var dg = dc * i;
+                    var d26 = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d32, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d29, ref dARow, (nuint)(19 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d26, ref dARow, (nuint)(38 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d23, ref dARow, (nuint)(57 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 16) + At(ref dhNextRow, 16);
-                    var i = At(ref gatesRow, 16);
-                    var f = At(ref gatesRow, 35);
-                    var g = At(ref gatesRow, 54);
+                    var dcCarried = At(ref dcNextRow, 16);
+                    var dFromAbove = At(ref dHRow, 16);
+                    var dhCarried = At(ref dhNextRow, 16);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 73);
-                    var tc = At(ref tanhCRow, 16);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 16) = dc * g * i * (1f - i);
-                    At(ref dARow, 35) = dc * At(ref cPrevRow, 16) * f * (1f - f);
-                    At(ref dARow, 54) = dc * i * (1f - g * g);
-                    At(ref dARow, 73) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 16) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 16);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 35);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 54);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 16);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 16);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 16) = dcPrev;
+                    At(ref dARow, 16) = d32;
+                    At(ref dARow, 35) = d29;
+                    At(ref dARow, 54) = d26;
+                    At(ref dARow, 73) = d23;
                     At(ref dhNextRow, 16) = 0f;
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 17) + At(ref dhNextRow, 17);
-                    var i = At(ref gatesRow, 17);
-                    var f = At(ref gatesRow, 36);
-                    var g = At(ref gatesRow, 55);
+                    var dcCarried = At(ref dcNextRow, 17);
+                    var dFromAbove = At(ref dHRow, 17);
+                    var dhCarried = At(ref dhNextRow, 17);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 74);
-                    var tc = At(ref tanhCRow, 17);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 17) = dc * g * i * (1f - i);
-                    At(ref dARow, 36) = dc * At(ref cPrevRow, 17) * f * (1f - f);
-                    At(ref dARow, 55) = dc * i * (1f - g * g);
-                    At(ref dARow, 74) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 17) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 17);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 36);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 55);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 17);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 17);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 17) = dcPrev;
+                    At(ref dARow, 17) = d32;
+                    At(ref dARow, 36) = d29;
+                    At(ref dARow, 55) = d26;
+                    At(ref dARow, 74) = d23;
                     At(ref dhNextRow, 17) = 0f;
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 18) + At(ref dhNextRow, 18);
-                    var i = At(ref gatesRow, 18);
-                    var f = At(ref gatesRow, 37);
-                    var g = At(ref gatesRow, 56);
+                    var dcCarried = At(ref dcNextRow, 18);
+                    var dFromAbove = At(ref dHRow, 18);
+                    var dhCarried = At(ref dhNextRow, 18);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 75);
-                    var tc = At(ref tanhCRow, 18);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 18) = dc * g * i * (1f - i);
-                    At(ref dARow, 37) = dc * At(ref cPrevRow, 18) * f * (1f - f);
-                    At(ref dARow, 56) = dc * i * (1f - g * g);
-                    At(ref dARow, 75) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 18) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 18);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 37);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 56);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 18);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 18);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 18) = dcPrev;
+                    At(ref dARow, 18) = d32;
+                    At(ref dARow, 37) = d29;
+                    At(ref dARow, 56) = d26;
+                    At(ref dARow, 75) = d23;
                     At(ref dhNextRow, 18) = 0f;
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmBackward_H19_Vector128(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+        private static void LstmBackward_H19_Vector128(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float dHRow = ref At(ref dH, b * 19);
                 ref float dhNextRow = ref At(ref dhNext, b * 19);
-                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 16; j += 4)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(19 + j));
-                    var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
+                    var dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
                     var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(57 + j));
-                    var tc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tanhCRow, (nuint)(j));
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j)) + dh * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * g * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i), ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f), ref dARow, (nuint)(19 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g), ref dARow, (nuint)(38 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dh * tc * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o), ref dARow, (nuint)(57 + j));
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * f, ref dcNextRow, (nuint)(j));
+                    var dtanhC = dh * o;
+                    var tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
+                    var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
+                    var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(19 + j));
+                    var dcPrev = dc * f;
+                    var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
+                    var di = dc * g;
+                    var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
+                    var d32 = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                    var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
+                    var d29 = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                    var dg = dc * i;
+                    var d26 = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d32, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d29, ref dARow, (nuint)(19 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d26, ref dARow, (nuint)(38 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d23, ref dARow, (nuint)(57 + j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 16) + At(ref dhNextRow, 16);
-                    var i = At(ref gatesRow, 16);
-                    var f = At(ref gatesRow, 35);
-                    var g = At(ref gatesRow, 54);
+                    var dcCarried = At(ref dcNextRow, 16);
+                    var dFromAbove = At(ref dHRow, 16);
+                    var dhCarried = At(ref dhNextRow, 16);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 73);
-                    var tc = At(ref tanhCRow, 16);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 16) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 16) = dc * g * i * (1f - i);
-                    At(ref dARow, 35) = dc * At(ref cPrevRow, 16) * f * (1f - f);
-                    At(ref dARow, 54) = dc * i * (1f - g * g);
-                    At(ref dARow, 73) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 16) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 16);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 35);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 54);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 16);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 16);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 16) = dcPrev;
+                    At(ref dARow, 16) = d32;
+                    At(ref dARow, 35) = d29;
+                    At(ref dARow, 54) = d26;
+                    At(ref dARow, 73) = d23;
                     At(ref dhNextRow, 16) = 0f;
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 17) + At(ref dhNextRow, 17);
-                    var i = At(ref gatesRow, 17);
-                    var f = At(ref gatesRow, 36);
-                    var g = At(ref gatesRow, 55);
+                    var dcCarried = At(ref dcNextRow, 17);
+                    var dFromAbove = At(ref dHRow, 17);
+                    var dhCarried = At(ref dhNextRow, 17);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 74);
-                    var tc = At(ref tanhCRow, 17);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 17) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 17) = dc * g * i * (1f - i);
-                    At(ref dARow, 36) = dc * At(ref cPrevRow, 17) * f * (1f - f);
-                    At(ref dARow, 55) = dc * i * (1f - g * g);
-                    At(ref dARow, 74) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 17) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 17);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 36);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 55);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 17);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 17);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 17) = dcPrev;
+                    At(ref dARow, 17) = d32;
+                    At(ref dARow, 36) = d29;
+                    At(ref dARow, 55) = d26;
+                    At(ref dARow, 74) = d23;
                     At(ref dhNextRow, 17) = 0f;
                 }
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, 18) + At(ref dhNextRow, 18);
-                    var i = At(ref gatesRow, 18);
-                    var f = At(ref gatesRow, 37);
-                    var g = At(ref gatesRow, 56);
+                    var dcCarried = At(ref dcNextRow, 18);
+                    var dFromAbove = At(ref dHRow, 18);
+                    var dhCarried = At(ref dhNextRow, 18);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 75);
-                    var tc = At(ref tanhCRow, 18);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, 18) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, 18) = dc * g * i * (1f - i);
-                    At(ref dARow, 37) = dc * At(ref cPrevRow, 18) * f * (1f - f);
-                    At(ref dARow, 56) = dc * i * (1f - g * g);
-                    At(ref dARow, 75) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, 18) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, 18);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 37);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 56);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, 18);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, 18);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, 18) = dcPrev;
+                    At(ref dARow, 18) = d32;
+                    At(ref dARow, 37) = d29;
+                    At(ref dARow, 56) = d26;
+                    At(ref dARow, 75) = d23;
                     At(ref dhNextRow, 18) = 0f;
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LstmBackward_H19_Scalar(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+        private static void LstmBackward_H19_Scalar(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
+                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float dHRow = ref At(ref dH, b * 19);
                 ref float dhNextRow = ref At(ref dhNext, b * 19);
-                ref float dcNextRow = ref At(ref dcNext, b * 19);
                 ref float gatesRow = ref At(ref gates, b * 76);
-                ref float tanhCRow = ref At(ref tanhC, b * 19);
+                ref float keptTanhCRow = ref At(ref keptTanhC, b * 19);
                 ref float cPrevRow = ref At(ref cPrev, b * 19);
                 ref float dARow = ref At(ref dA, b * 76);
                 for (int j = 0; j < 19; j++)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
-                    var i = At(ref gatesRow, j);
-                    var f = At(ref gatesRow, 19 + j);
-                    var g = At(ref gatesRow, 38 + j);
+                    var dcCarried = At(ref dcNextRow, j);
+                    var dFromAbove = At(ref dHRow, j);
+                    var dhCarried = At(ref dhNextRow, j);
+                    var dh = dFromAbove + dhCarried;
                     var o = At(ref gatesRow, 57 + j);
-                    var tc = At(ref tanhCRow, j);
-                    // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    var dc = At(ref dcNextRow, j) + dh * o * (1f - tc * tc);
-                    // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                    At(ref dARow, j) = dc * g * i * (1f - i);
-                    At(ref dARow, 19 + j) = dc * At(ref cPrevRow, j) * f * (1f - f);
-                    At(ref dARow, 38 + j) = dc * i * (1f - g * g);
-                    At(ref dARow, 57 + j) = dh * tc * o * (1f - o);
-                    // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                    At(ref dcNextRow, j) = dc * f;
+                    var dtanhC = dh * o;
+                    var tanhC = At(ref keptTanhCRow, j);
+                    var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                    var f = At(ref gatesRow, 19 + j);
+                    var dcPrev = dc * f;
+                    var g = At(ref gatesRow, 38 + j);
+                    var di = dc * g;
+                    var i = At(ref gatesRow, j);
+                    var d32 = di * i * (1f - i);
+                    var df = dc * At(ref cPrevRow, j);
+                    var d29 = df * f * (1f - f);
+                    var dg = dc * i;
+                    var d26 = dg * (1f - g * g);
+                    var @do = dh * tanhC;
+                    var d23 = @do * o * (1f - o);
+                    At(ref dcNextRow, j) = dcPrev;
+                    At(ref dARow, j) = d32;
+                    At(ref dARow, 19 + j) = d29;
+                    At(ref dARow, 38 + j) = d26;
+                    At(ref dARow, 57 + j) = d23;
                     At(ref dhNextRow, j) = 0f;
                 }
             }
         }
 
-        // ---- Gru cell, H = 24 ----
+        // ---- RNN-ReLU cell, H = 8 ----
 
-        /// <summary>GRU step for H = 24: gates [count, 3H] holds x·W_ihᵀ + b_ih on entry and the activations r, z, n on exit; hiddenProjection [count, 3H] is h_{t−1}·W_hhᵀ + b_hh; hiddenN [count, H] keeps W_hn·h_{t−1} + b_hn for the backward pass.</summary>
+        /// <summary>RNN-ReLU step for H = 8: h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh). Stores the new state and the values kept for the backward pass.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void GruForward_H24(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+        public static void RnnReluForward_H8(ref float gates, ref float hiddenProjection, ref float hNext, int count)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                GruForward_H24_Vector512(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                RnnReluForward_H8_Vector512(ref gates, ref hiddenProjection, ref hNext, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                GruForward_H24_Vector256(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                RnnReluForward_H8_Vector256(ref gates, ref hiddenProjection, ref hNext, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                GruForward_H24_Vector128(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                RnnReluForward_H8_Vector128(ref gates, ref hiddenProjection, ref hNext, count);
             }
             else
             {
-                GruForward_H24_Scalar(ref gates, ref hiddenProjection, ref hPrev, ref hNext, ref hiddenN, count);
+                RnnReluForward_H8_Scalar(ref gates, ref hiddenProjection, ref hNext, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruForward_H24_Vector512(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+        private static void RnnReluForward_H8_Vector512(ref float gates, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float hNextRow = ref At(ref hNext, b * 24);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                for (int j = 0; j < 16; j += 16)
+                ref float gatesRow = ref At(ref gates, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
                 {
-                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
-                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(24 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(24 + j)));
-                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                    var hn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(48 + j));
-                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(48 + j)) + r * hn);
-                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                    var hPrevious = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (nuint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hn, ref hiddenNRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(j));
-                }
-                {
-                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(16)));
-                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40)));
-                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                    var hn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64));
-                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64)) + r * hn);
-                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                    var hPrevious = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (nuint)(40));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hn, ref hiddenNRow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(16));
+                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                    var h = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(0)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(0));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruForward_H24_Vector256(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+        private static void RnnReluForward_H8_Vector256(ref float gates, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float hNextRow = ref At(ref hNext, b * 24);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                for (int j = 0; j < 24; j += 8)
+                ref float gatesRow = ref At(ref gates, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                for (int j = 0; j < 8; j += 8)
                 {
-                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
-                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(24 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(24 + j)));
-                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                    var hn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(48 + j));
-                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(48 + j)) + r * hn);
-                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                    var hPrevious = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (nuint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hn, ref hiddenNRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(j));
+                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                    var h = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruForward_H24_Vector128(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+        private static void RnnReluForward_H8_Vector128(ref float gates, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float hNextRow = ref At(ref hNext, b * 24);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                for (int j = 0; j < 24; j += 4)
+                ref float gatesRow = ref At(ref gates, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                for (int j = 0; j < 8; j += 4)
                 {
-                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
-                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(24 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(24 + j)));
-                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                    var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(48 + j));
-                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(48 + j)) + r * hn);
-                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                    var hPrevious = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hn, ref hiddenNRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n + z * (hPrevious - n), ref hNextRow, (nuint)(j));
+                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                    var h = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruForward_H24_Scalar(ref float gates, ref float hiddenProjection, ref float hPrev, ref float hNext, ref float hiddenN, int count)
+        private static void RnnReluForward_H8_Scalar(ref float gates, ref float hiddenProjection, ref float hNext, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 72);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float hNextRow = ref At(ref hNext, b * 24);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                for (int j = 0; j < 24; j++)
+                ref float gatesRow = ref At(ref gates, b * 8);
+                ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 8);
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                for (int j = 0; j < 8; j++)
                 {
-                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                    var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
-                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                    var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 24 + j) + At(ref hiddenProjectionRow, 24 + j));
-                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                    var hn = At(ref hiddenProjectionRow, 48 + j);
-                    var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 48 + j) + r * hn);
-                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                    var hPrevious = At(ref hPrevRow, j);
-                    At(ref gatesRow, j) = r;
-                    At(ref gatesRow, 24 + j) = z;
-                    At(ref gatesRow, 48 + j) = n;
-                    At(ref hiddenNRow, j) = hn;
-                    At(ref hNextRow, j) = n + z * (hPrevious - n);
+                    // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                    var h = global::RnnGen.Numerics.Activations.Relu(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    At(ref hNextRow, j) = h;
                 }
             }
         }
 
-        /// <summary>GRU backward step for H = 24: writes d(loss)/d(x·W_ihᵀ + b_ih) to dA and d(loss)/d(h·W_hhᵀ + b_hh) to dGh (they differ in the n block, where the reset gate scales the hidden part), and sets dhNext to the direct path z ⊙ dh.</summary>
+        /// <summary>RNN-ReLU backward step for H = 8: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void GruBackward_H24(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+        public static void RnnReluBackward_H8(ref float hNext, ref float dH, ref float dhNext, ref float dA, int count)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                GruBackward_H24_Vector512(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                RnnReluBackward_H8_Vector512(ref hNext, ref dH, ref dhNext, ref dA, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                GruBackward_H24_Vector256(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                RnnReluBackward_H8_Vector256(ref hNext, ref dH, ref dhNext, ref dA, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                GruBackward_H24_Vector128(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                RnnReluBackward_H8_Vector128(ref hNext, ref dH, ref dhNext, ref dA, count);
             }
             else
             {
-                GruBackward_H24_Scalar(ref dH, ref dhNext, ref gates, ref hiddenN, ref hPrev, ref dA, ref dGh, count);
+                RnnReluBackward_H8_Scalar(ref hNext, ref dH, ref dhNext, ref dA, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruBackward_H24_Vector512(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+        private static void RnnReluBackward_H8_Vector512(ref float hNext, ref float dH, ref float dhNext, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 24);
-                ref float dhNextRow = ref At(ref dhNext, b * 24);
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float dARow = ref At(ref dA, b * 72);
-                ref float dGhRow = ref At(ref dGh, b * 72);
-                for (int j = 0; j < 16; j += 16)
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var z = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(24 + j));
-                    var n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
-                    var hn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenNRow, (nuint)(j));
-                    // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                    var dan = dh * (global::System.Runtime.Intrinsics.Vector512<float>.One - z) * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
-                    var daz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n) * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
-                    var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dar, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(daz, ref dARow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dan, ref dARow, (nuint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dar, ref dGhRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(daz, ref dGhRow, (nuint)(24 + j));
-                    // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dan * r, ref dGhRow, (nuint)(48 + j));
-                    // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(j));
-                }
-                {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(16));
-                    var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(16));
-                    var z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40));
-                    var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64));
-                    var hn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenNRow, (nuint)(16));
-                    // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                    var dan = dh * (global::System.Runtime.Intrinsics.Vector256<float>.One - z) * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                    var daz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n) * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                    var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dar, ref dARow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daz, ref dARow, (nuint)(40));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dan, ref dARow, (nuint)(64));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dar, ref dGhRow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daz, ref dGhRow, (nuint)(40));
-                    // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dan * r, ref dGhRow, (nuint)(64));
-                    // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(16));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(0));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(0));
+                    var dh = dFromAbove + dhCarried;
+                    var d4 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hNextRow, (nuint)(0)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d4, ref dARow, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(0));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruBackward_H24_Vector256(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+        private static void RnnReluBackward_H8_Vector256(ref float hNext, ref float dH, ref float dhNext, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 24);
-                ref float dhNextRow = ref At(ref dhNext, b * 24);
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float dARow = ref At(ref dA, b * 72);
-                ref float dGhRow = ref At(ref dGh, b * 72);
-                for (int j = 0; j < 24; j += 8)
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
+                for (int j = 0; j < 8; j += 8)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(24 + j));
-                    var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
-                    var hn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenNRow, (nuint)(j));
-                    // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                    var dan = dh * (global::System.Runtime.Intrinsics.Vector256<float>.One - z) * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                    var daz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n) * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                    var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dar, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daz, ref dARow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dan, ref dARow, (nuint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dar, ref dGhRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(daz, ref dGhRow, (nuint)(24 + j));
-                    // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dan * r, ref dGhRow, (nuint)(48 + j));
-                    // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
+                    var d4 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hNextRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d4, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruBackward_H24_Vector128(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+        private static void RnnReluBackward_H8_Vector128(ref float hNext, ref float dH, ref float dhNext, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 24);
-                ref float dhNextRow = ref At(ref dhNext, b * 24);
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float dARow = ref At(ref dA, b * 72);
-                ref float dGhRow = ref At(ref dGh, b * 72);
-                for (int j = 0; j < 24; j += 4)
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
+                for (int j = 0; j < 8; j += 4)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                    var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(24 + j));
-                    var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
-                    var hn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenNRow, (nuint)(j));
-                    // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                    var dan = dh * (global::System.Runtime.Intrinsics.Vector128<float>.One - z) * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                    var daz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n) * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                    var dar = dan * hn * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dARow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan, ref dARow, (nuint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dar, ref dGhRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(daz, ref dGhRow, (nuint)(24 + j));
-                    // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dan * r, ref dGhRow, (nuint)(48 + j));
-                    // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dh * z, ref dhNextRow, (nuint)(j));
+                    var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
+                    var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                    var dh = dFromAbove + dhCarried;
+                    var d4 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hNextRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d4, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void GruBackward_H24_Scalar(ref float dH, ref float dhNext, ref float gates, ref float hiddenN, ref float hPrev, ref float dA, ref float dGh, int count)
+        private static void RnnReluBackward_H8_Scalar(ref float hNext, ref float dH, ref float dhNext, ref float dA, int count)
         {
             for (int b = 0; b < count; b++)
             {
-                ref float dHRow = ref At(ref dH, b * 24);
-                ref float dhNextRow = ref At(ref dhNext, b * 24);
-                ref float gatesRow = ref At(ref gates, b * 72);
-                ref float hiddenNRow = ref At(ref hiddenN, b * 24);
-                ref float hPrevRow = ref At(ref hPrev, b * 24);
-                ref float dARow = ref At(ref dA, b * 72);
-                ref float dGhRow = ref At(ref dGh, b * 72);
-                for (int j = 0; j < 24; j++)
+                ref float hNextRow = ref At(ref hNext, b * 8);
+                ref float dHRow = ref At(ref dH, b * 8);
+                ref float dhNextRow = ref At(ref dhNext, b * 8);
+                ref float dARow = ref At(ref dA, b * 8);
+                for (int j = 0; j < 8; j++)
                 {
-                    // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                    var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
-                    var r = At(ref gatesRow, j);
-                    var z = At(ref gatesRow, 24 + j);
-                    var n = At(ref gatesRow, 48 + j);
-                    var hn = At(ref hiddenNRow, j);
-                    // through h_t = n_t + z_t ⊙ (h_{t−1} − n_t) and n_t = tanh(a_n + r_t ⊙ hn)
-                    var dan = dh * (1f - z) * (1f - n * n);
-                    var daz = dh * (At(ref hPrevRow, j) - n) * z * (1f - z);
-                    var dar = dan * hn * r * (1f - r);
-                    At(ref dARow, j) = dar;
-                    At(ref dARow, 24 + j) = daz;
-                    At(ref dARow, 48 + j) = dan;
-                    At(ref dGhRow, j) = dar;
-                    At(ref dGhRow, 24 + j) = daz;
-                    // the reset gate scales the hidden part of n: ∂L/∂hn = ∂L/∂a_n ⊙ r_t
-                    At(ref dGhRow, 48 + j) = dan * r;
-                    // the direct path h_{t−1} → h_t; the W_hhᵀ product that follows adds the rest
-                    At(ref dhNextRow, j) = dh * z;
+                    var dFromAbove = At(ref dHRow, j);
+                    var dhCarried = At(ref dhNextRow, j);
+                    var dh = dFromAbove + dhCarried;
+                    var d4 = (At(ref hNextRow, j) > 0f ? dh : 0f);
+                    At(ref dARow, j) = d4;
+                    At(ref dhNextRow, j) = 0f;
                 }
             }
         }

@@ -796,17 +796,34 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         // enc layer 0 (LSTM 12 → 19): input and hidden projections, then the cell, updating the state in place
         Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
         Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        Kernels.LstmForward_H19(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+        Kernels.LstmForward_H19(
+            ref Kernels.At(ref s, Layout.State0C), // cPrev
+            ref Kernels.At(ref scratch, Layout.StepGates), // gates
+            ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+            ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+            ref Kernels.At(ref s, Layout.State0H), // hNext
+            ref Kernels.At(ref s, Layout.State0C), // cNext
+            1);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections, then the cell, updating the state in place
         Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
         Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        Kernels.GruForward_H24(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+        Kernels.GruForward_H24(
+            ref Kernels.At(ref s, Layout.State1H), // hPrev
+            ref Kernels.At(ref scratch, Layout.StepGates), // gates
+            ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+            ref Kernels.At(ref scratch, Layout.StepTemp), // keptHiddenN
+            ref Kernels.At(ref s, Layout.State1H), // hNext
+            1);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections, then the cell, updating the state in place
         Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
         Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        Kernels.RnnReluForward_H8(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State2H), 1);
+        Kernels.RnnReluForward_H8(
+            ref Kernels.At(ref scratch, Layout.StepGates), // gates
+            ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+            ref Kernels.At(ref s, Layout.State2H), // hNext
+            1);
 
 
         // output = h·W_denseᵀ + b_dense
@@ -1022,17 +1039,34 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         // enc layer 0 (LSTM 12 → 19): input and hidden projections of these streams, then the cell, updating their state in place
         Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
         Kernels.Linear_76x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        Kernels.LstmForward_H19(ref Kernels.At(ref gates, start * 76), ref Kernels.At(ref hiddenProjection, start * 76), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref temp, start * 24), rows);
+        Kernels.LstmForward_H19(
+            ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), // cPrev
+            ref Kernels.At(ref gates, start * 76), // gates
+            ref Kernels.At(ref hiddenProjection, start * 76), // hiddenProjection
+            ref Kernels.At(ref temp, start * 24), // keptTanhC
+            ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), // hNext
+            ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), // cNext
+            rows);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections of these streams, then the cell, updating their state in place
         Kernels.Linear_72x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
         Kernels.Linear_72x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        Kernels.GruForward_H24(ref Kernels.At(ref gates, start * 76), ref Kernels.At(ref hiddenProjection, start * 76), ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref temp, start * 24), rows);
+        Kernels.GruForward_H24(
+            ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), // hPrev
+            ref Kernels.At(ref gates, start * 76), // gates
+            ref Kernels.At(ref hiddenProjection, start * 76), // hiddenProjection
+            ref Kernels.At(ref temp, start * 24), // keptHiddenN
+            ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), // hNext
+            rows);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections of these streams, then the cell, updating their state in place
         Kernels.Linear_8x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
         Kernels.Linear_8x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        Kernels.RnnReluForward_H8(ref Kernels.At(ref gates, start * 76), ref Kernels.At(ref hiddenProjection, start * 76), ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), rows);
+        Kernels.RnnReluForward_H8(
+            ref Kernels.At(ref gates, start * 76), // gates
+            ref Kernels.At(ref hiddenProjection, start * 76), // hiddenProjection
+            ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), // hNext
+            rows);
 
         // outputs = h·W_denseᵀ + b_dense for these streams
         Kernels.Linear_9x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
@@ -1059,7 +1093,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         internal readonly int Gates;
         /// <summary>Offset of [Count, G·H]: h·W_hhᵀ + b_hh of the current layer.</summary>
         internal readonly int HiddenProjection;
-        /// <summary>Offset of [Count, H]: the cell's temporary row.</summary>
+        /// <summary>Offset of [Count, kept]: the values a layer keeps for the backward pass, unused by a step.</summary>
         internal readonly int Temp;
         /// <summary>Offset of [Count, OutputSize]: the outputs of the step.</summary>
         internal readonly int Outputs;
@@ -1324,19 +1358,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.S0C0 + (b0 * 19), batch * 19).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 19), batch * 19));
         for (int t = 0; t < SequenceLength; t++)
         {
-            // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+            // step t for this share of the rows: the products of h_{t−1}, then the cell
             Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
             Kernels.LstmForward_H19(
-                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)),
-                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)),
-                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 19) + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 19) + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)),
+                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)), // cPrev
+                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)), // gates
+                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), // hiddenProjection
+                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)), // keptTanhC
+                ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 19) + (b0 * 19)), // hNext
+                ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 19) + (b0 * 19)), // cNext
                 batch);
         }
 
-        // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+        // The final state: each state after each entry's last real step, row lengths[b] of its rows.
         for (int b = b0; b < b0 + batch; b++)
         {
             _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 19), 19).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 19), 19));
@@ -1367,18 +1401,18 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.S1H0 + (b0 * 24), batch * 24).CopyTo(_activations.AsSpan(Layout.S1H + (b0 * 24), batch * 24));
         for (int t = 0; t < SequenceLength; t++)
         {
-            // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+            // step t for this share of the rows: the products of h_{t−1}, then the cell
             Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
             Kernels.GruForward_H24(
-                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)),
-                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)),
-                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)),
-                ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 24) + (b0 * 24)),
-                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)),
+                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), // hPrev
+                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)), // gates
+                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), // hiddenProjection
+                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)), // keptHiddenN
+                ref Kernels.At(ref a, Layout.S1H + ((t + 1) * BatchSize * 24) + (b0 * 24)), // hNext
                 batch);
         }
 
-        // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+        // The final state: each state after each entry's last real step, row lengths[b] of its rows.
         for (int b = b0; b < b0 + batch; b++)
         {
             _activations.AsSpan(Layout.S1H + (((_lengths[b] * BatchSize) + b) * 24), 24).CopyTo(_activations.AsSpan(Layout.S1HT + (b * 24), 24));
@@ -1408,12 +1442,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.AsSpan(Layout.S2H0 + (b0 * 8), batch * 8).CopyTo(_activations.AsSpan(Layout.S2H + (b0 * 8), batch * 8));
         for (int t = 0; t < SequenceLength; t++)
         {
-            // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+            // step t for this share of the rows: the products of h_{t−1}, then the cell
             Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
-            Kernels.RnnReluForward_H8(ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), batch);
+            Kernels.RnnReluForward_H8(
+                ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), // gates
+                ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), // hiddenProjection
+                ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), // hNext
+                batch);
         }
 
-        // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+        // The final state: each state after each entry's last real step, row lengths[b] of its rows.
         for (int b = b0; b < b0 + batch; b++)
         {
             _activations.AsSpan(Layout.S2H + (((_lengths[b] * BatchSize) + b) * 8), 8).CopyTo(_activations.AsSpan(Layout.S2HT + (b * 8), 8));
@@ -1543,15 +1581,15 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             }
 
             Kernels.LstmBackward_H19(
-                ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 19) + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.DCNext + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)),
-                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)),
-                ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76) + (b0 * 76)),
+                ref Kernels.At(ref a, Layout.DCNext + (b0 * 19)), // dcNext
+                ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 19) + (b0 * 19)), // dH
+                ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)), // dhNext
+                ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)), // gates
+                ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 19) + (b0 * 19)), // keptTanhC
+                ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)), // cPrev
+                ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76) + (b0 * 76)), // dA
                 batch);
-            // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+            // ∂L/∂h_{t−1} += dA·weight_hh
             Kernels.AccumulateInputGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 76) + (b0 * 76)), ref Kernels.At(ref p, Layout.enc_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 19)), batch);
         }
 
@@ -1571,11 +1609,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
 
         // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-        // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        int n0 = ShareStart(76, worker, workers, 16);
-        int gateRows = ShareStart(76, worker + 1, workers, 16) - n0;
-        Kernels.AccumulateWeightGradient_76x12(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.enc_weight_ih_l0 + (n0 * 12)), ref Kernels.At(ref g, Layout.enc_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-        Kernels.AccumulateWeightGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.enc_weight_hh_l0 + (n0 * 19)), ref Kernels.At(ref g, Layout.enc_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+        // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+        {
+            int n0 = ShareStart(76, worker, workers, 16);
+            int gateRows = ShareStart(76, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_76x12(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.enc_weight_ih_l0 + (n0 * 12)), ref Kernels.At(ref g, Layout.enc_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+            Kernels.AccumulateWeightGradient_76x19(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.enc_weight_hh_l0 + (n0 * 19)), ref Kernels.At(ref g, Layout.enc_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+        }
 
         // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1587,20 +1627,24 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
     }
 
-    /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+    /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b]; DCNext[b] += S0DCT[b].</summary>
     private void AddFinalStateGradient0(int b)
     {
-        var dh = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
-        var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
-        for (int j = 0; j < dh.Length; j++)
         {
-            dh[j] += dFinal[j];
+            var carried = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
+            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
+            for (int j = 0; j < carried.Length; j++)
+            {
+                carried[j] += dFinal[j];
+            }
         }
-        var dc = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
-        var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
-        for (int j = 0; j < dc.Length; j++)
         {
-            dc[j] += dFinalCell[j];
+            var carried = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
+            var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
+            for (int j = 0; j < carried.Length; j++)
+            {
+                carried[j] += dFinal[j];
+            }
         }
     }
 
@@ -1627,15 +1671,15 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             }
 
             Kernels.GruBackward_H24(
-                ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 24) + (b0 * 24)),
-                ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)),
-                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)),
-                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)),
-                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)),
-                ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 72) + (b0 * 72)),
-                ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72) + (b0 * 72)),
+                ref Kernels.At(ref a, Layout.S1DH + (t * BatchSize * 24) + (b0 * 24)), // dH
+                ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)), // dhNext
+                ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)), // gates
+                ref Kernels.At(ref a, Layout.S1HiddenN + (t * BatchSize * 24) + (b0 * 24)), // keptHiddenN
+                ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), // hPrev
+                ref Kernels.At(ref a, Layout.S1DA + (t * BatchSize * 72) + (b0 * 72)), // dA
+                ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72) + (b0 * 72)), // dGh
                 batch);
-            // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+            // ∂L/∂h_{t−1} += dGh·weight_hh
             Kernels.AccumulateInputGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + (t * BatchSize * 72) + (b0 * 72)), ref Kernels.At(ref p, Layout.mid_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 24)), batch);
         }
 
@@ -1654,11 +1698,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
 
         // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-        // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        int n0 = ShareStart(72, worker, workers, 16);
-        int gateRows = ShareStart(72, worker + 1, workers, 16) - n0;
-        Kernels.AccumulateWeightGradient_72x19(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref g, Layout.mid_weight_ih_l0 + (n0 * 19)), ref Kernels.At(ref g, Layout.mid_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-        Kernels.AccumulateWeightGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.mid_weight_hh_l0 + (n0 * 24)), ref Kernels.At(ref g, Layout.mid_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+        // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+        {
+            int n0 = ShareStart(72, worker, workers, 16);
+            int gateRows = ShareStart(72, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_72x19(ref Kernels.At(ref a, Layout.S1DA + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19)), ref Kernels.At(ref g, Layout.mid_weight_ih_l0 + (n0 * 19)), ref Kernels.At(ref g, Layout.mid_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+            Kernels.AccumulateWeightGradient_72x24(ref Kernels.At(ref a, Layout.S1DGh + n0), ref Kernels.At(ref a, Layout.S1H), ref Kernels.At(ref g, Layout.mid_weight_hh_l0 + (n0 * 24)), ref Kernels.At(ref g, Layout.mid_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+        }
 
         // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1670,14 +1716,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
     }
 
-    /// <summary>DHNext[b] += FinalHiddenGradient(1)[b].</summary>
+    /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S1DHT[b].</summary>
     private void AddFinalStateGradient1(int b)
     {
-        var dh = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
-        var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
-        for (int j = 0; j < dh.Length; j++)
         {
-            dh[j] += dFinal[j];
+            var carried = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
+            var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
+            for (int j = 0; j < carried.Length; j++)
+            {
+                carried[j] += dFinal[j];
+            }
         }
     }
 
@@ -1703,8 +1751,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 }
             }
 
-            Kernels.RnnReluBackward_H8(ref Kernels.At(ref a, Layout.S2DH + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), batch);
-            // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+            Kernels.RnnReluBackward_H8(
+                ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), // hNext
+                ref Kernels.At(ref a, Layout.S2DH + (t * BatchSize * 8) + (b0 * 8)), // dH
+                ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), // dhNext
+                ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), // dA
+                batch);
+            // ∂L/∂h_{t−1} += dA·weight_hh
             Kernels.AccumulateInputGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref p, Layout.top_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 8)), batch);
         }
 
@@ -1723,11 +1776,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
 
         // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-        // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-        int n0 = ShareStart(8, worker, workers, 16);
-        int gateRows = ShareStart(8, worker + 1, workers, 16) - n0;
-        Kernels.AccumulateWeightGradient_8x24(ref Kernels.At(ref a, Layout.S2DA + n0), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref g, Layout.top_weight_ih_l0 + (n0 * 24)), ref Kernels.At(ref g, Layout.top_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-        Kernels.AccumulateWeightGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + n0), ref Kernels.At(ref a, Layout.S2H), ref Kernels.At(ref g, Layout.top_weight_hh_l0 + (n0 * 8)), ref Kernels.At(ref g, Layout.top_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+        // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+        {
+            int n0 = ShareStart(8, worker, workers, 16);
+            int gateRows = ShareStart(8, worker + 1, workers, 16) - n0;
+            Kernels.AccumulateWeightGradient_8x24(ref Kernels.At(ref a, Layout.S2DA + n0), ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24)), ref Kernels.At(ref g, Layout.top_weight_ih_l0 + (n0 * 24)), ref Kernels.At(ref g, Layout.top_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+            Kernels.AccumulateWeightGradient_8x8(ref Kernels.At(ref a, Layout.S2DA + n0), ref Kernels.At(ref a, Layout.S2H), ref Kernels.At(ref g, Layout.top_weight_hh_l0 + (n0 * 8)), ref Kernels.At(ref g, Layout.top_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+        }
 
         // ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1739,14 +1794,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         Barrier();
     }
 
-    /// <summary>DHNext[b] += FinalHiddenGradient(2)[b].</summary>
+    /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S2DHT[b].</summary>
     private void AddFinalStateGradient2(int b)
     {
-        var dh = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
-        var dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
-        for (int j = 0; j < dh.Length; j++)
         {
-            dh[j] += dFinal[j];
+            var carried = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
+            var dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
+            for (int j = 0; j < carried.Length; j++)
+            {
+                carried[j] += dFinal[j];
+            }
         }
     }
 
@@ -1773,62 +1830,62 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
         // activations cached by the forward pass and the backward pass's temporaries
         public const int X0 = 0; // [T, B, input]
-        public const int S0Gates = 96; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+        public const int S0Gates = 96; // [T, B, 76]: x·W_ihᵀ + b_ih, then i, f, g, o
         public const int S0H = 704; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-        public const int S0C = 896; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-        public const int S0TanhC = 1088; // [T, B, H]: tanh(c_t)
+        public const int S0C = 896; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+        public const int S0TanhC = 1088; // [T, B, 19]: tanhC, kept for the backward pass
         public const int S0H0 = 1248; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
         public const int S0HT = 1296; // [B, H]: h at each entry's last real step (the final state)
         public const int S0DH0 = 1344; // [B, H]: d(loss)/d(initial h)
         public const int S0DHT = 1392; // [B, H]: d(downstream loss)/d(final h), set by the caller
-        public const int S0C0 = 1440; // [B, H]: the initial c, set by the caller
-        public const int S0CT = 1488; // [B, H]: c at each entry's last real step
-        public const int S0DC0 = 1536; // [B, H]: d(loss)/d(initial c)
-        public const int S0DCT = 1584; // [B, H]: d(downstream loss)/d(final c), set by the caller
+        public const int S0C0 = 1440; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+        public const int S0CT = 1488; // [B, C]: c at each entry's last real step (the final state)
+        public const int S0DC0 = 1536; // [B, C]: d(loss)/d(initial c)
+        public const int S0DCT = 1584; // [B, C]: d(downstream loss)/d(final c), set by the caller
         public const int S0DH = 1632; // [T, B, H]: d(loss)/d(h_t) from the layer above
-        public const int S0DA = 1792; // [T, B, G·H]: d(loss)/d(input pre-activations)
-        public const int S1Gates = 2400; // [T, B, 3H]: x·W_ihᵀ + b_ih, then the gate activations r, z, n
+        public const int S0DA = 1792; // [T, B, 76]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
+        public const int S1Gates = 2400; // [T, B, 72]: x·W_ihᵀ + b_ih, then r, z, n
         public const int S1H = 2976; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-        public const int S1HiddenN = 3216; // [T, B, H]: W_hn·h_{t−1} + b_hn
+        public const int S1HiddenN = 3216; // [T, B, 24]: hiddenN, kept for the backward pass
         public const int S1H0 = 3408; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
         public const int S1HT = 3456; // [B, H]: h at each entry's last real step (the final state)
         public const int S1DH0 = 3504; // [B, H]: d(loss)/d(initial h)
         public const int S1DHT = 3552; // [B, H]: d(downstream loss)/d(final h), set by the caller
         public const int S1DH = 3600; // [T, B, H]: d(loss)/d(h_t) from the layer above
-        public const int S1DA = 3792; // [T, B, G·H]: d(loss)/d(input pre-activations)
-        public const int S1DGh = 4368; // [T, B, 3H]: d(loss)/d(h·W_hhᵀ + b_hh)
+        public const int S1DA = 3792; // [T, B, 72]: d(loss)/d(x·W_ihᵀ + b_ih)
+        public const int S1DGh = 4368; // [T, B, 72]: d(loss)/d(product of mid.weight_hh_l0)
         public const int S2H = 4944; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
         public const int S2H0 = 5024; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
         public const int S2HT = 5040; // [B, H]: h at each entry's last real step (the final state)
         public const int S2DH0 = 5056; // [B, H]: d(loss)/d(initial h)
         public const int S2DHT = 5072; // [B, H]: d(downstream loss)/d(final h), set by the caller
         public const int S2DH = 5088; // [T, B, H]: d(loss)/d(h_t) from the layer above
-        public const int S2DA = 5152; // [T, B, G·H]: d(loss)/d(input pre-activations)
+        public const int S2DA = 5152; // [T, B, 8]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
         public const int Y = 5216; // [T, B, O]: dense output
         public const int DY = 5296; // [T, B, O]: d(loss)/d(output)
         public const int DX0 = 5376; // [T, B, input]: d(loss)/d(embedded input)
         public const int HiddenProjection = 5472; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
         public const int DHNext = 5632; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-        public const int DCNext = 5680; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+        public const int DCNext = 5680; // [B, C]: d(loss)/d(c_{t−1}) carried back through time
 
         // scratch for one streaming step
         public const int StepGates = 0; // [G·H]
         public const int StepHiddenProjection = 80; // [G·H]
-        public const int StepTemp = 160; // [H]
+        public const int StepTemp = 160; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
 
         // the recurrent state of one stream
         public const int State0H = 0; // [H]: h
-        public const int State0C = 32; // [H]: c
+        public const int State0C = 32; // [C]: c
         public const int State1H = 64; // [H]: h
         public const int State2H = 96; // [H]: h
 
         // the weight matrices transposed into the panels the forward kernels read
-        public const int Packed_enc_weight_ih_l0 = 0; // [12, 76] in panels: W_ihᵀ
-        public const int Packed_enc_weight_hh_l0 = 912; // [19, 76] in panels: W_hhᵀ
-        public const int Packed_mid_weight_ih_l0 = 2368; // [19, 72] in panels: W_ihᵀ
-        public const int Packed_mid_weight_hh_l0 = 3744; // [24, 72] in panels: W_hhᵀ
-        public const int Packed_top_weight_ih_l0 = 5472; // [24, 8] in panels: W_ihᵀ
-        public const int Packed_top_weight_hh_l0 = 5664; // [8, 8] in panels: W_hhᵀ
+        public const int Packed_enc_weight_ih_l0 = 0; // [12, 76] in panels: weight_ihᵀ
+        public const int Packed_enc_weight_hh_l0 = 912; // [19, 76] in panels: weight_hhᵀ
+        public const int Packed_mid_weight_ih_l0 = 2368; // [19, 72] in panels: weight_ihᵀ
+        public const int Packed_mid_weight_hh_l0 = 3744; // [24, 72] in panels: weight_hhᵀ
+        public const int Packed_top_weight_ih_l0 = 5472; // [24, 8] in panels: weight_ihᵀ
+        public const int Packed_top_weight_hh_l0 = 5664; // [8, 8] in panels: weight_hhᵀ
         public const int Packed_head_weight = 5728; // [8, 9] in panels: W_denseᵀ
 
         public const int ParameterLength = 6288;

@@ -6305,41 +6305,41 @@ namespace Samples
                 }
             }
 
-            // ---- Lstm cell, H = 32 ----
+            // ---- LSTM cell, H = 32 ----
 
-            /// <summary>LSTM step for H = 32: gates [count, 4H] holds x·W_ihᵀ + b_ih on entry and the activations i, f, g, o on exit; hiddenProjection [count, 4H] is h_{t−1}·W_hhᵀ + b_hh.</summary>
+            /// <summary>LSTM step for H = 32: i, f, o = σ(W_i·x_t + b_i + U_i·h_{t−1} + b'_i), …; g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LstmForward_H32(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+            public static void LstmForward_H32(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LstmForward_H32_Vector512(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                    LstmForward_H32_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LstmForward_H32_Vector256(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                    LstmForward_H32_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LstmForward_H32_Vector128(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                    LstmForward_H32_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
                 else
                 {
-                    LstmForward_H32_Scalar(ref gates, ref hiddenProjection, ref cPrev, ref cNext, ref hNext, ref tanhC, count);
+                    LstmForward_H32_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H32_Vector512(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+            private static void LstmForward_H32_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
-                    ref float cPrevRow = ref At(ref cPrev, b * 32);
-                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float hNextRow = ref At(ref hNext, b * 32);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
                     for (int j = 0; j < 32; j += 16)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -6350,31 +6350,33 @@ namespace Samples
                         var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                         var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(96 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(96 + j)));
-                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        // h_t = o_t ⊙ tanh(c_t)
+                        var h = o * tanhC;
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(32 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(64 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H32_Vector256(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+            private static void LstmForward_H32_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
-                    ref float cPrevRow = ref At(ref cPrev, b * 32);
-                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float hNextRow = ref At(ref hNext, b * 32);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
                     for (int j = 0; j < 32; j += 8)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -6385,31 +6387,33 @@ namespace Samples
                         var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                         var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(96 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(96 + j)));
-                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        // h_t = o_t ⊙ tanh(c_t)
+                        var h = o * tanhC;
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(32 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(64 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H32_Vector128(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+            private static void LstmForward_H32_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
-                    ref float cPrevRow = ref At(ref cPrev, b * 32);
-                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float hNextRow = ref At(ref hNext, b * 32);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
                     for (int j = 0; j < 32; j += 4)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -6420,31 +6424,33 @@ namespace Samples
                         var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                         var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(96 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(96 + j)));
-                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        // h_t = o_t ⊙ tanh(c_t)
+                        var h = o * tanhC;
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(32 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(64 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tc, ref tanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o * tc, ref hNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H32_Scalar(ref float gates, ref float hiddenProjection, ref float cPrev, ref float cNext, ref float hNext, ref float tanhC, int count)
+            private static void LstmForward_H32_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
                     ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
-                    ref float cPrevRow = ref At(ref cPrev, b * 32);
-                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float hNextRow = ref At(ref hNext, b * 32);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
                     for (int j = 0; j < 32; j++)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -6455,177 +6461,215 @@ namespace Samples
                         var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                         var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 96 + j) + At(ref hiddenProjectionRow, 96 + j));
-                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t;  h_t = o_t ⊙ tanh(c_t)
+                        // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * At(ref cPrevRow, j) + i * g;
-                        var tc = global::RnnGen.Numerics.Activations.Tanh(c);
+                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        // h_t = o_t ⊙ tanh(c_t)
+                        var h = o * tanhC;
                         At(ref gatesRow, j) = i;
                         At(ref gatesRow, 32 + j) = f;
                         At(ref gatesRow, 64 + j) = g;
                         At(ref gatesRow, 96 + j) = o;
+                        At(ref keptTanhCRow, j) = tanhC;
+                        At(ref hNextRow, j) = h;
                         At(ref cNextRow, j) = c;
-                        At(ref tanhCRow, j) = tc;
-                        At(ref hNextRow, j) = o * tc;
                     }
                 }
             }
 
-            /// <summary>LSTM backward step for H = 32: from d(loss)/d(h_t) (dH from above plus dhNext from t + 1) and dcNext, writes the pre-activation gradients dA [count, 4H], sets dcNext to d(loss)/d(c_{t−1}) and clears dhNext for the W_hhᵀ product.</summary>
+            /// <summary>LSTM backward step for H = 32: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LstmBackward_H32(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+            public static void LstmBackward_H32(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LstmBackward_H32_Vector512(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Vector512(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LstmBackward_H32_Vector256(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Vector256(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LstmBackward_H32_Vector128(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Vector128(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
                 else
                 {
-                    LstmBackward_H32_Scalar(ref dH, ref dhNext, ref dcNext, ref gates, ref tanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Scalar(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H32_Vector512(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Vector512(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float dHRow = ref At(ref dH, b * 32);
                     ref float dhNextRow = ref At(ref dhNext, b * 32);
-                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j += 16)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
-                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
+                        var dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                        var dh = dFromAbove + dhCarried;
                         var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(96 + j));
-                        var tc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref tanhCRow, (nuint)(j));
-                        // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                        var dc = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j)) + dh * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - tc * tc);
-                        // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * g * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i), ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f), ref dARow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g), ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dh * tc * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o), ref dARow, (nuint)(96 + j));
-                        // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dc * f, ref dcNextRow, (nuint)(j));
+                        var dtanhC = dh * o;
+                        var tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
+                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
+                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
+                        var dcPrev = dc * f;
+                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
+                        var di = dc * g;
+                        var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var d32 = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                        var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
+                        var d29 = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                        var dg = dc * i;
+                        var d26 = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                        var @do = dh * tanhC;
+                        var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d32, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d29, ref dARow, (nuint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d26, ref dARow, (nuint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d23, ref dARow, (nuint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H32_Vector256(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Vector256(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float dHRow = ref At(ref dH, b * 32);
                     ref float dhNextRow = ref At(ref dhNext, b * 32);
-                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j += 8)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
-                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
+                        var dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                        var dh = dFromAbove + dhCarried;
                         var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(96 + j));
-                        var tc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tanhCRow, (nuint)(j));
-                        // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                        var dc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j)) + dh * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - tc * tc);
-                        // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * g * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i), ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f), ref dARow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g), ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dh * tc * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o), ref dARow, (nuint)(96 + j));
-                        // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dc * f, ref dcNextRow, (nuint)(j));
+                        var dtanhC = dh * o;
+                        var tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
+                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
+                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
+                        var dcPrev = dc * f;
+                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
+                        var di = dc * g;
+                        var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var d32 = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                        var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
+                        var d29 = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                        var dg = dc * i;
+                        var d26 = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                        var @do = dh * tanhC;
+                        var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d32, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d29, ref dARow, (nuint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d26, ref dARow, (nuint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d23, ref dARow, (nuint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H32_Vector128(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Vector128(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float dHRow = ref At(ref dH, b * 32);
                     ref float dhNextRow = ref At(ref dhNext, b * 32);
-                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j += 4)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
-                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
+                        var dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j));
+                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
+                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
+                        var dh = dFromAbove + dhCarried;
                         var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(96 + j));
-                        var tc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tanhCRow, (nuint)(j));
-                        // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                        var dc = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j)) + dh * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - tc * tc);
-                        // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * g * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i), ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f), ref dARow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g), ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dh * tc * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o), ref dARow, (nuint)(96 + j));
-                        // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dc * f, ref dcNextRow, (nuint)(j));
+                        var dtanhC = dh * o;
+                        var tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
+                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
+                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
+                        var dcPrev = dc * f;
+                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
+                        var di = dc * g;
+                        var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
+                        var d32 = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                        var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
+                        var d29 = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                        var dg = dc * i;
+                        var d26 = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                        var @do = dh * tanhC;
+                        var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d32, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d29, ref dARow, (nuint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d26, ref dARow, (nuint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d23, ref dARow, (nuint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H32_Scalar(ref float dH, ref float dhNext, ref float dcNext, ref float gates, ref float tanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Scalar(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float dHRow = ref At(ref dH, b * 32);
                     ref float dhNextRow = ref At(ref dhNext, b * 32);
-                    ref float dcNextRow = ref At(ref dcNext, b * 32);
                     ref float gatesRow = ref At(ref gates, b * 128);
-                    ref float tanhCRow = ref At(ref tanhC, b * 32);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
                     ref float cPrevRow = ref At(ref cPrev, b * 32);
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j++)
                     {
-                        // dh = ∂L/∂h_t: from the layer above plus from step t + 1
-                        var dh = At(ref dHRow, j) + At(ref dhNextRow, j);
-                        var i = At(ref gatesRow, j);
-                        var f = At(ref gatesRow, 32 + j);
-                        var g = At(ref gatesRow, 64 + j);
+                        var dcCarried = At(ref dcNextRow, j);
+                        var dFromAbove = At(ref dHRow, j);
+                        var dhCarried = At(ref dhNextRow, j);
+                        var dh = dFromAbove + dhCarried;
                         var o = At(ref gatesRow, 96 + j);
-                        var tc = At(ref tanhCRow, j);
-                        // ∂L/∂c_t = ∂L/∂c_t from step t + 1 + dh ⊙ o_t ⊙ (1 − tanh²(c_t))
-                        var dc = At(ref dcNextRow, j) + dh * o * (1f - tc * tc);
-                        // pre-activation gradients, with σ' = σ(1 − σ) and tanh' = 1 − tanh²
-                        At(ref dARow, j) = dc * g * i * (1f - i);
-                        At(ref dARow, 32 + j) = dc * At(ref cPrevRow, j) * f * (1f - f);
-                        At(ref dARow, 64 + j) = dc * i * (1f - g * g);
-                        At(ref dARow, 96 + j) = dh * tc * o * (1f - o);
-                        // ∂L/∂c_{t−1} = dc ⊙ f_t; ∂L/∂h_{t−1} is accumulated by the W_hhᵀ product that follows
-                        At(ref dcNextRow, j) = dc * f;
+                        var dtanhC = dh * o;
+                        var tanhC = At(ref keptTanhCRow, j);
+                        var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                        var f = At(ref gatesRow, 32 + j);
+                        var dcPrev = dc * f;
+                        var g = At(ref gatesRow, 64 + j);
+                        var di = dc * g;
+                        var i = At(ref gatesRow, j);
+                        var d32 = di * i * (1f - i);
+                        var df = dc * At(ref cPrevRow, j);
+                        var d29 = df * f * (1f - f);
+                        var dg = dc * i;
+                        var d26 = dg * (1f - g * g);
+                        var @do = dh * tanhC;
+                        var d23 = @do * o * (1f - o);
+                        At(ref dcNextRow, j) = dcPrev;
+                        At(ref dARow, j) = d32;
+                        At(ref dARow, 32 + j) = d29;
+                        At(ref dARow, 64 + j) = d26;
+                        At(ref dARow, 96 + j) = d23;
                         At(ref dhNextRow, j) = 0f;
                     }
                 }

@@ -734,7 +734,14 @@ namespace Samples
             // lstm layer 0 (LSTM 16 → 32): input and hidden projections, then the cell, updating the state in place
             Kernels.Linear_128x16(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
             Kernels.Linear_128x32(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            Kernels.LstmForward_H32(ref Kernels.At(ref scratch, Layout.StepGates), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0C), ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref scratch, Layout.StepTemp), 1);
+            Kernels.LstmForward_H32(
+                ref Kernels.At(ref s, Layout.State0C), // cPrev
+                ref Kernels.At(ref scratch, Layout.StepGates), // gates
+                ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
+                ref Kernels.At(ref scratch, Layout.StepTemp), // keptTanhC
+                ref Kernels.At(ref s, Layout.State0H), // hNext
+                ref Kernels.At(ref s, Layout.State0C), // cNext
+                1);
 
             // The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it
             var sum = state.Buffer.AsSpan(Layout.StateReadoutSum, 32);
@@ -958,7 +965,14 @@ namespace Samples
             // lstm layer 0 (LSTM 16 → 32): input and hidden projections of these streams, then the cell, updating their state in place
             Kernels.Linear_128x16(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 128), rows);
             Kernels.Linear_128x32(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 32)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 128), rows);
-            Kernels.LstmForward_H32(ref Kernels.At(ref gates, start * 128), ref Kernels.At(ref hiddenProjection, start * 128), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 32)), ref Kernels.At(ref s, (Layout.State0C * count) + (start * 32)), ref Kernels.At(ref s, (Layout.State0H * count) + (start * 32)), ref Kernels.At(ref temp, start * 32), rows);
+            Kernels.LstmForward_H32(
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 32)), // cPrev
+                ref Kernels.At(ref gates, start * 128), // gates
+                ref Kernels.At(ref hiddenProjection, start * 128), // hiddenProjection
+                ref Kernels.At(ref temp, start * 32), // keptTanhC
+                ref Kernels.At(ref s, (Layout.State0H * count) + (start * 32)), // hNext
+                ref Kernels.At(ref s, (Layout.State0C * count) + (start * 32)), // cNext
+                rows);
 
             // The mean readout so far, per stream: Σ += h, steps += 1, r = Σ · (1 / steps), as Step computes it
             for (int r = start; r < start + rows; r++)
@@ -1001,7 +1015,7 @@ namespace Samples
             internal readonly int Gates;
             /// <summary>Offset of [Count, G·H]: h·W_hhᵀ + b_hh of the current layer.</summary>
             internal readonly int HiddenProjection;
-            /// <summary>Offset of [Count, H]: the cell's temporary row.</summary>
+            /// <summary>Offset of [Count, kept]: the values a layer keeps for the backward pass, unused by a step.</summary>
             internal readonly int Temp;
             /// <summary>Offset of [Count, H]: the mean readout.</summary>
             internal readonly int Readout;
@@ -1280,19 +1294,19 @@ namespace Samples
             _activations.AsSpan(Layout.S0C0 + (b0 * 32), batch * 32).CopyTo(_activations.AsSpan(Layout.S0C + (b0 * 32), batch * 32));
             for (int t = 0; t < SequenceLength; t++)
             {
-                // h_{t−1}·W_hhᵀ + b_hh for this share of the rows of step t
+                // step t for this share of the rows: the products of h_{t−1}, then the cell
                 Kernels.Linear_128x32(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 32) + (b0 * 32)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 128)), batch);
                 Kernels.LstmForward_H32(
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 32) + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 32) + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 32) + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 32) + (b0 * 32)),
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 32) + (b0 * 32)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 128) + (b0 * 128)), // gates
+                    ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 128)), // hiddenProjection
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 32) + (b0 * 32)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0H + ((t + 1) * BatchSize * 32) + (b0 * 32)), // hNext
+                    ref Kernels.At(ref a, Layout.S0C + ((t + 1) * BatchSize * 32) + (b0 * 32)), // cNext
                     batch);
             }
 
-            // The final state: h (and c) after each entry's last real step, row lengths[b] of H (and C).
+            // The final state: each state after each entry's last real step, row lengths[b] of its rows.
             for (int b = b0; b < b0 + batch; b++)
             {
                 _activations.AsSpan(Layout.S0H + (((_lengths[b] * BatchSize) + b) * 32), 32).CopyTo(_activations.AsSpan(Layout.S0HT + (b * 32), 32));
@@ -1439,15 +1453,15 @@ namespace Samples
                 }
 
                 Kernels.LstmBackward_H32(
-                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 32) + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 128) + (b0 * 128)),
-                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 32) + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 32) + (b0 * 32)),
-                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 128) + (b0 * 128)),
+                    ref Kernels.At(ref a, Layout.DCNext + (b0 * 32)), // dcNext
+                    ref Kernels.At(ref a, Layout.S0DH + (t * BatchSize * 32) + (b0 * 32)), // dH
+                    ref Kernels.At(ref a, Layout.DHNext + (b0 * 32)), // dhNext
+                    ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 128) + (b0 * 128)), // gates
+                    ref Kernels.At(ref a, Layout.S0TanhC + (t * BatchSize * 32) + (b0 * 32)), // keptTanhC
+                    ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 32) + (b0 * 32)), // cPrev
+                    ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 128) + (b0 * 128)), // dA
                     batch);
-                // ∂L/∂h_{t−1} += ∂L/∂(h_{t−1}·W_hhᵀ)·W_hh
+                // ∂L/∂h_{t−1} += dA·weight_hh
                 Kernels.AccumulateInputGradient_128x32(ref Kernels.At(ref a, Layout.S0DA + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref p, Layout.lstm_weight_hh_l0), ref Kernels.At(ref a, Layout.DHNext + (b0 * 32)), batch);
             }
 
@@ -1467,11 +1481,13 @@ namespace Samples
             Barrier();
 
             // Weight gradients for all T·B rows at once, a share of the rows of each dW per participant:
-            // dW_ih += dAᵀ·X, dW_hh += dGhᵀ·H_{t−1} (rows 0 … T − 1 of H)
-            int n0 = ShareStart(128, worker, workers, 16);
-            int gateRows = ShareStart(128, worker + 1, workers, 16) - n0;
-            Kernels.AccumulateWeightGradient_128x16(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 16)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
-            Kernels.AccumulateWeightGradient_128x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            // dW += dYᵀ·V and db += Σ dY for each product (V = X for the input's, H_{t−1} = rows 0 … T − 1 of H for h's)
+            {
+                int n0 = ShareStart(128, worker, workers, 16);
+                int gateRows = ShareStart(128, worker + 1, workers, 16) - n0;
+                Kernels.AccumulateWeightGradient_128x16(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.X0), ref Kernels.At(ref g, Layout.lstm_weight_ih_l0 + (n0 * 16)), ref Kernels.At(ref g, Layout.lstm_bias_ih_l0 + n0), SequenceLength * BatchSize, gateRows);
+                Kernels.AccumulateWeightGradient_128x32(ref Kernels.At(ref a, Layout.S0DA + n0), ref Kernels.At(ref a, Layout.S0H), ref Kernels.At(ref g, Layout.lstm_weight_hh_l0 + (n0 * 32)), ref Kernels.At(ref g, Layout.lstm_bias_hh_l0 + n0), SequenceLength * BatchSize, gateRows);
+            }
 
             // ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
@@ -1483,20 +1499,24 @@ namespace Samples
             Barrier();
         }
 
-        /// <summary>DHNext[b] += FinalHiddenGradient(0)[b]; DCNext[b] += FinalCellGradient[b].</summary>
+        /// <summary>The caller's final-state gradients of batch entry b added to the carried ones: DHNext[b] += S0DHT[b]; DCNext[b] += S0DCT[b].</summary>
         private void AddFinalStateGradient0(int b)
         {
-            var dh = _activations.AsSpan(Layout.DHNext + (b * 32), 32);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 32), 32);
-            for (int j = 0; j < dh.Length; j++)
             {
-                dh[j] += dFinal[j];
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 32), 32);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 32), 32);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
-            var dc = _activations.AsSpan(Layout.DCNext + (b * 32), 32);
-            var dFinalCell = _activations.AsSpan(Layout.S0DCT + (b * 32), 32);
-            for (int j = 0; j < dc.Length; j++)
             {
-                dc[j] += dFinalCell[j];
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 32), 32);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 32), 32);
+                for (int j = 0; j < carried.Length; j++)
+                {
+                    carried[j] += dFinal[j];
+                }
             }
         }
 
@@ -1515,20 +1535,20 @@ namespace Samples
 
             // activations cached by the forward pass and the backward pass's temporaries
             public const int X0 = 0; // [T, B, input]
-            public const int S0Gates = 10240; // [T, B, 4H]: x·W_ihᵀ + b_ih, then the gate activations i, f, g, o
+            public const int S0Gates = 10240; // [T, B, 128]: x·W_ihᵀ + b_ih, then i, f, g, o
             public const int S0H = 92160; // [T + 1, B, H]: h_{t−1} for t = 0 … T (row 0 is the initial state)
-            public const int S0C = 113152; // [T + 1, B, H]: c_{t−1} for t = 0 … T
-            public const int S0TanhC = 134144; // [T, B, H]: tanh(c_t)
+            public const int S0C = 113152; // [T + 1, B, C]: c_{t−1} for t = 0 … T (row 0 is the initial state)
+            public const int S0TanhC = 134144; // [T, B, 32]: tanhC, kept for the backward pass
             public const int S0H0 = 154624; // [B, H]: the initial h, set by the caller (copied into row 0 of H by each forward pass)
             public const int S0HT = 155136; // [B, H]: h at each entry's last real step (the final state)
             public const int S0DH0 = 155648; // [B, H]: d(loss)/d(initial h)
             public const int S0DHT = 156160; // [B, H]: d(downstream loss)/d(final h), set by the caller
-            public const int S0C0 = 156672; // [B, H]: the initial c, set by the caller
-            public const int S0CT = 157184; // [B, H]: c at each entry's last real step
-            public const int S0DC0 = 157696; // [B, H]: d(loss)/d(initial c)
-            public const int S0DCT = 158208; // [B, H]: d(downstream loss)/d(final c), set by the caller
+            public const int S0C0 = 156672; // [B, C]: the initial c, set by the caller (copied into row 0 of C by each forward pass)
+            public const int S0CT = 157184; // [B, C]: c at each entry's last real step (the final state)
+            public const int S0DC0 = 157696; // [B, C]: d(loss)/d(initial c)
+            public const int S0DCT = 158208; // [B, C]: d(downstream loss)/d(final c), set by the caller
             public const int S0DH = 158720; // [T, B, H]: d(loss)/d(h_t) from the layer above
-            public const int S0DA = 179200; // [T, B, G·H]: d(loss)/d(input pre-activations)
+            public const int S0DA = 179200; // [T, B, 128]: d(loss)/d(x·W_ihᵀ + b_ih), also d(loss)/d(h·W_hhᵀ + b_hh)
             public const int R = 261120; // [B, H]: mean of the top layer's h over each entry's real steps
             public const int DR = 261632; // [B, H]: d(loss)/d(readout)
             public const int Y = 262144; // [B, O]: dense output, one row per sequence
@@ -1536,23 +1556,23 @@ namespace Samples
             public const int DX0 = 262208; // [T, B, input]: d(loss)/d(embedded input)
             public const int HiddenProjection = 272448; // [B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step
             public const int DHNext = 274496; // [B, H]: d(loss)/d(h_{t−1}) carried back through time
-            public const int DCNext = 275008; // [B, H]: d(loss)/d(c_{t−1}) carried back through time
+            public const int DCNext = 275008; // [B, C]: d(loss)/d(c_{t−1}) carried back through time
 
             // scratch for one streaming step
             public const int StepGates = 0; // [G·H]
             public const int StepHiddenProjection = 128; // [G·H]
-            public const int StepTemp = 256; // [H]
+            public const int StepTemp = 256; // [Σ kept widths]: the values a layer keeps for the backward pass, unused by a step
             public const int StepReadout = 288; // [H]: the mean readout of one stream
 
             // the recurrent state of one stream
             public const int State0H = 0; // [H]: h
-            public const int State0C = 32; // [H]: c
+            public const int State0C = 32; // [C]: c
             public const int StateReadoutSum = 64; // [H]: Σ of the top layer's h over the steps so far
             public const int StateReadoutCount = 96; // [1]: steps so far
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 128] in panels: W_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 2048; // [32, 128] in panels: W_hhᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 128] in panels: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 2048; // [32, 128] in panels: weight_hhᵀ
             public const int Packed_dense_weight = 6144; // [32, 2] in panels: W_denseᵀ
 
             public const int ParameterLength = 6960;

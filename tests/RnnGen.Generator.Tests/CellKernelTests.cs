@@ -16,7 +16,7 @@ namespace RnnGen.Generator.Tests;
 /// kernel stores the step's values and the backward kernel the derived adjoints, as a double-precision
 /// evaluation of the definition computes them from the same memory.
 /// </summary>
-public sealed class ScheduledKernelTests
+public sealed class CellKernelTests
 {
     private const int Hidden = 21; // a Vector512 block, a Vector128 block and a scalar tail
     private const int Input = 6;
@@ -41,19 +41,19 @@ public sealed class ScheduledKernelTests
         using (w.Open("public static class K"))
         {
             w.Line("public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);");
-            ScheduledCellKernelEmitter.Emit(w, s);
+            CellKernelEmitter.Emit(w, s);
             foreach (var phase in s.Phases)
             {
                 foreach (var tier in VectorTier.All)
                 {
                     if (phase.HasForwardKernel)
                     {
-                        Harness(w, ScheduledCellKernelEmitter.ForwardName(s, phase), tier, ScheduledCellKernelEmitter.ForwardArguments(s, phase).Count);
+                        Harness(w, CellKernelEmitter.ForwardName(s, phase), tier, CellKernelEmitter.ForwardArguments(s, phase).Count);
                     }
 
                     if (phase.HasBackwardKernel)
                     {
-                        Harness(w, ScheduledCellKernelEmitter.BackwardName(s, phase), tier, ScheduledCellKernelEmitter.BackwardArguments(s, phase).Count);
+                        Harness(w, CellKernelEmitter.BackwardName(s, phase), tier, CellKernelEmitter.BackwardArguments(s, phase).Count);
                     }
                 }
             }
@@ -82,7 +82,7 @@ public sealed class ScheduledKernelTests
             var key = (p.Kind, p.Index);
             if (!memory.TryGetValue(key, out var array))
             {
-                int width = ScheduledCellKernelEmitter.RowWidth(s, p);
+                int width = CellKernelEmitter.RowWidth(s, p);
                 array = new float[width == 0 ? s.Cell.Parameters[p.Index].Blocks * Hidden : Rows * width];
                 for (int i = 0; i < array.Length; i++)
                 {
@@ -95,12 +95,12 @@ public sealed class ScheduledKernelTests
             return array;
         }
 
-        float At(CellPlace p, int b, int j) => Memory(p)[(b * ScheduledCellKernelEmitter.RowWidth(s, p)) + p.Offset + j];
+        float At(CellPlace p, int b, int j) => Memory(p)[(b * CellKernelEmitter.RowWidth(s, p)) + p.Offset + j];
 
         // The leaves as the forward kernel reads them, before it runs.
         var phase = s.Phases.Single(p => p.HasForwardKernel);
-        var forwardPlaces = ScheduledCellKernelEmitter.ForwardArguments(s, phase);
-        var backwardPlaces = ScheduledCellKernelEmitter.BackwardArguments(s, phase);
+        var forwardPlaces = CellKernelEmitter.ForwardArguments(s, phase);
+        var backwardPlaces = CellKernelEmitter.BackwardArguments(s, phase);
         foreach (var p in forwardPlaces.Concat(backwardPlaces))
         {
             Memory(p);
@@ -116,7 +116,7 @@ public sealed class ScheduledKernelTests
         }
 
         var before = memory.ToDictionary(m => m.Key, m => (float[])m.Value.Clone());
-        Invoke(type, ScheduledCellKernelEmitter.ForwardName(s, phase), tier, forwardPlaces.Select(Memory));
+        Invoke(type, CellKernelEmitter.ForwardName(s, phase), tier, forwardPlaces.Select(Memory));
         foreach (var (place, node) in phase.Stores)
         {
             for (int b = 0; b < Rows; b++)
@@ -129,7 +129,7 @@ public sealed class ScheduledKernelTests
         }
 
         var afterForward = memory.ToDictionary(m => m.Key, m => (float[])m.Value.Clone());
-        Invoke(type, ScheduledCellKernelEmitter.BackwardName(s, phase), tier, backwardPlaces.Select(Memory));
+        Invoke(type, CellKernelEmitter.BackwardName(s, phase), tier, backwardPlaces.Select(Memory));
         foreach (var write in phase.Writes)
         {
             for (int b = 0; b < Rows; b++)
@@ -144,9 +144,9 @@ public sealed class ScheduledKernelTests
                             CellSeedKind.Carry => new CellPlace(CellPlaceKind.Carry, seed.Index, 0),
                             _ => new CellPlace(CellPlaceKind.ValueGradient, seed.Index, 0),
                         };
-                        return afterForward[(p.Kind, p.Index)][(b * ScheduledCellKernelEmitter.RowWidth(s, p)) + j];
+                        return afterForward[(p.Kind, p.Index)][(b * CellKernelEmitter.RowWidth(s, p)) + j];
                     });
-                    int width = ScheduledCellKernelEmitter.RowWidth(s, write.Place);
+                    int width = CellKernelEmitter.RowWidth(s, write.Place);
                     int index = (width == 0 ? 0 : b * width) + write.Place.Offset + j;
                     if (write.Accumulate)
                     {

@@ -1,0 +1,119 @@
+using System;
+using System.Linq;
+using RnnGen.Generator.Cells;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator.Emission;
+
+/// <summary>
+/// The one way the model's drivers call a cell: a step's per-step products and element-wise kernels,
+/// forward or backward, with every argument given by a place resolver of the caller's context (the
+/// batch's rows of step t, a stream's state and scratch, a share of hidden units).
+/// </summary>
+internal static partial class ModelEmitter
+{
+    /// <summary>The weights, packed weights and bias of a product group, as kernel arguments.</summary>
+    private static (string Packed, string Bias, string Weight) GroupArguments(StagePlan s, ProductGroup g) =>
+        (U("q", "Layout." + s.PackedGroups[g.Index].Name), U("p", P(s.GroupBias(g)!)), U("p", P(s.GroupWeight(g))));
+
+    /// <summary>Where the value a product reads lives: a state before the step, or a kept value.</summary>
+    private static CellPlace SourcePlace(StagePlan s, ProductGroup g)
+    {
+        var n = s.Schedule.Cell.Nodes[g.Source];
+        return n.Op == CellOp.State ? new CellPlace(CellPlaceKind.StateOld, n.Index, 0) : s.Schedule.KeptPlace(g.Source);
+    }
+
+    /// <summary>Where the adjoint of the value a product reads is accumulated.</summary>
+    private static CellPlace SourceGradientPlace(StagePlan s, ProductGroup g)
+    {
+        var n = s.Schedule.Cell.Nodes[g.Source];
+        return n.Op == CellOp.State ? new CellPlace(CellPlaceKind.Carry, n.Index, 0) : new CellPlace(CellPlaceKind.ValueGradient, g.Source, 0);
+    }
+
+    private static string CellArguments(System.Collections.Generic.IReadOnlyList<CellPlace> places, Func<CellPlace, string> place) =>
+        string.Join(", ", places.Select(place));
+
+    /// <summary>
+    /// One step of a layer's cell for <paramref name="rows"/> rows: each phase's products (h·W_hhᵀ + b_hh
+    /// for the built-in cells), then its element-wise kernel. The hoisted products are the caller's.
+    /// </summary>
+    private static void EmitCellForward(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, string rows)
+    {
+        var schedule = s.Schedule;
+        foreach (var phase in schedule.Phases)
+        {
+            foreach (var g in phase.Products)
+            {
+                var (packed, bias, _) = GroupArguments(s, g);
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({place(SourcePlace(s, g))}, {packed}, {bias}, {place(new CellPlace(CellPlaceKind.Projection, g.Index, 0))}, {rows});");
+            }
+
+            if (phase.HasForwardKernel)
+            {
+                EmitKernelCall(w, schedule, CellKernelEmitter.ForwardName(schedule, phase), CellKernelEmitter.ForwardArguments(schedule, phase), place, rows);
+            }
+        }
+    }
+
+    /// <summary>The same step for one row, restricted to the hidden units [u0, u1) (a one-phase cell split between threads).</summary>
+    private static void EmitCellForwardUnits(IndentedWriter w, StagePlan s, Func<CellPlace, string> place)
+    {
+        var schedule = s.Schedule;
+        foreach (var g in schedule.Phases.SelectMany(p => p.Products))
+        {
+            var (packed, bias, _) = GroupArguments(s, g);
+            w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g.Rows / s.Hidden, s.Hidden, g.Columns)}({place(SourcePlace(s, g))}, {packed}, {bias}, {place(new CellPlace(CellPlaceKind.Projection, g.Index, 0))}, u0, u1);");
+        }
+
+        var phase = schedule.Phases.Single(p => p.HasForwardKernel);
+        var places = CellKernelEmitter.ForwardArguments(schedule, phase);
+        w.Line($"Kernels.{CellKernelEmitter.ForwardUnitsName(schedule)}({CellArguments(places, place)}, u0, u1);");
+    }
+
+    /// <summary>
+    /// One step of a layer's cell backwards for <paramref name="rows"/> rows: each phase's backward
+    /// kernel, last phase first, then the input gradients of its products (∂L/∂h_{t−1} += dGh·W_hh for
+    /// the built-in cells).
+    /// </summary>
+    private static void EmitCellBackward(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, string rows)
+    {
+        var schedule = s.Schedule;
+        foreach (var phase in schedule.Phases.Reverse())
+        {
+            if (phase.HasBackwardKernel)
+            {
+                EmitKernelCall(w, schedule, CellKernelEmitter.BackwardName(schedule, phase), CellKernelEmitter.BackwardArguments(schedule, phase), place, rows);
+            }
+
+            foreach (var g in phase.Products)
+            {
+                var (_, _, weight) = GroupArguments(s, g);
+                var source = schedule.Cell.Nodes[g.Source];
+                string what = source.Op == CellOp.State ? schedule.Cell.States[source.Index].Name + "_{t−1}" : schedule.Cell.Names[g.Source];
+                string dy = CellKernelEmitter.ArgumentName(schedule, new CellPlace(CellPlaceKind.ProductGradient, schedule.GradientOf[g.Index], 0));
+                w.Line($"// ∂L/∂{what} += {dy}·{string.Join(" ‖ ", g.Matrices.Select(m => schedule.Cell.Parameters[m].Name))}");
+                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(g.Rows, g.Columns)}({place(new CellPlace(CellPlaceKind.ProductGradient, schedule.GradientOf[g.Index], 0))}, {weight}, {place(SourceGradientPlace(s, g))}, {rows});");
+            }
+        }
+    }
+
+    /// <summary>A cell kernel's call, one argument a line with the kernel's name for it.</summary>
+    private static void EmitKernelCall(IndentedWriter w, CellSchedule schedule, string kernel, System.Collections.Generic.IReadOnlyList<CellPlace> places, Func<CellPlace, string> place, string rows)
+    {
+        w.Line($"Kernels.{kernel}(");
+        foreach (var p in places)
+        {
+            w.Line($"    {place(p)}, // {CellKernelEmitter.ArgumentName(schedule, p)}");
+        }
+
+        w.Line($"    {rows});");
+    }
+
+    /// <summary>The hoisted product groups of a layer and each one's offset in a step's gates scratch.</summary>
+    private static int HoistedOffset(StagePlan s, ProductGroup g) =>
+        s.Schedule.Groups.Where(x => x.Hoisted && x.Index < g.Index).Sum(x => x.Rows);
+
+    /// <summary>A kept value's offset in a step's scratch of kept values.</summary>
+    private static int KeptOffset(StagePlan s, int node) =>
+        s.Schedule.Kept.Values.Where(k => k.Overlay < 0 && k.Node < node).Sum(k => k.Width);
+}
