@@ -219,6 +219,7 @@ public sealed partial class RnnModelGenerator
                         int layers = Positive(data, syntax, kind, "Layers", 1);
                         var activation = CellActivation.Tanh;
                         double stackedDropout = 0;
+                        bool peepholes = false, coupled = false;
                         foreach (var named in data.NamedArguments)
                         {
                             if (named.Key == "Dropout" && named.Value.Value is double d)
@@ -229,6 +230,16 @@ public sealed partial class RnnModelGenerator
                                     Report(DiagnosticDescriptors.InvalidDropout, At(syntax), $"[{kind}] Dropout", d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "it acts between the stacked layers of the attribute, so it needs Layers of at least 2; declare [Dropout] before or after the layer instead");
                                     stackedDropout = 0;
                                 }
+                            }
+
+                            if (kind == "Lstm" && named.Key == "Peepholes" && named.Value.Value is bool peep)
+                            {
+                                peepholes = peep;
+                            }
+
+                            if (kind == "Lstm" && named.Key == "CoupledGates" && named.Value.Value is bool coupledGates)
+                            {
+                                coupled = coupledGates;
                             }
 
                             if (named.Key == "Activation" && named.Value.Value is int a)
@@ -247,7 +258,7 @@ public sealed partial class RnnModelGenerator
                         var cell = kind switch
                         {
                             "Rnn" => Cells.BuiltInCells.Rnn(activation),
-                            "Lstm" => Cells.BuiltInCells.Lstm(),
+                            "Lstm" => Cells.BuiltInCells.Lstm(peepholes, coupled),
                             _ => Cells.BuiltInCells.Gru(),
                         };
                         recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout));

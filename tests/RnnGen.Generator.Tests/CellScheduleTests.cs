@@ -16,7 +16,7 @@ public sealed class CellScheduleTests
 {
     public static IEnumerable<object[]> BuiltIns() =>
     [
-        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"],
+        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"], ["LstmPeephole"], ["LstmCoupled"], ["LstmPeepholeCoupled"],
     ];
 
     internal static CellDefinition BuiltIn(string name) => name switch
@@ -25,6 +25,9 @@ public sealed class CellScheduleTests
         "RnnRelu" => BuiltInCells.Rnn(CellActivation.Relu),
         "Lstm" => BuiltInCells.Lstm(),
         "Gru" => BuiltInCells.Gru(),
+        "LstmPeephole" => BuiltInCells.Lstm(peepholes: true),
+        "LstmCoupled" => BuiltInCells.Lstm(coupled: true),
+        "LstmPeepholeCoupled" => BuiltInCells.Lstm(peepholes: true, coupled: true),
         _ => throw new ArgumentException(name),
     };
 
@@ -79,6 +82,28 @@ public sealed class CellScheduleTests
         var s = CellSchedule.Create(BuiltIn(name), hidden: 1, projection: 0, input: 1);
         Assert.Empty(s.Problems);
         CellEvaluator.CheckAgainstCentralDifferences(s, seed: 3);
+    }
+
+    [Fact]
+    public void PeepholeLstm_KeepsTheSameValuesAndAccumulatesItsPeepholeWeightsPerBatchEntry()
+    {
+        var s = CellSchedule.Create(BuiltInCells.Lstm(peepholes: true), hidden: 8, projection: 0, input: 5);
+        Assert.True(s.IsSinglePhase);
+        Assert.Equal(0, s.GradientOf[1]);
+        var kept = s.Kept.Values.OrderBy(k => k.Node).Select(k => (Name(s, k.Node), k.Overlay, k.Offset)).ToArray();
+        Assert.Equal([("i", 0, 0), ("f", 0, 8), ("g", 0, 16), ("o", 0, 24), ("tanhC", -1, 0)], kept);
+        var vectorWrites = s.Phases.SelectMany(p => p.Writes).Where(w => w.Place.Kind == CellPlaceKind.VectorGradient).ToArray();
+        Assert.Equal([0, 8, 16], vectorWrites.Select(w => w.Place.Offset).OrderBy(o => o));
+        Assert.All(vectorWrites, w => Assert.True(w.Accumulate));
+    }
+
+    [Fact]
+    public void CoupledLstm_HasThreeGateBlocks()
+    {
+        var s = CellSchedule.Create(BuiltInCells.Lstm(coupled: true), hidden: 8, projection: 0, input: 5);
+        Assert.Equal(24, s.Groups[0].Rows);
+        var kept = s.Kept.Values.OrderBy(k => k.Node).Select(k => (Name(s, k.Node), k.Overlay, k.Offset)).ToArray();
+        Assert.Equal([("f", 0, 0), ("g", 0, 8), ("o", 0, 16), ("tanhC", -1, 0)], kept);
     }
 
     private static string Name(CellSchedule s, int node) => s.Cell.Names[node];

@@ -174,3 +174,19 @@ public partial class DropoutLast;
 [Dense(Outputs = 2, Readout = RnnReadout.Mean)]
 [MeanSquaredError]
 public partial class DropoutMean;
+
+// LSTM variants: peephole connections on two stacked layers; coupled input–forget gates, then both.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Input(Features = 4)]
+[Lstm(Hidden = 12, Layers = 2, Peepholes = true)]
+[Dense(Outputs = 3)]
+[MeanSquaredError]
+public partial class LstmPeephole;
+
+[RnnModel(SequenceLength = 4, BatchSize = 2)]
+[Embedding(Vocabulary = 9, Dimensions = 6)]
+[Lstm(Hidden = 10, CoupledGates = true)]
+[Lstm(Hidden = 17, Peepholes = true, CoupledGates = true, Name = "both")]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class LstmCoupled;

@@ -14,6 +14,7 @@ internal static class FixtureModelsCatalog
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
         "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
+        "LstmPeephole", "LstmCoupled",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -63,6 +64,8 @@ internal static class FixtureModelsCatalog
             "DropoutAttn" => ModelHarness.Tokens<DropoutAttn, DropoutAttn.State, int>(name, new DropoutAttn(), f.TokenInputs, f.ClassTargets, lengths),
             "DropoutLast" => ModelHarness.Features<DropoutLast, DropoutLast.State, float>(name, new DropoutLast(), f.FloatInputs, f.FloatTargets, lengths),
             "DropoutMean" => ModelHarness.Features<DropoutMean, DropoutMean.State, float>(name, new DropoutMean(), f.FloatInputs, f.FloatTargets, lengths),
+            "LstmPeephole" => ModelHarness.Features<LstmPeephole, LstmPeephole.State, float>(name, new LstmPeephole(), f.FloatInputs, f.FloatTargets, lengths),
+            "LstmCoupled" => ModelHarness.Tokens<LstmCoupled, LstmCoupled.State, int>(name, new LstmCoupled(), f.TokenInputs, f.ClassTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
         };
     }

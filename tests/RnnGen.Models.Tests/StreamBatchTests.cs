@@ -173,6 +173,8 @@ public sealed class StreamBatchTests
             case "DropoutStack": Tokens<DropoutStack, DropoutStack.State, DropoutStack.StreamBatch>(new DropoutStack(seed: 1), DropoutStack.ParallelStreamsMinimum, threads, parallel); break;
             case "DropoutLast": Features<DropoutLast, DropoutLast.State, DropoutLast.StreamBatch>(new DropoutLast(seed: 1), DropoutLast.ParallelStreamsMinimum, threads, parallel); break;
             case "DropoutMean": Features<DropoutMean, DropoutMean.State, DropoutMean.StreamBatch>(new DropoutMean(seed: 1), DropoutMean.ParallelStreamsMinimum, threads, parallel); break;
+            case "LstmPeephole": Features<LstmPeephole, LstmPeephole.State, LstmPeephole.StreamBatch>(new LstmPeephole(seed: 1), LstmPeephole.ParallelStreamsMinimum, threads, parallel); break;
+            case "LstmCoupled": Tokens<LstmCoupled, LstmCoupled.State, LstmCoupled.StreamBatch>(new LstmCoupled(seed: 1), LstmCoupled.ParallelStreamsMinimum, threads, parallel); break;
             default: throw new ArgumentException("No stream batch check for " + name, nameof(name));
         }
     }

@@ -8,7 +8,8 @@ namespace RnnGen.Models.Tests;
 // 32 and at least 64) at batch size 1, so Forward's recurrence is split as well as Step. They are not
 // PyTorch fixtures: the split paths must give the bits of the one-thread paths, which the fixtures check.
 // SplitLstm has 3 panels of units per layer (uneven shares on 2 threads) and a head whose last panel
-// is narrower (40 = 32 + 8); SplitGru's head is narrower than one panel; SplitRnn is an Elman layer.
+// is narrower (40 = 32 + 8); SplitGru's head is narrower than one panel; SplitRnn is an Elman layer;
+// SplitPeephole's gates read per-unit peephole weights, each thread its units of them.
 
 [RnnModel(SequenceLength = 12, BatchSize = 1)]
 [Input(Features = 20)]
@@ -31,6 +32,13 @@ public partial class SplitGru;
 [MeanSquaredError]
 public partial class SplitRnn;
 
+[RnnModel(SequenceLength = 8, BatchSize = 1)]
+[Input(Features = 16)]
+[Lstm(Hidden = 128, Peepholes = true)]
+[Dense(Outputs = 24)]
+[MeanSquaredError]
+public partial class SplitPeephole;
+
 /// <summary>
 /// Work with a single row (a stream's Step, Forward at batch size 1) is split between threads by
 /// hidden units. Each element is still one thread's chain of the same kernel, so the outputs, states,
@@ -38,7 +46,7 @@ public partial class SplitRnn;
 /// </summary>
 public sealed class UnitSplitTests
 {
-    public static IEnumerable<object[]> SplitModels() => [["SplitLstm"], ["SplitGru"], ["SplitRnn"]];
+    public static IEnumerable<object[]> SplitModels() => [["SplitLstm"], ["SplitGru"], ["SplitRnn"], ["SplitPeephole"]];
 
     /// <summary>The fixture models and the split models above: Step must not depend on the thread count for any of them.</summary>
     public static IEnumerable<object[]> AllModels()
@@ -202,6 +210,8 @@ public sealed class UnitSplitTests
                 Classes(SplitGru.SequenceLength, SplitGru.InputSize), Classes(SplitGru.SequenceLength, SplitGru.OutputSize), lengths),
             "SplitRnn" => ModelHarness.Features<SplitRnn, SplitRnn.State, float>(model, new SplitRnn(seed: 5),
                 Gaussian(SplitRnn.SequenceLength * SplitRnn.InputSize), Gaussian(SplitRnn.SequenceLength * SplitRnn.OutputSize), lengths),
+            "SplitPeephole" => ModelHarness.Features<SplitPeephole, SplitPeephole.State, float>(model, new SplitPeephole(seed: 5),
+                Gaussian(SplitPeephole.SequenceLength * SplitPeephole.InputSize), Gaussian(SplitPeephole.SequenceLength * SplitPeephole.OutputSize), lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(model)),
         };
 

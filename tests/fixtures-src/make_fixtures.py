@@ -50,8 +50,9 @@ import torch.nn.functional as F
 #   T, B       sequence length and batch size
 #   inp        Embedding(layer name, V, D) for token ids, or Features(F)
 #   rec        recurrent layers in order, each feeding the next:
-#              Rec(layer name, kind in {"rnn_tanh", "rnn_relu", "lstm", "gru"},
-#                  hidden size, num_layers)
+#              Rec(layer name, kind in {"rnn_tanh", "rnn_relu", "lstm", "gru", "lstm_peephole",
+#                  "lstm_coupled", "lstm_peephole_coupled"}, hidden size, num_layers); the
+#                  LSTM variants are written step by step (VariantLstm) with autograd
 #   dense      Dense(layer name, O, readout): nn.Linear applied at every time step
 #              (readout "every"), or once per sequence to the top layer's output at
 #              the last step ("last") or to its mean over the steps ("mean")
@@ -131,6 +132,12 @@ MODELS = [
           rec=[Rec("gru", "gru", 8, 1, input_dropout=0.3)], dense=Dense("dense", 3, "last"), loss="mse", head_dropout=0.5),
     Model("DropoutMean", 121, T=4, B=3, inp=Features(3),
           rec=[Rec("rnn", "rnn_tanh", 6, 2, dropout=0.35)], dense=Dense("dense", 2, "mean"), loss="mse", head_dropout=0.3),
+    # LSTM variants: peephole connections (two stacked layers), coupled input-forget gates, and both.
+    Model("LstmPeephole", 122, T=5, B=3, inp=Features(4),
+          rec=[Rec("lstm", "lstm_peephole", 12, 2)], dense=Dense("dense", 3), loss="mse"),
+    Model("LstmCoupled", 123, T=4, B=2, inp=Embedding("embedding", 9, 6),
+          rec=[Rec("lstm", "lstm_coupled", 10, 1), Rec("both", "lstm_peephole_coupled", 17, 1)],
+          dense=Dense("dense", 9), loss="ce"),
 ]
 
 # Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
@@ -302,6 +309,64 @@ def dropout_sites(spec):
 # ---------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------
+class VariantLstm(nn.Module):
+    """An LSTM variant written step by step, differentiated by autograd: the reference for RnnGen's
+    cells derived from definitions.
+
+    peepholes (Gers & Schmidhuber 2000): i = σ(W_i x + b_i + U_i h + b'_i + p_i ⊙ c_{t-1}),
+    f likewise with p_f, o = σ(W_o x + b_o + U_o h + b'_o + p_o ⊙ c_t).
+    coupled: no input gate; gates (f, g, o) and c_t = f ⊙ c_{t-1} + (1 - f) ⊙ g.
+    Parameters per layer k, in state-dict order: weight_ih_l{k} [G·H, in], weight_hh_l{k} [G·H, H],
+    bias_ih_l{k}, bias_hh_l{k} [G·H], then weight_peephole_l{k} ([3, H], rows i, f, o; [2, H], rows
+    f, o, when coupled), all U(±1/√H) as nn.LSTM initialises.
+    """
+
+    def __init__(self, input_size, hidden, layers, peepholes, coupled):
+        super().__init__()
+        self.hidden, self.layers, self.peepholes, self.coupled = hidden, layers, peepholes, coupled
+        gates = 3 if coupled else 4
+        bound = 1.0 / hidden ** 0.5
+        for k in range(layers):
+            size = input_size if k == 0 else hidden
+            shapes = [("weight_ih", (gates * hidden, size)), ("weight_hh", (gates * hidden, hidden)),
+                      ("bias_ih", (gates * hidden,)), ("bias_hh", (gates * hidden,))]
+            if peepholes:
+                shapes.append(("weight_peephole", (2 if coupled else 3, hidden)))
+            for name, shape in shapes:
+                self.register_parameter(f"{name}_l{k}", nn.Parameter(torch.empty(shape).uniform_(-bound, bound)))
+
+    def forward(self, x, state=None):
+        assert state is None
+        B, T = x.shape[0], x.shape[1]
+        for k in range(self.layers):
+            w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
+            b_ih, b_hh = getattr(self, f"bias_ih_l{k}"), getattr(self, f"bias_hh_l{k}")
+            p = getattr(self, f"weight_peephole_l{k}") if self.peepholes else None
+            h = x.new_zeros(B, self.hidden)
+            c = x.new_zeros(B, self.hidden)
+            outputs = []
+            for t in range(T):
+                a = (x[:, t] @ w_ih.T + b_ih) + (h @ w_hh.T + b_hh)
+                if self.coupled:
+                    a_f, a_g, a_o = a.chunk(3, dim=1)
+                    p_f, p_o = (p[0], p[1]) if p is not None else (None, None)
+                else:
+                    a_i, a_f, a_g, a_o = a.chunk(4, dim=1)
+                    p_i, p_f, p_o = (p[0], p[1], p[2]) if p is not None else (None, None, None)
+                f = torch.sigmoid(a_f + p_f * c if p is not None else a_f)
+                g = torch.tanh(a_g)
+                if self.coupled:
+                    c = f * c + (1 - f) * g
+                else:
+                    i = torch.sigmoid(a_i + p_i * c if p is not None else a_i)
+                    c = f * c + i * g
+                o = torch.sigmoid(a_o + p_o * c if p is not None else a_o)
+                h = o * torch.tanh(c)
+                outputs.append(h)
+            x = torch.stack(outputs, dim=1)
+        return x, None
+
+
 class Stack(nn.Module):
     """Input layer -> recurrent layers -> per-time-step Linear.
 
@@ -323,6 +388,8 @@ class Stack(nn.Module):
                 m = nn.LSTM(size, r.hidden, num_layers=r.layers, batch_first=True)
             elif r.kind == "gru":
                 m = nn.GRU(size, r.hidden, num_layers=r.layers, batch_first=True)
+            elif r.kind.startswith("lstm_"):
+                m = VariantLstm(size, r.hidden, r.layers, "peephole" in r.kind, "coupled" in r.kind)
             else:
                 raise ValueError(r.kind)
             self.add_module(r.name, m)
@@ -465,7 +532,9 @@ def describe(spec):
         parts = [f"Embedding '{spec.inp.name}' V={spec.inp.vocab} D={spec.inp.dim}"]
     else:
         parts = [f"float features F={spec.inp.size}"]
-    names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU"}
+    names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU",
+             "lstm_peephole": "LSTM(peepholes)", "lstm_coupled": "LSTM(coupled gates)",
+             "lstm_peephole_coupled": "LSTM(peepholes, coupled gates)"}
     for r in spec.rec:
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}

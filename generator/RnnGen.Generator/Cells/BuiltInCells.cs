@@ -28,29 +28,48 @@ internal static class BuiltInCells
     }
 
     /// <summary>
-    /// LSTM (<c>nn.LSTM</c>), gates (i, f, g, o):
-    /// c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
+    /// LSTM (<c>nn.LSTM</c>), gates (i, f, g, o): c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
+    /// With <paramref name="peepholes"/> (Gers &amp; Schmidhuber 2000) the gates also see the cell:
+    /// i and f through p ⊙ c_{t−1}, o through p ⊙ c_t, with the per-unit weights weight_peephole
+    /// [gates, H] (rows i, f, o). With <paramref name="coupled"/> there is no input gate: the gates
+    /// are (f, g, o) and c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g.
     /// </summary>
-    public static CellDefinition Lstm()
+    public static CellDefinition Lstm(bool peepholes = false, bool coupled = false)
     {
         var c = new CellBuilder();
         int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
         int cell = c.State("c", CellWidth.Hidden, conditionTanh: false);
         int x = c.Input();
-        var (wih, whh) = PyTorchProjections(c, 4);
+        int gates = coupled ? 3 : 4;
+        var (wih, whh) = PyTorchProjections(c, gates);
+        int peephole = peepholes ? c.VectorParameter("weight_peephole", coupled ? 2 : 3) : -1;
         int Gate(int k) => c.Add(c.Product(wih, k, x), c.Product(whh, k, h));
-        int i = c.Unary(CellOp.Sigmoid, Gate(0), "i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)", "i");
-        int f = c.Unary(CellOp.Sigmoid, Gate(1), "f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)", "f");
-        int g = c.Unary(CellOp.Tanh, Gate(2), "g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)", "g");
-        int o = c.Unary(CellOp.Sigmoid, Gate(3), "o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)", "o");
-        int cNext = c.Add(c.Multiply(f, cell), c.Multiply(i, g), "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t", "c");
+        int Peep(int gate, int row, int value) => peepholes ? c.Add(gate, c.Multiply(c.Vector(peephole, row), value)) : gate;
+        string peepOld = peepholes ? " + p_{0} ⊙ c_{{t−1}}" : "";
+        int block = 0, row = 0;
+        int i = -1;
+        if (!coupled)
+        {
+            i = c.Unary(CellOp.Sigmoid, Peep(Gate(block++), row++, cell), string.Format("i_t = σ(W_ii·x_t + b_ii + W_hi·h_{{t−1}} + b_hi{0})", string.Format(peepOld, "i")), "i");
+        }
+
+        int f = c.Unary(CellOp.Sigmoid, Peep(Gate(block++), row++, cell), string.Format("f_t = σ(W_if·x_t + b_if + W_hf·h_{{t−1}} + b_hf{0})", string.Format(peepOld, "f")), "f");
+        int g = c.Unary(CellOp.Tanh, Gate(block++), "g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)", "g");
+        int cNext = coupled
+            ? c.Add(c.Multiply(f, cell), c.Multiply(c.Subtract(c.Constant(1f), f), g), "c_t = f_t ⊙ c_{t−1} + (1 − f_t) ⊙ g_t", "c")
+            : c.Add(c.Multiply(f, cell), c.Multiply(i, g), "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t", "c");
+        int o = c.Unary(CellOp.Sigmoid, Peep(Gate(block), row, cNext), "o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho" + (peepholes ? " + p_o ⊙ c_t)" : ")"), "o");
         int tanhC = c.Unary(CellOp.Tanh, cNext, name: "tanhC");
         int hNext = c.Multiply(o, tanhC, "h_t = o_t ⊙ tanh(c_t)", "h");
+        string name = "Lstm" + (peepholes ? "Peephole" : "") + (coupled ? "Coupled" : "");
+        string title = "LSTM" + (peepholes ? ", peepholes" : "") + (coupled ? ", coupled gates" : "");
         return c.Build(
-            "Lstm", "LSTM",
+            name, title,
             [
-                "i, f, o = σ(W_i·x_t + b_i + U_i·h_{t−1} + b'_i), …; g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g)",
-                "c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)",
+                coupled
+                    ? "f, o = σ(W·x_t + b + U·h_{t−1} + b'" + (peepholes ? " + p ⊙ c" : "") + "); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g)"
+                    : "i, f, o = σ(W·x_t + b + U·h_{t−1} + b'" + (peepholes ? " + p ⊙ c" : "") + "); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g)",
+                coupled ? "c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g; h_t = o ⊙ tanh(c_t)" : "c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)",
             ],
             hNext, cNext);
     }

@@ -610,7 +610,7 @@ internal static class CellKernelEmitter
                     break;
             }
 
-            string? named = e.Op == AdjointOp.Seed ? SeedName(e.Seed!) : _s.AdjointOf.TryGetValue(expr, out int node) && _s.Cell.Names[node].Length > 0 ? "d" + _s.Cell.Names[node] : null;
+            string? named = e.Op == AdjointOp.Seed ? SeedName(e.Seed!) : _s.AdjointOf.TryGetValue(expr, out int node) && DisplayName(node) is { } n ? "d" + n : null;
             if (stored || named is not null || (_adjointUses.TryGetValue(expr, out int uses) && uses > 1))
             {
                 string name = Fresh(named ?? "d" + Code.Int(expr));
@@ -620,6 +620,26 @@ internal static class CellKernelEmitter
 
             _adjoints[expr] = value;
             return value;
+        }
+
+        /// <summary>A node's name, or for the unnamed argument of a named function ("σ(…) = i") that name + "Pre".</summary>
+        private string? DisplayName(int node)
+        {
+            if (_s.Cell.Names[node].Length > 0)
+            {
+                return _s.Cell.Names[node];
+            }
+
+            for (int u = node + 1; u < _s.Cell.Nodes.Count; u++)
+            {
+                var user = _s.Cell.Nodes[u];
+                if (user.A == node && user.B < 0 && !user.IsLeaf && _s.Cell.Names[u].Length > 0)
+                {
+                    return _s.Cell.Names[u] + "Pre";
+                }
+            }
+
+            return null;
         }
 
         private string SeedName(CellSeed seed) => seed.Kind switch

@@ -1136,6 +1136,7 @@ internal static partial class ModelEmitter
             CellPlaceKind.FromAbove => At(s.DH, "t", s.Hidden),
             CellPlaceKind.Carry => U("a", $"Layout.{plan.Carries[p.Index].Name}" + row(s.States[p.Index].Width)),
             CellPlaceKind.ProductGradient => At(s.ProductGradients[p.Index]!, "t", schedule.Groups[p.Index].Rows),
+            CellPlaceKind.VectorGradient => U("a", $"Layout.{s.VectorGradients[p.Index].Name}" + row(CellKernelEmitter.RowWidth(schedule, p))),
             _ => throw new System.InvalidOperationException("a cell place this model does not lay out: " + p),
         };
     }
@@ -1380,6 +1381,12 @@ internal static partial class ModelEmitter
                 w.Line($"_activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b0 * {Code.Int(st.Width)}), batch * {Code.Int(st.Width)}).Clear();");
             }
 
+            foreach (var vector in s.VectorGradients.Values)
+            {
+                long width = vector.Length / plan.B;
+                w.Line($"_activations.AsSpan(Layout.{vector.Name} + (b0 * {Code.Int(width)}), batch * {Code.Int(width)}).Clear();");
+            }
+
             using (w.Open("for (int t = SequenceLength - 1; t >= 0; t--)"))
             {
                 w.Line("// The caller's d/d(final state) enters at each entry's last real step. Before it, at padding,");
@@ -1433,6 +1440,26 @@ internal static partial class ModelEmitter
                             : src.Op == CellOp.State ? "Layout." + s.States[src.Index].Rows.Name
                             : "Layout." + s.KeptRows[x.Source].Name;
                         w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(x.Rows, x.Columns)}({U("a", $"Layout.{s.GradientRegion(x).Name} + n0")}, {U("a", source)}, {U("g", P(s.GroupWeight(x)) + $" + (n0 * {Code.Int(x.Columns)})")}, {U("g", P(s.GroupBias(x)!) + " + n0")}, SequenceLength * BatchSize, gateRows);");
+                    }
+                }
+            }
+
+            foreach (var pair in s.VectorGradients)
+            {
+                var parameter = s.CellParameters[pair.Key];
+                long width = pair.Value.Length / plan.B;
+                w.Line($"// d{parameter.Name} += Σ_b (batch entry b's share), the entries in order: the same sum on any number of threads");
+                using (w.Scope())
+                {
+                    Share(w, "c0", "columns", Code.Int(width), 16);
+                    w.Line($"var gradient = _gradients.AsSpan({P(parameter)} + c0, columns);");
+                    using (w.Open("for (int b = 0; b < BatchSize; b++)"))
+                    {
+                        w.Line($"var entry = _activations.AsSpan(Layout.{pair.Value.Name} + (b * {Code.Int(width)}) + c0, columns);");
+                        using (w.Open("for (int j = 0; j < gradient.Length; j++)"))
+                        {
+                            w.Line("gradient[j] += entry[j];");
+                        }
                     }
                 }
             }

@@ -355,6 +355,16 @@ internal sealed class ModelPlan
                         : $"[T, B, {g.Rows}]: d(loss)/d(product of {stage.GroupWeight(g).Name})");
                 }
 
+                // Per-unit weights: each batch entry's share of the gradient, summed over the entries after the time loop.
+                for (int i = 0; i < cell.Parameters.Count; i++)
+                {
+                    if (cell.Parameters[i].Kind == CellParameterKind.Vector)
+                    {
+                        long width = (long)cell.Parameters[i].Blocks * h;
+                        stage.VectorGradients[i] = Activations.Add(p + "D_" + cell.Parameters[i].Name, B * width, $"[B, {width}]: each batch entry's d(loss)/d({cell.Parameters[i].Name}), summed over its steps");
+                    }
+                }
+
                 foreach (var g in schedule.Groups)
                 {
                     var weight = stage.GroupWeight(g);
@@ -599,6 +609,9 @@ internal sealed class StagePlan
 
     /// <summary>The states' buffers, in the cell's order (h first).</summary>
     public List<StateBuffers> States { get; } = new();
+
+    /// <summary>[B, blocks·H] per vector parameter (by its index in the cell): each batch entry's gradient.</summary>
+    public Dictionary<int, BufferRegion> VectorGradients { get; } = new();
 
     /// <summary>[T, B, width] of each value kept in a buffer of its own, by node.</summary>
     public Dictionary<int, BufferRegion> KeptRows { get; } = new();

@@ -18,6 +18,10 @@ namespace RnnGen
     /// Initialisation follows PyTorch: every weight and bias is drawn from
     /// U(-1/sqrt(Hidden), 1/sqrt(Hidden)).
     /// </para>
+    /// <para>
+    /// <see cref="Peepholes"/> and <see cref="CoupledGates"/> select the LSTM variants of Gers &amp;
+    /// Schmidhuber (2000) and of the coupled input–forget gate; they combine.
+    /// </para>
     /// </remarks>
     [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
     public sealed class LstmAttribute : Attribute
@@ -35,6 +39,23 @@ namespace RnnGen
         /// <see cref="Layers"/> of at least 2. See <see cref="DropoutAttribute"/>.
         /// </summary>
         public double Dropout { get; set; }
+
+        /// <summary>
+        /// Gets or sets whether the gates also see the cell state (peephole connections, Gers &amp;
+        /// Schmidhuber 2000): i = σ(W_i·x + U_i·h + p_i ⊙ c_{t−1} + b_i), f = σ(W_f·x + U_f·h + p_f ⊙
+        /// c_{t−1} + b_f), o = σ(W_o·x + U_o·h + p_o ⊙ c_t + b_o). It adds the per-unit weights
+        /// <c>{Name}.weight_peephole_l{k}</c>, <c>[3, Hidden]</c> with rows (i, f, o) (<c>[2, Hidden]</c>,
+        /// rows (f, o), with <see cref="CoupledGates"/>), initialised like the other weights.
+        /// </summary>
+        public bool Peepholes { get; set; }
+
+        /// <summary>
+        /// Gets or sets whether the input gate is coupled to the forget gate: there is no input gate, and
+        /// c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g. The gates are (f, g, o): <c>weight_ih_l{k}</c> is
+        /// <c>[3*Hidden, input_k]</c>, <c>weight_hh_l{k}</c> <c>[3*Hidden, Hidden]</c> and the biases
+        /// <c>[3*Hidden]</c>.
+        /// </summary>
+        public bool CoupledGates { get; set; }
 
         /// <summary>
         /// Gets or sets the layer name used as the prefix of its parameter names, for example

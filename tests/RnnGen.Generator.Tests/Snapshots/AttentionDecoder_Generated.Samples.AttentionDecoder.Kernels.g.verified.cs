@@ -12377,7 +12377,7 @@ namespace Samples
 
             // ---- LSTM cell, H = 128 ----
 
-            /// <summary>LSTM step for H = 128: i, f, o = σ(W_i·x_t + b_i + U_i·h_{t−1} + b'_i), …; g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
+            /// <summary>LSTM step for H = 128: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static void LstmForward_H128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
@@ -12596,18 +12596,18 @@ namespace Samples
                         var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(256 + j));
                         var di = dc * g;
                         var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var d32 = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
                         var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var d29 = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
                         var dg = dc * i;
-                        var d26 = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
                         var @do = dh * tanhC;
-                        var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d32, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d29, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d26, ref dARow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d23, ref dARow, (nuint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (nuint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (nuint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (nuint)(384 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
                     }
                 }
@@ -12640,18 +12640,18 @@ namespace Samples
                         var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(256 + j));
                         var di = dc * g;
                         var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var d32 = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
                         var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var d29 = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
                         var dg = dc * i;
-                        var d26 = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
                         var @do = dh * tanhC;
-                        var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d32, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d29, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d26, ref dARow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d23, ref dARow, (nuint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (nuint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (nuint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (nuint)(384 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
                     }
                 }
@@ -12684,18 +12684,18 @@ namespace Samples
                         var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(256 + j));
                         var di = dc * g;
                         var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var d32 = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
                         var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var d29 = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
                         var dg = dc * i;
-                        var d26 = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
                         var @do = dh * tanhC;
-                        var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d32, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d29, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d26, ref dARow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d23, ref dARow, (nuint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (nuint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (nuint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (nuint)(384 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
                     }
                 }
@@ -12728,18 +12728,18 @@ namespace Samples
                         var g = At(ref gatesRow, 256 + j);
                         var di = dc * g;
                         var i = At(ref gatesRow, j);
-                        var d32 = di * i * (1f - i);
+                        var diPre = di * i * (1f - i);
                         var df = dc * At(ref cPrevRow, j);
-                        var d29 = df * f * (1f - f);
+                        var dfPre = df * f * (1f - f);
                         var dg = dc * i;
-                        var d26 = dg * (1f - g * g);
+                        var dgPre = dg * (1f - g * g);
                         var @do = dh * tanhC;
-                        var d23 = @do * o * (1f - o);
+                        var doPre = @do * o * (1f - o);
                         At(ref dcNextRow, j) = dcPrev;
-                        At(ref dARow, j) = d32;
-                        At(ref dARow, 128 + j) = d29;
-                        At(ref dARow, 256 + j) = d26;
-                        At(ref dARow, 384 + j) = d23;
+                        At(ref dARow, j) = diPre;
+                        At(ref dARow, 128 + j) = dfPre;
+                        At(ref dARow, 256 + j) = dgPre;
+                        At(ref dARow, 384 + j) = doPre;
                         At(ref dhNextRow, j) = 0f;
                     }
                 }

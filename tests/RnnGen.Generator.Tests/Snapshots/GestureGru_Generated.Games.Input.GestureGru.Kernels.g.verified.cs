@@ -8974,19 +8974,19 @@ namespace Games.Input
                         var dhPrev = dh * z;
                         var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
-                        var dr = d12 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
+                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
                         var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
+                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
                         var dz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
-                        var dhiddenN = d12 * r;
+                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
+                        var dhiddenN = dnPre * r;
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dGhRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d12, ref dARow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dARow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dGhRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dnPre, ref dARow, (nuint)(40 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
                     }
                     {
@@ -8997,19 +8997,19 @@ namespace Games.Input
                         var dhPrev = dh * z;
                         var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56));
-                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
+                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
                         var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
-                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
                         var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dhiddenN = d12 * r;
+                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        var dhiddenN = dnPre * r;
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(56));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(56));
                     }
                 }
@@ -9036,19 +9036,19 @@ namespace Games.Input
                         var dhPrev = dh * z;
                         var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                        var dr = d12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
                         var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
                         var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                        var dhiddenN = d12 * r;
+                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                        var dhiddenN = dnPre * r;
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dGhRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d12, ref dARow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dARow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dGhRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dnPre, ref dARow, (nuint)(40 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
                     }
                     {
@@ -9059,19 +9059,19 @@ namespace Games.Input
                         var dhPrev = dh * z;
                         var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56));
-                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
+                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
                         var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
-                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
                         var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dhiddenN = d12 * r;
+                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        var dhiddenN = dnPre * r;
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(56));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(56));
                     }
                 }
@@ -9098,19 +9098,19 @@ namespace Games.Input
                         var dhPrev = dh * z;
                         var dn = dh - dhPrev;
                         var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
                         var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
                         var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dhiddenN = d12 * r;
+                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        var dhiddenN = dnPre * r;
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(40 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
                     }
                 }
@@ -9137,19 +9137,19 @@ namespace Games.Input
                         var dhPrev = dh * z;
                         var dn = dh - dhPrev;
                         var n = At(ref gatesRow, 40 + j);
-                        var d12 = dn * (1f - n * n);
-                        var dr = d12 * At(ref keptHiddenNRow, j);
+                        var dnPre = dn * (1f - n * n);
+                        var dr = dnPre * At(ref keptHiddenNRow, j);
                         var r = At(ref gatesRow, j);
-                        var d22 = dr * r * (1f - r);
+                        var drPre = dr * r * (1f - r);
                         var dz = dh * (At(ref hPrevRow, j) - n);
-                        var d19 = dz * z * (1f - z);
-                        var dhiddenN = d12 * r;
+                        var dzPre = dz * z * (1f - z);
+                        var dhiddenN = dnPre * r;
                         At(ref dhNextRow, j) = dhPrev;
-                        At(ref dARow, j) = d22;
-                        At(ref dGhRow, j) = d22;
-                        At(ref dARow, 20 + j) = d19;
-                        At(ref dGhRow, 20 + j) = d19;
-                        At(ref dARow, 40 + j) = d12;
+                        At(ref dARow, j) = drPre;
+                        At(ref dGhRow, j) = drPre;
+                        At(ref dARow, 20 + j) = dzPre;
+                        At(ref dGhRow, 20 + j) = dzPre;
+                        At(ref dARow, 40 + j) = dnPre;
                         At(ref dGhRow, 40 + j) = dhiddenN;
                     }
                 }

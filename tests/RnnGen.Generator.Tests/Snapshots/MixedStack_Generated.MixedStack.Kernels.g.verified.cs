@@ -18198,19 +18198,19 @@ partial class MixedStack
                     var dhPrev = dh * z;
                     var dn = dh - dhPrev;
                     var n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
-                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
-                    var dr = d12 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                    var dnPre = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
+                    var dr = dnPre * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
                     var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
+                    var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
                     var dz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
-                    var dhiddenN = d12 * r;
+                    var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
+                    var dhiddenN = dnPre * r;
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dARow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d19, ref dGhRow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d12, ref dARow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dARow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dGhRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dnPre, ref dARow, (nuint)(48 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(48 + j));
                 }
                 {
@@ -18221,19 +18221,19 @@ partial class MixedStack
                     var dhPrev = dh * z;
                     var dn = dh - dhPrev;
                     var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64));
-                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                    var dr = d12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
+                    var dnPre = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                    var dr = dnPre * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
                     var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(16));
-                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                    var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
                     var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                    var dhiddenN = d12 * r;
+                    var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                    var dhiddenN = dnPre * r;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dARow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dGhRow, (nuint)(16));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dARow, (nuint)(40));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dGhRow, (nuint)(40));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d12, ref dARow, (nuint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dARow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dGhRow, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dARow, (nuint)(40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dGhRow, (nuint)(40));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dnPre, ref dARow, (nuint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(64));
                 }
             }
@@ -18260,19 +18260,19 @@ partial class MixedStack
                     var dhPrev = dh * z;
                     var dn = dh - dhPrev;
                     var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
-                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                    var dr = d12 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                    var dnPre = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                    var dr = dnPre * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
                     var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                    var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
                     var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                    var dhiddenN = d12 * r;
+                    var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                    var dhiddenN = dnPre * r;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dARow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d19, ref dGhRow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d12, ref dARow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dARow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dGhRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dnPre, ref dARow, (nuint)(48 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(48 + j));
                 }
             }
@@ -18299,19 +18299,19 @@ partial class MixedStack
                     var dhPrev = dh * z;
                     var dn = dh - dhPrev;
                     var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(48 + j));
-                    var d12 = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                    var dr = d12 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
+                    var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                    var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
                     var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var d22 = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                    var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
                     var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                    var d19 = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                    var dhiddenN = d12 * r;
+                    var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                    var dhiddenN = dnPre * r;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d22, ref dGhRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dARow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d19, ref dGhRow, (nuint)(24 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d12, ref dARow, (nuint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(24 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(48 + j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(48 + j));
                 }
             }
@@ -18338,19 +18338,19 @@ partial class MixedStack
                     var dhPrev = dh * z;
                     var dn = dh - dhPrev;
                     var n = At(ref gatesRow, 48 + j);
-                    var d12 = dn * (1f - n * n);
-                    var dr = d12 * At(ref keptHiddenNRow, j);
+                    var dnPre = dn * (1f - n * n);
+                    var dr = dnPre * At(ref keptHiddenNRow, j);
                     var r = At(ref gatesRow, j);
-                    var d22 = dr * r * (1f - r);
+                    var drPre = dr * r * (1f - r);
                     var dz = dh * (At(ref hPrevRow, j) - n);
-                    var d19 = dz * z * (1f - z);
-                    var dhiddenN = d12 * r;
+                    var dzPre = dz * z * (1f - z);
+                    var dhiddenN = dnPre * r;
                     At(ref dhNextRow, j) = dhPrev;
-                    At(ref dARow, j) = d22;
-                    At(ref dGhRow, j) = d22;
-                    At(ref dARow, 24 + j) = d19;
-                    At(ref dGhRow, 24 + j) = d19;
-                    At(ref dARow, 48 + j) = d12;
+                    At(ref dARow, j) = drPre;
+                    At(ref dGhRow, j) = drPre;
+                    At(ref dARow, 24 + j) = dzPre;
+                    At(ref dGhRow, 24 + j) = dzPre;
+                    At(ref dARow, 48 + j) = dnPre;
                     At(ref dGhRow, 48 + j) = dhiddenN;
                 }
             }
@@ -18358,7 +18358,7 @@ partial class MixedStack
 
         // ---- LSTM cell, H = 19 ----
 
-        /// <summary>LSTM step for H = 19: i, f, o = σ(W_i·x_t + b_i + U_i·h_{t−1} + b'_i), …; g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
+        /// <summary>LSTM step for H = 19: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static void LstmForward_H19(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
         {
@@ -18775,18 +18775,18 @@ partial class MixedStack
                     var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
                     var di = dc * g;
                     var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var d32 = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                    var diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
                     var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                    var d29 = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                    var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
                     var dg = dc * i;
-                    var d26 = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                    var dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                    var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d32, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d29, ref dARow, (nuint)(19 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d26, ref dARow, (nuint)(38 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(d23, ref dARow, (nuint)(57 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (nuint)(19 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (nuint)(38 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (nuint)(57 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
                 {
@@ -18803,18 +18803,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 54);
                     var di = dc * g;
                     var i = At(ref gatesRow, 16);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 16);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 16) = dcPrev;
-                    At(ref dARow, 16) = d32;
-                    At(ref dARow, 35) = d29;
-                    At(ref dARow, 54) = d26;
-                    At(ref dARow, 73) = d23;
+                    At(ref dARow, 16) = diPre;
+                    At(ref dARow, 35) = dfPre;
+                    At(ref dARow, 54) = dgPre;
+                    At(ref dARow, 73) = doPre;
                     At(ref dhNextRow, 16) = 0f;
                 }
                 {
@@ -18831,18 +18831,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 55);
                     var di = dc * g;
                     var i = At(ref gatesRow, 17);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 17);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 17) = dcPrev;
-                    At(ref dARow, 17) = d32;
-                    At(ref dARow, 36) = d29;
-                    At(ref dARow, 55) = d26;
-                    At(ref dARow, 74) = d23;
+                    At(ref dARow, 17) = diPre;
+                    At(ref dARow, 36) = dfPre;
+                    At(ref dARow, 55) = dgPre;
+                    At(ref dARow, 74) = doPre;
                     At(ref dhNextRow, 17) = 0f;
                 }
                 {
@@ -18859,18 +18859,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 56);
                     var di = dc * g;
                     var i = At(ref gatesRow, 18);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 18);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 18) = dcPrev;
-                    At(ref dARow, 18) = d32;
-                    At(ref dARow, 37) = d29;
-                    At(ref dARow, 56) = d26;
-                    At(ref dARow, 75) = d23;
+                    At(ref dARow, 18) = diPre;
+                    At(ref dARow, 37) = dfPre;
+                    At(ref dARow, 56) = dgPre;
+                    At(ref dARow, 75) = doPre;
                     At(ref dhNextRow, 18) = 0f;
                 }
             }
@@ -18903,18 +18903,18 @@ partial class MixedStack
                     var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
                     var di = dc * g;
                     var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var d32 = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                    var diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
                     var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                    var d29 = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                    var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
                     var dg = dc * i;
-                    var d26 = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                    var dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                    var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d32, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d29, ref dARow, (nuint)(19 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d26, ref dARow, (nuint)(38 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d23, ref dARow, (nuint)(57 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (nuint)(19 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (nuint)(38 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (nuint)(57 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
                 {
@@ -18931,18 +18931,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 54);
                     var di = dc * g;
                     var i = At(ref gatesRow, 16);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 16);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 16) = dcPrev;
-                    At(ref dARow, 16) = d32;
-                    At(ref dARow, 35) = d29;
-                    At(ref dARow, 54) = d26;
-                    At(ref dARow, 73) = d23;
+                    At(ref dARow, 16) = diPre;
+                    At(ref dARow, 35) = dfPre;
+                    At(ref dARow, 54) = dgPre;
+                    At(ref dARow, 73) = doPre;
                     At(ref dhNextRow, 16) = 0f;
                 }
                 {
@@ -18959,18 +18959,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 55);
                     var di = dc * g;
                     var i = At(ref gatesRow, 17);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 17);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 17) = dcPrev;
-                    At(ref dARow, 17) = d32;
-                    At(ref dARow, 36) = d29;
-                    At(ref dARow, 55) = d26;
-                    At(ref dARow, 74) = d23;
+                    At(ref dARow, 17) = diPre;
+                    At(ref dARow, 36) = dfPre;
+                    At(ref dARow, 55) = dgPre;
+                    At(ref dARow, 74) = doPre;
                     At(ref dhNextRow, 17) = 0f;
                 }
                 {
@@ -18987,18 +18987,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 56);
                     var di = dc * g;
                     var i = At(ref gatesRow, 18);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 18);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 18) = dcPrev;
-                    At(ref dARow, 18) = d32;
-                    At(ref dARow, 37) = d29;
-                    At(ref dARow, 56) = d26;
-                    At(ref dARow, 75) = d23;
+                    At(ref dARow, 18) = diPre;
+                    At(ref dARow, 37) = dfPre;
+                    At(ref dARow, 56) = dgPre;
+                    At(ref dARow, 75) = doPre;
                     At(ref dhNextRow, 18) = 0f;
                 }
             }
@@ -19031,18 +19031,18 @@ partial class MixedStack
                     var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(38 + j));
                     var di = dc * g;
                     var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                    var d32 = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                    var diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
                     var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                    var d29 = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                    var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
                     var dg = dc * i;
-                    var d26 = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                    var dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                    var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d32, ref dARow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d29, ref dARow, (nuint)(19 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d26, ref dARow, (nuint)(38 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d23, ref dARow, (nuint)(57 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (nuint)(19 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (nuint)(38 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (nuint)(57 + j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
                 {
@@ -19059,18 +19059,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 54);
                     var di = dc * g;
                     var i = At(ref gatesRow, 16);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 16);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 16) = dcPrev;
-                    At(ref dARow, 16) = d32;
-                    At(ref dARow, 35) = d29;
-                    At(ref dARow, 54) = d26;
-                    At(ref dARow, 73) = d23;
+                    At(ref dARow, 16) = diPre;
+                    At(ref dARow, 35) = dfPre;
+                    At(ref dARow, 54) = dgPre;
+                    At(ref dARow, 73) = doPre;
                     At(ref dhNextRow, 16) = 0f;
                 }
                 {
@@ -19087,18 +19087,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 55);
                     var di = dc * g;
                     var i = At(ref gatesRow, 17);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 17);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 17) = dcPrev;
-                    At(ref dARow, 17) = d32;
-                    At(ref dARow, 36) = d29;
-                    At(ref dARow, 55) = d26;
-                    At(ref dARow, 74) = d23;
+                    At(ref dARow, 17) = diPre;
+                    At(ref dARow, 36) = dfPre;
+                    At(ref dARow, 55) = dgPre;
+                    At(ref dARow, 74) = doPre;
                     At(ref dhNextRow, 17) = 0f;
                 }
                 {
@@ -19115,18 +19115,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 56);
                     var di = dc * g;
                     var i = At(ref gatesRow, 18);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, 18);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, 18) = dcPrev;
-                    At(ref dARow, 18) = d32;
-                    At(ref dARow, 37) = d29;
-                    At(ref dARow, 56) = d26;
-                    At(ref dARow, 75) = d23;
+                    At(ref dARow, 18) = diPre;
+                    At(ref dARow, 37) = dfPre;
+                    At(ref dARow, 56) = dgPre;
+                    At(ref dARow, 75) = doPre;
                     At(ref dhNextRow, 18) = 0f;
                 }
             }
@@ -19159,18 +19159,18 @@ partial class MixedStack
                     var g = At(ref gatesRow, 38 + j);
                     var di = dc * g;
                     var i = At(ref gatesRow, j);
-                    var d32 = di * i * (1f - i);
+                    var diPre = di * i * (1f - i);
                     var df = dc * At(ref cPrevRow, j);
-                    var d29 = df * f * (1f - f);
+                    var dfPre = df * f * (1f - f);
                     var dg = dc * i;
-                    var d26 = dg * (1f - g * g);
+                    var dgPre = dg * (1f - g * g);
                     var @do = dh * tanhC;
-                    var d23 = @do * o * (1f - o);
+                    var doPre = @do * o * (1f - o);
                     At(ref dcNextRow, j) = dcPrev;
-                    At(ref dARow, j) = d32;
-                    At(ref dARow, 19 + j) = d29;
-                    At(ref dARow, 38 + j) = d26;
-                    At(ref dARow, 57 + j) = d23;
+                    At(ref dARow, j) = diPre;
+                    At(ref dARow, 19 + j) = dfPre;
+                    At(ref dARow, 38 + j) = dgPre;
+                    At(ref dARow, 57 + j) = doPre;
                     At(ref dhNextRow, j) = 0f;
                 }
             }
@@ -19302,8 +19302,8 @@ partial class MixedStack
                     var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(0));
                     var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(0));
                     var dh = dFromAbove + dhCarried;
-                    var d4 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hNextRow, (nuint)(0)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d4, ref dARow, (nuint)(0));
+                    var dhPre = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hNextRow, (nuint)(0)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPre, ref dARow, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(0));
                 }
             }
@@ -19323,8 +19323,8 @@ partial class MixedStack
                     var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
                     var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
                     var dh = dFromAbove + dhCarried;
-                    var d4 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hNextRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d4, ref dARow, (nuint)(j));
+                    var dhPre = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hNextRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPre, ref dARow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
             }
@@ -19344,8 +19344,8 @@ partial class MixedStack
                     var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
                     var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
                     var dh = dFromAbove + dhCarried;
-                    var d4 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hNextRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(d4, ref dARow, (nuint)(j));
+                    var dhPre = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.GreaterThan(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hNextRow, (nuint)(j)), global::System.Runtime.Intrinsics.Vector128<float>.Zero), dh, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPre, ref dARow, (nuint)(j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
                 }
             }
@@ -19365,8 +19365,8 @@ partial class MixedStack
                     var dFromAbove = At(ref dHRow, j);
                     var dhCarried = At(ref dhNextRow, j);
                     var dh = dFromAbove + dhCarried;
-                    var d4 = (At(ref hNextRow, j) > 0f ? dh : 0f);
-                    At(ref dARow, j) = d4;
+                    var dhPre = (At(ref hNextRow, j) > 0f ? dh : 0f);
+                    At(ref dARow, j) = dhPre;
                     At(ref dhNextRow, j) = 0f;
                 }
             }
