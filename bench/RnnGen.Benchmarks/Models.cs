@@ -11,6 +11,14 @@ namespace RnnGen.Benchmarks;
 [MeanSquaredError]
 public partial class Lstm64x128;
 
+/// <summary>The same shape with peephole connections (Gers &amp; Schmidhuber 2000).</summary>
+[RnnModel(SequenceLength = 64, BatchSize = 1)]
+[Input(Features = 64)]
+[Lstm(Hidden = 128, Peepholes = true)]
+[Dense(Outputs = 64)]
+[MeanSquaredError]
+public partial class PeepholeLstm64x128;
+
 /// <summary>LSTM 64 → 128 for whole-sequence forward passes at batch 32.</summary>
 [RnnModel(SequenceLength = 64, BatchSize = 32)]
 [Input(Features = 64)]

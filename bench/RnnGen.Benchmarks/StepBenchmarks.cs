@@ -12,11 +12,13 @@ public class StepBenchmarks : IDisposable
 {
     private readonly Lstm64x128 _lstm = new(seed: 1);
     private readonly Gru64x128 _gru = new(seed: 1);
+    private readonly PeepholeLstm64x128 _peephole = new(seed: 1);
     private readonly Lstm1x40 _small = new(seed: 1);
     private readonly Lstm64x128 _lstm2 = new(seed: 1) { Threads = 2 };
     private readonly Gru64x128 _gru2 = new(seed: 1) { Threads = 2 };
     private readonly Lstm64x128.State _lstmState;
     private readonly Gru64x128.State _gruState;
+    private readonly PeepholeLstm64x128.State _peepholeState;
     private readonly Lstm1x40.State _smallState;
     private readonly Lstm64x128.State _lstm2State;
     private readonly Gru64x128.State _gru2State;
@@ -43,6 +45,7 @@ public class StepBenchmarks : IDisposable
 
         _lstmState = _lstm.NewState();
         _gruState = _gru.NewState();
+        _peepholeState = _peephole.NewState();
         _smallState = _small.NewState();
         _lstm2State = _lstm2.NewState();
         _gru2State = _gru2.NewState();
@@ -51,6 +54,9 @@ public class StepBenchmarks : IDisposable
 
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64")]
     public void LstmStep() => _lstm.Step(_lstmState, _input64, _output64);
+
+    [Benchmark(Description = "Step peephole LSTM 64→128 + Dense 64")]
+    public void PeepholeLstmStep() => _peephole.Step(_peepholeState, _input64, _output64);
 
     [Benchmark(Description = "Step GRU 64→128 + Dense 64")]
     public void GruStep() => _gru.Step(_gruState, _input64, _output64);
@@ -71,6 +77,8 @@ public class StepBenchmarks : IDisposable
     {
         _lstmState.Dispose();
         _gruState.Dispose();
+        _peepholeState.Dispose();
+        _peephole.Dispose();
         _smallState.Dispose();
         _lstm2State.Dispose();
         _gru2State.Dispose();

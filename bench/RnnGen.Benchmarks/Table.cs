@@ -74,7 +74,7 @@ internal static class Table
     /// <summary>Fewest calls in the warm-up of a row (see <see cref="Time"/>).</summary>
     private const int WarmUpCalls = 100;
 
-    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char"];
+    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_peephole_64_128", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char"];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
     {
@@ -108,6 +108,13 @@ internal static class Table
             using var lstm = new Lstm64x128(seed: 1);
             using var state = lstm.NewState();
             rows.Add(Time("step_lstm_64_128", "Step LSTM 64→128 + Dense 64", seconds, 0, () => lstm.Step(state, input64, output64)));
+        }
+
+        if (wanted("step_peephole_64_128"))
+        {
+            using var lstm = new PeepholeLstm64x128(seed: 1);
+            using var state = lstm.NewState();
+            rows.Add(Time("step_peephole_64_128", "Step peephole LSTM 64→128 + Dense 64", seconds, 0, () => lstm.Step(state, input64, output64)));
         }
 
         if (wanted("step_lstm_64_128_2t"))
