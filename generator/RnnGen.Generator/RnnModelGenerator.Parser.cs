@@ -219,7 +219,7 @@ public sealed partial class RnnModelGenerator
                         int layers = Positive(data, syntax, kind, "Layers", 1);
                         var activation = CellActivation.Tanh;
                         double stackedDropout = 0;
-                        bool peepholes = false, coupled = false;
+                        bool peepholes = false, coupled = false, resetAfter = true;
                         foreach (var named in data.NamedArguments)
                         {
                             if (named.Key == "Dropout" && named.Value.Value is double d)
@@ -242,6 +242,11 @@ public sealed partial class RnnModelGenerator
                                 coupled = coupledGates;
                             }
 
+                            if (kind == "Gru" && named.Key == "ResetAfter" && named.Value.Value is bool after)
+                            {
+                                resetAfter = after;
+                            }
+
                             if (named.Key == "Activation" && named.Value.Value is int a)
                             {
                                 if (a is 0 or 1)
@@ -259,7 +264,7 @@ public sealed partial class RnnModelGenerator
                         {
                             "Rnn" => Cells.BuiltInCells.Rnn(activation),
                             "Lstm" => Cells.BuiltInCells.Lstm(peepholes, coupled),
-                            _ => Cells.BuiltInCells.Gru(),
+                            _ => Cells.BuiltInCells.Gru(resetAfter),
                         };
                         recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout));
                         pendingDropout = 0;

@@ -97,15 +97,17 @@ public sealed class CellKernelTests
 
         float At(CellPlace p, int b, int j) => Memory(p)[(b * CellKernelEmitter.RowWidth(s, p)) + p.Offset + j];
 
-        // The leaves as the forward kernel reads them, before it runs.
-        var phase = s.Phases.Single(p => p.HasForwardKernel);
-        var forwardPlaces = CellKernelEmitter.ForwardArguments(s, phase);
-        var backwardPlaces = CellKernelEmitter.BackwardArguments(s, phase);
-        foreach (var p in forwardPlaces.Concat(backwardPlaces))
+        // Every kernel's memory, random before the first one runs.
+        foreach (var phase in s.Phases)
         {
-            Memory(p);
+            foreach (var p in CellKernelEmitter.ForwardArguments(s, phase).Concat(CellKernelEmitter.BackwardArguments(s, phase)))
+            {
+                Memory(p);
+            }
         }
 
+        // The definition evaluated from the leaves as the forward kernels read them (a product's
+        // output is a leaf here: the products between the phases are not part of the kernels).
         var leafValues = new double[Rows, Hidden][];
         for (int b = 0; b < Rows; b++)
         {
@@ -115,50 +117,51 @@ public sealed class CellKernelTests
             }
         }
 
-        var before = memory.ToDictionary(m => m.Key, m => (float[])m.Value.Clone());
-        Invoke(type, CellKernelEmitter.ForwardName(s, phase), tier, forwardPlaces.Select(Memory));
-        foreach (var (place, node) in phase.Stores)
+        foreach (var phase in s.Phases.Where(p => p.HasForwardKernel))
         {
-            for (int b = 0; b < Rows; b++)
+            Invoke(type, CellKernelEmitter.ForwardName(s, phase), tier, CellKernelEmitter.ForwardArguments(s, phase).Select(Memory));
+            foreach (var (place, node) in phase.Stores)
             {
-                for (int j = 0; j < Hidden; j++)
+                for (int b = 0; b < Rows; b++)
                 {
-                    Close(leafValues[b, j][node], At(place, b, j), $"{s.Cell.Name} {tier} forward {s.Cell.Names[node]} [{b}, {j}]");
+                    for (int j = 0; j < Hidden; j++)
+                    {
+                        Close(leafValues[b, j][node], At(place, b, j), $"{s.Cell.Name} {tier} forward {s.Cell.Names[node]} [{b}, {j}]");
+                    }
                 }
             }
         }
 
-        var afterForward = memory.ToDictionary(m => m.Key, m => (float[])m.Value.Clone());
-        Invoke(type, CellKernelEmitter.BackwardName(s, phase), tier, backwardPlaces.Select(Memory));
-        foreach (var write in phase.Writes)
+        // Each backward kernel, last phase first, against the memory as it found it.
+        foreach (var phase in s.Phases.Where(p => p.HasBackwardKernel).Reverse())
         {
-            for (int b = 0; b < Rows; b++)
+            var before = memory.ToDictionary(m => m.Key, m => (float[])m.Value.Clone());
+            Invoke(type, CellKernelEmitter.BackwardName(s, phase), tier, CellKernelEmitter.BackwardArguments(s, phase).Select(Memory));
+            foreach (var write in phase.Writes)
             {
-                for (int j = 0; j < Hidden; j++)
+                for (int b = 0; b < Rows; b++)
                 {
-                    double expected = Evaluate(s, write.Expr, leafValues[b, j], seed =>
+                    for (int j = 0; j < Hidden; j++)
                     {
-                        var p = seed.Kind switch
+                        double expected = Evaluate(s, write.Expr, leafValues[b, j], seed =>
                         {
-                            CellSeedKind.FromAbove => new CellPlace(CellPlaceKind.FromAbove, 0, 0),
-                            CellSeedKind.Carry => new CellPlace(CellPlaceKind.Carry, seed.Index, 0),
-                            _ => new CellPlace(CellPlaceKind.ValueGradient, seed.Index, 0),
-                        };
-                        return afterForward[(p.Kind, p.Index)][(b * CellKernelEmitter.RowWidth(s, p)) + j];
-                    });
-                    int width = CellKernelEmitter.RowWidth(s, write.Place);
-                    int index = (width == 0 ? 0 : b * width) + write.Place.Offset + j;
-                    if (write.Accumulate)
-                    {
-                        if (width == 0)
+                            var p = seed.Kind switch
+                            {
+                                CellSeedKind.FromAbove => new CellPlace(CellPlaceKind.FromAbove, 0, 0),
+                                CellSeedKind.Carry => new CellPlace(CellPlaceKind.Carry, seed.Index, 0),
+                                _ => new CellPlace(CellPlaceKind.ValueGradient, seed.Index, 0),
+                            };
+                            return before[(p.Kind, p.Index)][(b * CellKernelEmitter.RowWidth(s, p)) + j];
+                        });
+                        int width = CellKernelEmitter.RowWidth(s, write.Place);
+                        int index = (b * width) + write.Place.Offset + j;
+                        if (write.Accumulate)
                         {
-                            continue; // a vector's accumulator takes every row's contribution
+                            expected += before[(write.Place.Kind, write.Place.Index)][index];
                         }
 
-                        expected += afterForward[(write.Place.Kind, write.Place.Index)][index];
+                        Close(expected, Memory(write.Place)[index], $"{s.Cell.Name} {tier} backward {write.Place} [{b}, {j}]");
                     }
-
-                    Close(expected, Memory(write.Place)[index], $"{s.Cell.Name} {tier} backward {write.Place} [{b}, {j}]");
                 }
             }
         }

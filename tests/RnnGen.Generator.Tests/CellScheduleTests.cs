@@ -16,7 +16,7 @@ public sealed class CellScheduleTests
 {
     public static IEnumerable<object[]> BuiltIns() =>
     [
-        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"], ["LstmPeephole"], ["LstmCoupled"], ["LstmPeepholeCoupled"],
+        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"], ["LstmPeephole"], ["LstmCoupled"], ["LstmPeepholeCoupled"], ["GruResetBefore"],
     ];
 
     internal static CellDefinition BuiltIn(string name) => name switch
@@ -28,6 +28,7 @@ public sealed class CellScheduleTests
         "LstmPeephole" => BuiltInCells.Lstm(peepholes: true),
         "LstmCoupled" => BuiltInCells.Lstm(coupled: true),
         "LstmPeepholeCoupled" => BuiltInCells.Lstm(peepholes: true, coupled: true),
+        "GruResetBefore" => BuiltInCells.Gru(resetAfter: false),
         _ => throw new ArgumentException(name),
     };
 
@@ -104,6 +105,21 @@ public sealed class CellScheduleTests
         Assert.Equal(24, s.Groups[0].Rows);
         var kept = s.Kept.Values.OrderBy(k => k.Node).Select(k => (Name(s, k.Node), k.Overlay, k.Offset)).ToArray();
         Assert.Equal([("f", 0, 0), ("g", 0, 8), ("o", 0, 16), ("tanhC", -1, 0)], kept);
+    }
+
+    [Fact]
+    public void GruResetBefore_TakesTwoPhases_KeepingRTimesHForTheSecondProduct()
+    {
+        var s = CellSchedule.Create(BuiltInCells.Gru(resetAfter: false), hidden: 8, projection: 0, input: 5);
+        Assert.Empty(s.Problems);
+        Assert.False(s.IsSinglePhase);
+        // x's product; h's product for r and z (blocks 0 and 1 of weight_hh); r ⊙ h's for n (block 2).
+        Assert.Equal([(0, 0, 24), (1, 1, 16), (2, 2, 8)], s.Groups.Select(g => (g.Index, g.Level, g.Rows)));
+        Assert.Equal(2, s.Groups[2].FirstBlock);
+        var kept = s.Kept.Values.OrderBy(k => k.Node).Select(k => (Name(s, k.Node), k.Overlay, k.Offset)).ToArray();
+        Assert.Equal([("r", 0, 0), ("z", 0, 8), ("resetH", -1, 0), ("n", 0, 16)], kept);
+        // r ⊙ h's adjoint comes from the second product's input gradient, cleared before it.
+        Assert.Equal([s.Cell.Names.ToList().IndexOf("resetH")], s.Phases[2].ClearBeforeProducts);
     }
 
     private static string Name(CellSchedule s, int node) => s.Cell.Names[node];

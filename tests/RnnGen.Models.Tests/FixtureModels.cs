@@ -190,3 +190,12 @@ public partial class LstmPeephole;
 [Dense(Outputs = 9)]
 [SoftmaxCrossEntropy]
 public partial class LstmCoupled;
+
+// A GRU with the reset gate before the hidden product (two products per step), stacked, under a PyTorch GRU.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 6)]
+[Gru(Hidden = 13, Layers = 2, ResetAfter = false)]
+[Gru(Hidden = 7, Name = "top")]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class GruResetBefore;

@@ -14,7 +14,7 @@ internal static class FixtureModelsCatalog
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
         "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
-        "LstmPeephole", "LstmCoupled",
+        "LstmPeephole", "LstmCoupled", "GruResetBefore",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -66,6 +66,7 @@ internal static class FixtureModelsCatalog
             "DropoutMean" => ModelHarness.Features<DropoutMean, DropoutMean.State, float>(name, new DropoutMean(), f.FloatInputs, f.FloatTargets, lengths),
             "LstmPeephole" => ModelHarness.Features<LstmPeephole, LstmPeephole.State, float>(name, new LstmPeephole(), f.FloatInputs, f.FloatTargets, lengths),
             "LstmCoupled" => ModelHarness.Tokens<LstmCoupled, LstmCoupled.State, int>(name, new LstmCoupled(), f.TokenInputs, f.ClassTargets, lengths),
+            "GruResetBefore" => ModelHarness.Tokens<GruResetBefore, GruResetBefore.State, int>(name, new GruResetBefore(), f.TokenInputs, f.ClassTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
         };
     }

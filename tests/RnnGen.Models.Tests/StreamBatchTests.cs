@@ -175,6 +175,7 @@ public sealed class StreamBatchTests
             case "DropoutMean": Features<DropoutMean, DropoutMean.State, DropoutMean.StreamBatch>(new DropoutMean(seed: 1), DropoutMean.ParallelStreamsMinimum, threads, parallel); break;
             case "LstmPeephole": Features<LstmPeephole, LstmPeephole.State, LstmPeephole.StreamBatch>(new LstmPeephole(seed: 1), LstmPeephole.ParallelStreamsMinimum, threads, parallel); break;
             case "LstmCoupled": Tokens<LstmCoupled, LstmCoupled.State, LstmCoupled.StreamBatch>(new LstmCoupled(seed: 1), LstmCoupled.ParallelStreamsMinimum, threads, parallel); break;
+            case "GruResetBefore": Tokens<GruResetBefore, GruResetBefore.State, GruResetBefore.StreamBatch>(new GruResetBefore(seed: 1), GruResetBefore.ParallelStreamsMinimum, threads, parallel); break;
             default: throw new ArgumentException("No stream batch check for " + name, nameof(name));
         }
     }

@@ -51,8 +51,9 @@ import torch.nn.functional as F
 #   inp        Embedding(layer name, V, D) for token ids, or Features(F)
 #   rec        recurrent layers in order, each feeding the next:
 #              Rec(layer name, kind in {"rnn_tanh", "rnn_relu", "lstm", "gru", "lstm_peephole",
-#                  "lstm_coupled", "lstm_peephole_coupled"}, hidden size, num_layers); the
-#                  LSTM variants are written step by step (VariantLstm) with autograd
+#                  "lstm_coupled", "lstm_peephole_coupled", "gru_reset_before"}, hidden size,
+#                  num_layers); the variants are written step by step (VariantLstm, GruResetBefore)
+#                  with autograd
 #   dense      Dense(layer name, O, readout): nn.Linear applied at every time step
 #              (readout "every"), or once per sequence to the top layer's output at
 #              the last step ("last") or to its mean over the steps ("mean")
@@ -137,6 +138,11 @@ MODELS = [
           rec=[Rec("lstm", "lstm_peephole", 12, 2)], dense=Dense("dense", 3), loss="mse"),
     Model("LstmCoupled", 123, T=4, B=2, inp=Embedding("embedding", 9, 6),
           rec=[Rec("lstm", "lstm_coupled", 10, 1), Rec("both", "lstm_peephole_coupled", 17, 1)],
+          dense=Dense("dense", 9), loss="ce"),
+    # GRU with the reset gate applied before the hidden product (Cho et al. 2014), stacked, over a
+    # PyTorch GRU.
+    Model("GruResetBefore", 124, T=5, B=3, inp=Embedding("embedding", 9, 6),
+          rec=[Rec("gru", "gru_reset_before", 13, 2), Rec("top", "gru", 7, 1)],
           dense=Dense("dense", 9), loss="ce"),
 ]
 
@@ -367,6 +373,39 @@ class VariantLstm(nn.Module):
         return x, None
 
 
+class GruResetBefore(nn.Module):
+    """GRU with the reset gate before the hidden product (Cho et al. 2014; Keras reset_after=False):
+    n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). Same parameters, names and order as nn.GRU."""
+
+    def __init__(self, input_size, hidden, layers):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        bound = 1.0 / hidden ** 0.5
+        for k in range(layers):
+            size = input_size if k == 0 else hidden
+            for name, shape in [("weight_ih", (3 * hidden, size)), ("weight_hh", (3 * hidden, hidden)),
+                                ("bias_ih", (3 * hidden,)), ("bias_hh", (3 * hidden,))]:
+                self.register_parameter(f"{name}_l{k}", nn.Parameter(torch.empty(shape).uniform_(-bound, bound)))
+
+    def forward(self, x, state=None):
+        assert state is None
+        B, T, H = x.shape[0], x.shape[1], self.hidden
+        for k in range(self.layers):
+            w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
+            b_ih, b_hh = getattr(self, f"bias_ih_l{k}"), getattr(self, f"bias_hh_l{k}")
+            h = x.new_zeros(B, H)
+            outputs = []
+            for t in range(T):
+                xi = x[:, t] @ w_ih.T + b_ih
+                r = torch.sigmoid(xi[:, :H] + h @ w_hh[:H].T + b_hh[:H])
+                z = torch.sigmoid(xi[:, H:2 * H] + h @ w_hh[H:2 * H].T + b_hh[H:2 * H])
+                n = torch.tanh(xi[:, 2 * H:] + (r * h) @ w_hh[2 * H:].T + b_hh[2 * H:])
+                h = (1 - z) * n + z * h
+                outputs.append(h)
+            x = torch.stack(outputs, dim=1)
+        return x, None
+
+
 class Stack(nn.Module):
     """Input layer -> recurrent layers -> per-time-step Linear.
 
@@ -388,6 +427,8 @@ class Stack(nn.Module):
                 m = nn.LSTM(size, r.hidden, num_layers=r.layers, batch_first=True)
             elif r.kind == "gru":
                 m = nn.GRU(size, r.hidden, num_layers=r.layers, batch_first=True)
+            elif r.kind == "gru_reset_before":
+                m = GruResetBefore(size, r.hidden, r.layers)
             elif r.kind.startswith("lstm_"):
                 m = VariantLstm(size, r.hidden, r.layers, "peephole" in r.kind, "coupled" in r.kind)
             else:
@@ -534,7 +575,7 @@ def describe(spec):
         parts = [f"float features F={spec.inp.size}"]
     names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU",
              "lstm_peephole": "LSTM(peepholes)", "lstm_coupled": "LSTM(coupled gates)",
-             "lstm_peephole_coupled": "LSTM(peepholes, coupled gates)"}
+             "lstm_peephole_coupled": "LSTM(peepholes, coupled gates)", "gru_reset_before": "GRU(reset before)"}
     for r in spec.rec:
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}

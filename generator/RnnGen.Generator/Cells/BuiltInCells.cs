@@ -75,10 +75,13 @@ internal static class BuiltInCells
     }
 
     /// <summary>
-    /// GRU (<c>nn.GRU</c>), gates (r, z, n), the reset gate applied after the hidden product:
-    /// n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
+    /// GRU (<c>nn.GRU</c>), gates (r, z, n): h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. With
+    /// <paramref name="resetAfter"/> (PyTorch's form) the reset gate scales the hidden product,
+    /// n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); without it (Cho et al. 2014, Keras
+    /// reset_after=False, ONNX linear_before_reset=0) it scales h before the product,
+    /// n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn), which takes a second product per step.
     /// </summary>
-    public static CellDefinition Gru()
+    public static CellDefinition Gru(bool resetAfter = true)
     {
         var c = new CellBuilder();
         int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
@@ -86,12 +89,16 @@ internal static class BuiltInCells
         var (wih, whh) = PyTorchProjections(c, 3);
         int r = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wih, 0, x), c.Product(whh, 0, h)), "r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)", "r");
         int z = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wih, 1, x), c.Product(whh, 1, h)), "z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)", "z");
-        int n = c.Unary(CellOp.Tanh, c.Add(c.Product(wih, 2, x), c.Multiply(r, c.Product(whh, 2, h, "hiddenN"))), "n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))", "n");
+        int n = resetAfter
+            ? c.Unary(CellOp.Tanh, c.Add(c.Product(wih, 2, x), c.Multiply(r, c.Product(whh, 2, h, "hiddenN"))), "n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))", "n")
+            : c.Unary(CellOp.Tanh, c.Add(c.Product(wih, 2, x), c.Product(whh, 2, c.Multiply(r, h, "r_t ⊙ h_{t−1}, the value W_hn reads", "resetH"), "hiddenN")), "n_t = tanh(W_in·x_t + b_in + W_hn·(r_t ⊙ h_{t−1}) + b_hn)", "n");
         int hNext = c.Add(n, c.Multiply(z, c.Subtract(h, n)), "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)", "h");
         return c.Build(
-            "Gru", "GRU",
+            resetAfter ? "Gru" : "GruResetBefore", resetAfter ? "GRU" : "GRU, reset before the product",
             [
-                "r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n))",
+                resetAfter
+                    ? "r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n))"
+                    : "r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + U_n·(r ⊙ h_{t−1}) + b'_n)",
                 "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}",
             ],
             hNext);

@@ -10,14 +10,20 @@ namespace RnnGen.Generator.Cells;
 /// </summary>
 /// <param name="Index">The group's index in the cell.</param>
 /// <param name="Source">The node the matrices are applied to.</param>
-/// <param name="Matrices">The matrix parameters, in order.</param>
+/// <param name="Segments">The blocks of each matrix in the group, in memory order: (matrix, first block, blocks).</param>
 /// <param name="Rows">Rows of the fused product (Σ blocks · rows).</param>
 /// <param name="Columns">The width of the source.</param>
 /// <param name="HasBias">Whether every matrix has a bias (a group has biases on all its matrices or on none).</param>
 /// <param name="Level">The phase whose start runs the product; hoisted groups (applied to x) have level 0.</param>
-internal sealed record ProductGroup(int Index, int Source, IReadOnlyList<int> Matrices, int Rows, int Columns, bool HasBias, int Level)
+internal sealed record ProductGroup(int Index, int Source, IReadOnlyList<(int Matrix, int FirstBlock, int Blocks)> Segments, int Rows, int Columns, bool HasBias, int Level)
 {
     public bool Hoisted => Level == 0;
+
+    /// <summary>The matrix the group starts in (its weights begin at <see cref="FirstBlock"/> of it).</summary>
+    public int Matrix => Segments[0].Matrix;
+
+    /// <summary>The block of <see cref="Matrix"/> the group starts at.</summary>
+    public int FirstBlock => Segments[0].FirstBlock;
 }
 
 /// <summary>Where a materialised value is kept for the rest of the step and for the backward pass.</summary>
@@ -192,20 +198,24 @@ internal sealed class CellSchedule
         foreach (var g in Groups)
         {
             int offset = 0;
-            foreach (int m in g.Matrices)
+            foreach (var (m, first, blocks) in g.Segments)
             {
-                var p = Cell.Parameters[m];
-                if (m == n.Index)
+                int rows = Width(Cell.Parameters[m].Rows);
+                if (m == n.Index && n.Block >= first && n.Block < first + blocks)
                 {
-                    return (g, offset + (n.Block * Width(p.Rows)));
+                    return (g, offset + ((n.Block - first) * rows));
                 }
 
-                offset += p.Blocks * Width(p.Rows);
+                offset += blocks * rows;
             }
         }
 
-        throw new InvalidOperationException("product of an unknown matrix");
+        throw new InvalidOperationException("product of an unknown matrix block");
     }
+
+    /// <summary>Whether a group is the hidden product h·W_hhᵀ + b_hh: the first per-step group applied to the output state.</summary>
+    public bool IsHiddenProduct(ProductGroup g) =>
+        Groups.FirstOrDefault(x => !x.Hoisted && Cell.Nodes[x.Source] is { Op: CellOp.State, Index: 0 }) is { } first && first.Index == g.Index;
 
     /// <summary>Which state a node is the new value of, or −1.</summary>
     public int StateOf(int node)
@@ -402,16 +412,16 @@ internal sealed class CellSchedule
     /// </summary>
     public bool HoistedIntoState { get; private set; }
 
+    /// <summary>
+    /// Product groups: runs of matrix blocks applied to the same value whose weights (and biases) follow
+    /// each other in memory, in parameter order. A matrix may feed several groups (a GRU with the reset
+    /// gate before the product applies the n block of weight_hh to r ⊙ h and the others to h).
+    /// </summary>
     private void BuildGroups()
     {
         var nodes = Cell.Nodes;
         var parameters = Cell.Parameters;
-        var source = new int[parameters.Count];
-        for (int i = 0; i < source.Length; i++)
-        {
-            source[i] = -1;
-        }
-
+        var source = new Dictionary<(int Matrix, int Block), int>();
         for (int i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
@@ -420,15 +430,14 @@ internal sealed class CellSchedule
                 continue;
             }
 
-            if (source[n.Index] >= 0 && source[n.Index] != n.A)
+            if (source.TryGetValue((n.Index, n.Block), out int other) && other != n.A)
             {
-                _problems.Add($"matrix '{parameters[n.Index].Name}' is applied to two different values");
+                _problems.Add($"block {n.Block} of matrix '{parameters[n.Index].Name}' is applied to two different values");
                 return;
             }
 
-            source[n.Index] = n.A;
-            var from = nodes[n.A].Op;
-            if (from is CellOp.Vector or CellOp.Constant or CellOp.Product)
+            source[(n.Index, n.Block)] = n.A;
+            if (nodes[n.A].Op is CellOp.Vector or CellOp.Constant or CellOp.Product)
             {
                 _problems.Add($"matrix '{parameters[n.Index].Name}' is applied to a parameter, a constant or a product directly");
                 return;
@@ -436,15 +445,14 @@ internal sealed class CellSchedule
         }
 
         var groups = new List<ProductGroup>();
-        List<int>? current = null;
-        int currentSource = -1;
+        List<(int Matrix, int FirstBlock, int Blocks)>? current = null;
+        int currentSource = -1, lastMatrix = -1, lastBlock = -1;
         bool currentBias = false;
-        int lastBias = -1;
         void Close()
         {
             if (current is not null)
             {
-                int rows = current.Sum(m => parameters[m].Blocks * Width(parameters[m].Rows));
+                int rows = current.Sum(seg => seg.Blocks * Width(parameters[seg.Matrix].Rows));
                 // Per-step groups get their level once node levels are known (Build).
                 int level = nodes[currentSource].Op == CellOp.Input ? 0 : -1;
                 groups.Add(new ProductGroup(groups.Count, currentSource, current, rows, NodeWidth(currentSource), currentBias, level));
@@ -455,25 +463,45 @@ internal sealed class CellSchedule
 
         for (int m = 0; m < parameters.Count; m++)
         {
-            if (parameters[m].Kind != CellParameterKind.Matrix || source[m] < 0)
+            if (parameters[m].Kind != CellParameterKind.Matrix)
             {
                 continue;
             }
 
             bool bias = parameters[m].Bias >= 0;
-            // Matrices join a group only when their weights (and biases) are adjacent in memory.
-            bool joins = current is not null && currentSource == source[m] && AdjacentMatrices(current[current.Count - 1], m)
-                && bias == currentBias && (!bias || parameters[m].Bias == lastBias + 1);
-            if (!joins)
+            for (int b = 0; b < parameters[m].Blocks; b++)
             {
-                Close();
-                current = new List<int>();
-                currentSource = source[m];
-                currentBias = bias;
-            }
+                if (!source.TryGetValue((m, b), out int from))
+                {
+                    Close();
+                    continue;
+                }
 
-            current!.Add(m);
-            lastBias = parameters[m].Bias;
+                // The next block of the same matrix, or block 0 of the next matrix (biases adjacent too).
+                bool next = m == lastMatrix ? b == lastBlock + 1
+                    : b == 0 && lastMatrix >= 0 && lastBlock == parameters[lastMatrix].Blocks - 1 && AdjacentMatrices(lastMatrix, m)
+                        && (!bias || parameters[m].Bias == parameters[lastMatrix].Bias + 1);
+                if (current is null || from != currentSource || bias != currentBias || !next)
+                {
+                    Close();
+                    current = new List<(int, int, int)>();
+                    currentSource = from;
+                    currentBias = bias;
+                }
+
+                var last = current.Count > 0 ? current[current.Count - 1] : (-1, 0, 0);
+                if (last.Item1 == m)
+                {
+                    current[current.Count - 1] = (m, last.Item2, last.Item3 + 1);
+                }
+                else
+                {
+                    current.Add((m, b, 1));
+                }
+
+                lastMatrix = m;
+                lastBlock = b;
+            }
         }
 
         Close();

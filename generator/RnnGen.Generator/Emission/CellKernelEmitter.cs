@@ -205,7 +205,7 @@ internal static class CellKernelEmitter
     {
         string State(int k) => s.Cell.States[k].Name;
         string Node(int n) => s.Cell.Names[n] is { Length: > 0 } name ? name : "value" + Code.Int(n);
-        bool OnlyStepProduct(int g) => s.Groups.Count(x => !x.Hoisted) == 1 && s.Cell.Nodes[s.Groups[g].Source] is { Op: CellOp.State, Index: 0 };
+        bool OnlyStepProduct(int g) => s.IsHiddenProduct(s.Groups[g]);
         return p.Kind switch
         {
             CellPlaceKind.Hoisted => p.Index == 0 ? "gates" : "gates" + Code.Int(p.Index),

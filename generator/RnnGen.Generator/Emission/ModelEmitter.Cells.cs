@@ -14,7 +14,15 @@ internal static partial class ModelEmitter
 {
     /// <summary>The weights, packed weights and bias of a product group, as kernel arguments.</summary>
     private static (string Packed, string Bias, string Weight) GroupArguments(StagePlan s, ProductGroup g) =>
-        (U("q", "Layout." + s.PackedGroups[g.Index].Name), U("p", P(s.GroupBias(g)!)), U("p", P(s.GroupWeight(g))));
+        (U("q", "Layout." + s.PackedGroups[g.Index].Name), U("p", GroupBiasAt(s, g)), U("p", GroupWeightAt(s, g)));
+
+    /// <summary>"Layout.w" (+ the offset of the group's first block): where a product group's weights start.</summary>
+    private static string GroupWeightAt(StagePlan s, ProductGroup g) =>
+        P(s.GroupWeight(g)) + (s.GroupWeightOffset(g) > 0 ? " + " + Code.Int(s.GroupWeightOffset(g)) : "");
+
+    /// <summary>Where a product group's bias starts.</summary>
+    private static string GroupBiasAt(StagePlan s, ProductGroup g) =>
+        P(s.GroupBias(g)!) + (s.GroupBiasOffset(g) > 0 ? " + " + Code.Int(s.GroupBiasOffset(g)) : "");
 
     /// <summary>Where the value a product reads lives: a state before the step, or a kept value.</summary>
     private static CellPlace SourcePlace(StagePlan s, ProductGroup g)
@@ -85,13 +93,19 @@ internal static partial class ModelEmitter
                 EmitKernelCall(w, schedule, CellKernelEmitter.BackwardName(schedule, phase), CellKernelEmitter.BackwardArguments(schedule, phase), place, rows);
             }
 
+            foreach (int node in phase.ClearBeforeProducts)
+            {
+                w.Line($"// the products below are the first to add to d{schedule.Cell.Names[node]}");
+                w.Line($"{Sys}Runtime.InteropServices.MemoryMarshal.CreateSpan({place(new CellPlace(CellPlaceKind.ValueGradient, node, 0))}, {rows} * {Code.Int(schedule.NodeWidth(node))}).Clear();");
+            }
+
             foreach (var g in phase.Products)
             {
                 var (_, _, weight) = GroupArguments(s, g);
                 var source = schedule.Cell.Nodes[g.Source];
                 string what = source.Op == CellOp.State ? schedule.Cell.States[source.Index].Name + "_{t−1}" : schedule.Cell.Names[g.Source];
                 string dy = CellKernelEmitter.ArgumentName(schedule, new CellPlace(CellPlaceKind.ProductGradient, schedule.GradientOf[g.Index], 0));
-                w.Line($"// ∂L/∂{what} += {dy}·{string.Join(" ‖ ", g.Matrices.Select(m => schedule.Cell.Parameters[m].Name))}");
+                w.Line($"// ∂L/∂{what} += {dy}·{string.Join(" ‖ ", g.Segments.Select(seg => schedule.Cell.Parameters[seg.Matrix].Name))}");
                 w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(g.Rows, g.Columns)}({place(new CellPlace(CellPlaceKind.ProductGradient, schedule.GradientOf[g.Index], 0))}, {weight}, {place(SourceGradientPlace(s, g))}, {rows});");
             }
         }

@@ -230,8 +230,14 @@ internal static partial class ModelEmitter
                 w, plan, "input and hidden projections of these streams, then the cell, updating their state in place",
                 (region, width) => $"ref Kernels.At(ref s, (Layout.{region.Name} * count) + (start * {Code.Int(width)}))",
                 "ref Kernels.At(ref gates, start * " + Code.Int(plan.MaxGateWidth) + ")",
-                "ref Kernels.At(ref hiddenProjection, start * " + Code.Int(plan.MaxGateWidth) + ")",
-                "ref Kernels.At(ref temp, start * " + Code.Int(plan.MaxKept) + ")",
+                k => k == 0
+                    ? "ref Kernels.At(ref hiddenProjection, start * " + Code.Int(plan.ProjectionWidths[0]) + ")"
+                    : $"ref Kernels.At(ref s, streams.Projection{Code.Int(k)} + (start * {Code.Int(plan.ProjectionWidths[k])}))",
+                // Kept values lie one after another, each [Count, width], so a participant's rows of one
+                // never meet another's.
+                (stage, node) => KeptOffset(stage, node) == 0
+                    ? $"ref Kernels.At(ref temp, start * {Code.Int(stage.Schedule.NodeWidth(node))})"
+                    : $"ref Kernels.At(ref temp, ({Code.Int(KeptOffset(stage, node))} * count) + (start * {Code.Int(stage.Schedule.NodeWidth(node))}))",
                 "rows");
 
             w.Line();
@@ -318,11 +324,12 @@ internal static partial class ModelEmitter
         {
             ("Inputs", Code.Int(width), width, spec.Input.IsEmbedding ? "[Count, E]: the embedded tokens of the step" : "[Count, InputSize]: the inputs of the step"),
             ("Gates", Code.Int(plan.MaxGateWidth), plan.MaxGateWidth, "[Count, G·H]: x·W_ihᵀ + b_ih, then the gate values, of the current layer"),
-            ("HiddenProjection", Code.Int(plan.MaxGateWidth), plan.MaxGateWidth, "[Count, G·H]: h·W_hhᵀ + b_hh of the current layer"),
+            ("HiddenProjection", Code.Int(plan.ProjectionWidths[0]), plan.ProjectionWidths[0], "[Count, G·H]: h·W_hhᵀ + b_hh of the current layer"),
             ("Temp", Code.Int(plan.MaxKept), plan.MaxKept, "[Count, kept]: the values a layer keeps for the backward pass, unused by a step"),
             ("Readout", Code.Int(top.Hidden), plan.Readout == Readout.Mean ? top.Hidden : 0, "[Count, H]: the mean readout"),
             ("Outputs", "OutputSize", plan.Outputs, "[Count, OutputSize]: the outputs of the step"),
-        }.Where(r => r.Floats > 0).ToArray();
+        }.Concat(plan.ProjectionWidths.Skip(1).Select((rows, k) => (Name: "Projection" + Code.Int(k + 1), Width: Code.Int(rows), Floats: (long)rows, What: "[Count, rows]: a layer's per-step product number " + Code.Int(k + 2))))
+        .Where(r => r.Floats > 0).ToArray();
         long perStream = plan.StateLayout.Length + scratch.Sum(r => r.Floats);
 
         w.Line("/// <summary>");

@@ -549,7 +549,8 @@ internal static partial class ModelEmitter
     /// a batch gets its single Step's bits). <paramref name="state"/> gives the ref to a state region's
     /// first row; the scratch refs are the step's gates, hidden projection and cell temporary.
     /// </summary>
-    private static void EmitStepLayers(IndentedWriter w, ModelPlan plan, string comment, System.Func<BufferRegion, int, string> state, string gates, string projection, string temp, string rows)
+    private static void EmitStepLayers(IndentedWriter w, ModelPlan plan, string comment, System.Func<BufferRegion, int, string> state, string gates,
+        System.Func<int, string> projection, System.Func<StagePlan, int, string> kept, string rows)
     {
         foreach (var stage in plan.Stages)
         {
@@ -566,9 +567,9 @@ internal static partial class ModelEmitter
             EmitCellForward(w, stage, p => p.Kind switch
             {
                 CellPlaceKind.Hoisted => Shift(gates, HoistedOffset(s, s.Schedule.Groups[p.Index])),
-                CellPlaceKind.Projection => projection,
+                CellPlaceKind.Projection => projection(s.ProjectionOrdinal(s.Schedule.Groups[p.Index])),
                 CellPlaceKind.StateOld or CellPlaceKind.StateNew => state(s.States[p.Index].Step, s.States[p.Index].Width),
-                CellPlaceKind.Kept => Shift(temp, KeptOffset(s, p.Index)),
+                CellPlaceKind.Kept => kept(s, p.Index),
                 CellPlaceKind.Input => input,
                 CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
                 _ => throw new System.InvalidOperationException(p.ToString()),
@@ -683,7 +684,10 @@ internal static partial class ModelEmitter
             EmitStepLayers(
                 w, plan, "input and hidden projections, then the cell, updating the state in place",
                 (region, width) => U("s", "Layout." + region.Name),
-                U("scratch", "Layout.StepGates"), U("scratch", "Layout.StepHiddenProjection"), U("scratch", "Layout.StepTemp"), "1");
+                U("scratch", "Layout.StepGates"),
+                k => U("scratch", "Layout." + plan.StepProjections[k].Name),
+                (stage, node) => U("scratch", "Layout.StepTemp" + (KeptOffset(stage, node) > 0 ? " + " + Code.Int(KeptOffset(stage, node)) : "")),
+                "1");
 
             var top = plan.Stages[plan.Stages.Count - 1];
             w.Line();
@@ -993,7 +997,7 @@ internal static partial class ModelEmitter
             {
                 foreach (var g in stage.Schedule.Groups)
                 {
-                    w.Line($"Kernels.{MatrixKernelEmitter.PackName(g.Rows, g.Columns)}({U("p", P(stage.GroupWeight(g)))}, {U("q", "Layout." + stage.PackedGroups[g.Index].Name)});");
+                    w.Line($"Kernels.{MatrixKernelEmitter.PackName(g.Rows, g.Columns)}({U("p", GroupWeightAt(stage, g))}, {U("q", "Layout." + stage.PackedGroups[g.Index].Name)});");
                 }
             }
 
@@ -1127,7 +1131,8 @@ internal static partial class ModelEmitter
             CellPlaceKind.Hoisted => schedule.HoistedIntoState
                 ? At(s.H, "(t + 1)", s.States[0].Width)
                 : At(s.HoistedRows[p.Index]!, "t", schedule.Groups[p.Index].Rows),
-            CellPlaceKind.Projection => U("a", "Layout.HiddenProjection" + row(schedule.Groups[p.Index].Rows)),
+            CellPlaceKind.Projection => U("a", $"Layout.{plan.Projections[s.ProjectionOrdinal(schedule.Groups[p.Index])].Name}" + row(schedule.Groups[p.Index].Rows)),
+            CellPlaceKind.ValueGradient => U("a", $"Layout.{s.ValueGradients[p.Index].Name}" + row(schedule.NodeWidth(p.Index))),
             CellPlaceKind.StateOld => At(s.States[p.Index].Rows, "t", s.States[p.Index].Width),
             CellPlaceKind.StateNew => At(s.States[p.Index].Rows, "(t + 1)", s.States[p.Index].Width),
             CellPlaceKind.Kept => At(s.KeptRows[p.Index], "t", schedule.NodeWidth(p.Index)),
@@ -1439,7 +1444,7 @@ internal static partial class ModelEmitter
                         string source = x.Hoisted ? StageInput(plan, s)
                             : src.Op == CellOp.State ? "Layout." + s.States[src.Index].Rows.Name
                             : "Layout." + s.KeptRows[x.Source].Name;
-                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(x.Rows, x.Columns)}({U("a", $"Layout.{s.GradientRegion(x).Name} + n0")}, {U("a", source)}, {U("g", P(s.GroupWeight(x)) + $" + (n0 * {Code.Int(x.Columns)})")}, {U("g", P(s.GroupBias(x)!) + " + n0")}, SequenceLength * BatchSize, gateRows);");
+                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(x.Rows, x.Columns)}({U("a", $"Layout.{s.GradientRegion(x).Name} + n0")}, {U("a", source)}, {U("g", GroupWeightAt(s, x) + $" + (n0 * {Code.Int(x.Columns)})")}, {U("g", GroupBiasAt(s, x) + " + n0")}, SequenceLength * BatchSize, gateRows);");
                     }
                 }
             }
@@ -1472,7 +1477,7 @@ internal static partial class ModelEmitter
                 w.Line(s.Index > 0 ? "// ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each" : "// ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each");
                 Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
                 w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(input.Rows, input.Columns)}({U("a", $"Layout.{s.GradientRegion(input).Name} + (r0 * {Code.Int(input.Rows)})")}, {U("p", P(s.GroupWeight(input)))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
+                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(input.Rows, input.Columns)}({U("a", $"Layout.{s.GradientRegion(input).Name} + (r0 * {Code.Int(input.Rows)})")}, {U("p", GroupWeightAt(s, input))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
                 if (s.InputDropout is { } inputDropout)
                 {
                     w.Line("// through the input's dropout: ∂L/∂X = ∂L/∂X̃ ⊙ M");

@@ -164,6 +164,17 @@ internal sealed class ModelPlan
     /// <summary>[B, maxGates·maxHidden]: h·W_hhᵀ + b_hh for one time step.</summary>
     public BufferRegion HiddenProjection { get; private set; } = null!;
 
+    /// <summary>[B, rows] per per-step product of a layer, by its order among the layer's per-step products (HiddenProjection first).</summary>
+    public IReadOnlyList<BufferRegion> Projections { get; private set; } = Array.Empty<BufferRegion>();
+
+    /// <summary>[rows] per per-step product, for one stream's step.</summary>
+    public IReadOnlyList<BufferRegion> StepProjections { get; private set; } = Array.Empty<BufferRegion>();
+
+    /// <summary>The widest per-step product of each order among the layers' per-step products (at least one, for the scratch's sake).</summary>
+    public IReadOnlyList<int> ProjectionWidths => _projectionWidths;
+
+    private readonly List<int> _projectionWidths = new();
+
     /// <summary>[B, maxHidden] per state index: d(loss)/d(s_{t−1}) carried backwards through time (DHNext, DCNext).</summary>
     public IReadOnlyList<BufferRegion> Carries { get; private set; } = Array.Empty<BufferRegion>();
 
@@ -296,7 +307,7 @@ internal sealed class ModelPlan
                         CellParameterKind.Vector when cp.Blocks > 1 => [cp.Blocks, schedule.Width(cp.Rows)],
                         _ => [rows],
                     };
-                    bool continues = schedule.Groups.Any(g => g.Matrices.Skip(1).Contains(i) || g.Matrices.Skip(1).Any(m => cell.Parameters[m].Bias == i));
+                    bool continues = schedule.Groups.Any(g => g.Segments.Skip(1).Any(seg => seg.Matrix == i || cell.Parameters[seg.Matrix].Bias == i));
                     cellParameters.Add(AddParameter(layer.Name + "." + cp.Name + suffix, shape, ParameterInit.Uniform, bound, continues));
                 }
 
@@ -349,7 +360,7 @@ internal sealed class ModelPlan
                 stage.DH = Activations.Add(p + "DH", tb * h, "[T, B, H]: d(loss)/d(h_t) from the layer above");
                 foreach (var g in schedule.Groups.Where(g => schedule.GradientOf[g.Index] == g.Index))
                 {
-                    string name = g.Hoisted ? "DA" + (g.Index == 0 ? "" : Code(g.Index)) : cell.Nodes[g.Source] is { Op: CellOp.State, Index: 0 } ? "DGh" : "DG" + Code(g.Index);
+                    string name = g.Hoisted ? "DA" + (g.Index == 0 ? "" : Code(g.Index)) : schedule.IsHiddenProduct(g) ? "DGh" : "DG" + Code(g.Index);
                     stage.ProductGradients[g.Index] = Activations.Add(p + name, tb * g.Rows, g.Hoisted
                         ? $"[T, B, {g.Rows}]: d(loss)/d(x·W_ihᵀ + b_ih)" + (schedule.Groups.Any(o => o.Index != g.Index && schedule.GradientOf[o.Index] == g.Index) ? ", also d(loss)/d(h·W_hhᵀ + b_hh)" : "")
                         : $"[T, B, {g.Rows}]: d(loss)/d(product of {stage.GroupWeight(g).Name})");
@@ -368,7 +379,29 @@ internal sealed class ModelPlan
                 foreach (var g in schedule.Groups)
                 {
                     var weight = stage.GroupWeight(g);
-                    stage.PackedGroups[g.Index] = Packed.Add("Packed_" + weight.Identifier, (long)g.Rows * g.Columns, $"[{g.Columns}, {g.Rows}] in panels: {(g.Matrices.Count == 1 ? cell.Parameters[g.Matrices[0]].Name : "the group's")}ᵀ");
+                    string blocks = g.Segments.Count == 1 && g.Segments[0].Blocks < cell.Parameters[g.Matrix].Blocks
+                        ? $" (blocks {g.FirstBlock} … {g.FirstBlock + g.Segments[0].Blocks - 1})" : "";
+                    stage.PackedGroups[g.Index] = Packed.Add("Packed_" + weight.Identifier + (g.FirstBlock > 0 ? "_b" + Code(g.FirstBlock) : ""), (long)g.Rows * g.Columns,
+                        $"[{g.Columns}, {g.Rows}] in panels: {string.Join(" ‖ ", g.Segments.Select(seg => cell.Parameters[seg.Matrix].Name))}ᵀ{blocks}");
+                }
+
+                // Per step: each kept value's adjoint that travels between phases.
+                foreach (int node in schedule.ValueGradients.Where(v => schedule.StateOf(v) < 0))
+                {
+                    string n = cell.Names[node].Length > 0 ? cell.Names[node] : "value" + Code(node);
+                    stage.ValueGradients[node] = Activations.Add(p + "DV_" + n, (long)B * schedule.NodeWidth(node), $"[B, {schedule.NodeWidth(node)}]: d(loss)/d({n}) within one step");
+                }
+
+                int ordinal = 0;
+                foreach (var g in schedule.Groups.Where(g => !g.Hoisted))
+                {
+                    if (_projectionWidths.Count == ordinal)
+                    {
+                        _projectionWidths.Add(0);
+                    }
+
+                    _projectionWidths[ordinal] = Math.Max(_projectionWidths[ordinal], g.Rows);
+                    ordinal++;
                 }
 
                 stages.Add(stage);
@@ -378,6 +411,11 @@ internal sealed class ModelPlan
                 MaxKept = Math.Max(MaxKept, schedule.Kept.Values.Where(v => v.Overlay < 0).Sum(v => v.Width));
                 inputSize = h;
             }
+        }
+
+        if (_projectionWidths.Count == 0)
+        {
+            _projectionWidths.Add(0);
         }
 
         int last = inputSize;
@@ -469,7 +507,14 @@ internal sealed class ModelPlan
             DX0 = Activations.Add("DX0", tb * InputFeatures, "[T, B, input]: d(loss)/d(embedded input)");
         }
 
-        HiddenProjection = Activations.Add("HiddenProjection", (long)B * MaxGateWidth, "[B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step");
+        HiddenProjection = Activations.Add("HiddenProjection", (long)B * ProjectionWidths[0], "[B, G·H]: h_{t−1}·W_hhᵀ + b_hh for one step");
+        var projections = new List<BufferRegion> { HiddenProjection };
+        for (int k = 1; k < ProjectionWidths.Count; k++)
+        {
+            projections.Add(Activations.Add("Projection" + Code(k), (long)B * ProjectionWidths[k], $"[B, rows]: a layer's per-step product number {Code(k + 1)} for one step"));
+        }
+
+        Projections = projections;
         var carries = new List<BufferRegion>();
         for (int k = 0; k < MaxStates; k++)
         {
@@ -492,7 +537,14 @@ internal sealed class ModelPlan
         }
 
         StepGates = StepScratch.Add("StepGates", MaxGateWidth, "[G·H]");
-        StepHiddenProjection = StepScratch.Add("StepHiddenProjection", MaxGateWidth, "[G·H]");
+        StepHiddenProjection = StepScratch.Add("StepHiddenProjection", ProjectionWidths[0], "[G·H]");
+        var stepProjections = new List<BufferRegion> { StepHiddenProjection };
+        for (int k = 1; k < ProjectionWidths.Count; k++)
+        {
+            stepProjections.Add(StepScratch.Add("StepProjection" + Code(k), ProjectionWidths[k], "[rows]"));
+        }
+
+        StepProjections = stepProjections;
         StepTemp = StepScratch.Add("StepTemp", MaxKept, "[Σ kept widths]: the values a layer keeps for the backward pass, unused by a step");
         if (Readout == Readout.Mean)
         {
@@ -593,10 +645,16 @@ internal sealed class StagePlan
     public IReadOnlyList<ParameterPlan> CellParameters { get; }
 
     /// <summary>The weights of a product group (its first matrix; the others follow without padding).</summary>
-    public ParameterPlan GroupWeight(ProductGroup g) => CellParameters[g.Matrices[0]];
+    public ParameterPlan GroupWeight(ProductGroup g) => CellParameters[g.Matrix];
+
+    /// <summary>Floats from the start of <see cref="GroupWeight"/> to the group's first row (a group that starts at a later block).</summary>
+    public long GroupWeightOffset(ProductGroup g) => (long)g.FirstBlock * Schedule.Width(Schedule.Cell.Parameters[g.Matrix].Rows) * g.Columns;
 
     /// <summary>The bias of a product group, or null.</summary>
-    public ParameterPlan? GroupBias(ProductGroup g) => g.HasBias ? CellParameters[Schedule.Cell.Parameters[g.Matrices[0]].Bias] : null;
+    public ParameterPlan? GroupBias(ProductGroup g) => g.HasBias ? CellParameters[Schedule.Cell.Parameters[g.Matrix].Bias] : null;
+
+    /// <summary>Floats from the start of <see cref="GroupBias"/> to the group's first row.</summary>
+    public long GroupBiasOffset(ProductGroup g) => (long)g.FirstBlock * Schedule.Width(Schedule.Cell.Parameters[g.Matrix].Rows);
 
     /// <summary>Per group: [T, B, rows] of a hoisted product (null for per-step groups, and when the product is written into the state's rows).</summary>
     public BufferRegion?[] HoistedRows { get; }
@@ -609,6 +667,12 @@ internal sealed class StagePlan
 
     /// <summary>The states' buffers, in the cell's order (h first).</summary>
     public List<StateBuffers> States { get; } = new();
+
+    /// <summary>[B, width] per kept value whose adjoint travels between the phases of a step, by node.</summary>
+    public Dictionary<int, BufferRegion> ValueGradients { get; } = new();
+
+    /// <summary>The order of a per-step product group among the layer's per-step groups (which projection scratch it uses).</summary>
+    public int ProjectionOrdinal(ProductGroup g) => Schedule.Groups.Count(x => !x.Hoisted && x.Index < g.Index);
 
     /// <summary>[B, blocks·H] per vector parameter (by its index in the cell): each batch entry's gradient.</summary>
     public Dictionary<int, BufferRegion> VectorGradients { get; } = new();

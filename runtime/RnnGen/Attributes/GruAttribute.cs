@@ -38,6 +38,15 @@ namespace RnnGen
         public double Dropout { get; set; }
 
         /// <summary>
+        /// Gets or sets where the reset gate acts. <see langword="true"/> (the default) is PyTorch's
+        /// GRU: n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)). <see langword="false"/> is the GRU of Cho
+        /// et al. (2014), Keras' <c>reset_after=False</c> and ONNX's <c>linear_before_reset=0</c>:
+        /// n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn), with the same parameter names and shapes. It
+        /// takes a second product per step, after the reset gate.
+        /// </summary>
+        public bool ResetAfter { get; set; } = true;
+
+        /// <summary>
         /// Gets or sets the layer name used as the prefix of its parameter names, for example
         /// <c>gru</c> gives <c>gru.weight_ih_l0</c>. When <see langword="null"/>, the generator
         /// derives a name from the layer kind.
