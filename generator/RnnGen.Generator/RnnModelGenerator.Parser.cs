@@ -79,7 +79,7 @@ public sealed partial class RnnModelGenerator
                 string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
                     ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
                     : cls.Name;
-                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Dropout" or "Rnn" or "Lstm" or "Gru" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Dropout" or "Rnn" or "Lstm" or "Gru" or "Mut" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
                 {
                     attributes.Add((attribute, kind, syntax));
                 }
@@ -135,6 +135,7 @@ public sealed partial class RnnModelGenerator
             int sequenceLength = 0, batchSize = 0;
             InputSpec? input = null;
             var recurrent = new List<RecurrentSpec>();
+            var recurrentSyntax = new List<(string Kind, SyntaxReference Syntax)>();
             DenseSpec? dense = null;
             ConditionSpec? condition = null;
             AttentionSpec? attention = null;
@@ -207,6 +208,7 @@ public sealed partial class RnnModelGenerator
                     case "Rnn":
                     case "Lstm":
                     case "Gru":
+                    case "Mut":
                     {
                         if (denseCount > 0 || sawAttention)
                         {
@@ -220,6 +222,7 @@ public sealed partial class RnnModelGenerator
                         var activation = CellActivation.Tanh;
                         double stackedDropout = 0;
                         bool peepholes = false, coupled = false, resetAfter = true;
+                        int mutVariant = 0;
                         foreach (var named in data.NamedArguments)
                         {
                             if (named.Key == "Dropout" && named.Value.Value is double d)
@@ -247,6 +250,18 @@ public sealed partial class RnnModelGenerator
                                 resetAfter = after;
                             }
 
+                            if (kind == "Mut" && named.Key == "Variant" && named.Value.Value is int variant)
+                            {
+                                if (variant is 0 or 1 or 2)
+                                {
+                                    mutVariant = variant;
+                                }
+                                else
+                                {
+                                    Report(DiagnosticDescriptors.InvalidEnumValue, At(syntax), kind, "Variant", variant, "MutVariant");
+                                }
+                            }
+
                             if (named.Key == "Activation" && named.Value.Value is int a)
                             {
                                 if (a is 0 or 1)
@@ -264,9 +279,11 @@ public sealed partial class RnnModelGenerator
                         {
                             "Rnn" => Cells.BuiltInCells.Rnn(activation),
                             "Lstm" => Cells.BuiltInCells.Lstm(peepholes, coupled),
+                            "Mut" => Cells.BuiltInCells.Mut(mutVariant + 1),
                             _ => Cells.BuiltInCells.Gru(resetAfter),
                         };
                         recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout));
+                        recurrentSyntax.Add((kind, syntax));
                         pendingDropout = 0;
                         dropoutPending = false;
                         sawLayer = true;
@@ -386,6 +403,33 @@ public sealed partial class RnnModelGenerator
             if (recurrent.Count == 0)
             {
                 Report(DiagnosticDescriptors.MissingRecurrentLayer, null, type.Name);
+            }
+
+            // Every layer's cell, lowered for its sizes: a cell that adds x_t element-wise needs its input
+            // as wide as its hidden state.
+            int layerInput = input?.Features ?? 0;
+            for (int i = 0; i < recurrent.Count && layerInput > 0; i++)
+            {
+                var spec = recurrent[i];
+                for (int k = 0; k < spec.Layers && spec.Hidden > 0; k++)
+                {
+                    var schedule = Cells.CellSchedule.Create(spec.Cell, spec.Hidden, 0, layerInput);
+                    foreach (string problem in schedule.Problems)
+                    {
+                        Report(DiagnosticDescriptors.CellCannotBeBuilt, At(recurrentSyntax[i].Syntax), recurrentSyntax[i].Kind, $"{spec.Cell.Title}: {problem}");
+                    }
+
+                    if (schedule.InputElementwise && layerInput != spec.Hidden)
+                    {
+                        Report(DiagnosticDescriptors.CellCannotBeBuilt, At(recurrentSyntax[i].Syntax), recurrentSyntax[i].Kind,
+                            $"{spec.Cell.Title} adds its input x_t element-wise to values of Hidden = {spec.Hidden} units, so its input must be {spec.Hidden} wide, but it is {layerInput} (layer {k}); make the layer below (or the embedding or input) {spec.Hidden} wide");
+                        break;
+                    }
+
+                    layerInput = spec.Hidden;
+                }
+
+                layerInput = spec.Hidden;
             }
 
             if (denseCount == 0)

@@ -16,7 +16,7 @@ public sealed class CellScheduleTests
 {
     public static IEnumerable<object[]> BuiltIns() =>
     [
-        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"], ["LstmPeephole"], ["LstmCoupled"], ["LstmPeepholeCoupled"], ["GruResetBefore"],
+        ["RnnTanh"], ["RnnRelu"], ["Lstm"], ["Gru"], ["LstmPeephole"], ["LstmCoupled"], ["LstmPeepholeCoupled"], ["GruResetBefore"], ["Mut1"], ["Mut2"], ["Mut3"],
     ];
 
     internal static CellDefinition BuiltIn(string name) => name switch
@@ -29,6 +29,9 @@ public sealed class CellScheduleTests
         "LstmCoupled" => BuiltInCells.Lstm(coupled: true),
         "LstmPeepholeCoupled" => BuiltInCells.Lstm(peepholes: true, coupled: true),
         "GruResetBefore" => BuiltInCells.Gru(resetAfter: false),
+        "Mut1" => BuiltInCells.Mut(1),
+        "Mut2" => BuiltInCells.Mut(2),
+        "Mut3" => BuiltInCells.Mut(3),
         _ => throw new ArgumentException(name),
     };
 
@@ -120,6 +123,26 @@ public sealed class CellScheduleTests
         Assert.Equal([("r", 0, 0), ("z", 0, 8), ("resetH", -1, 0), ("n", 0, 16)], kept);
         // r ⊙ h's adjoint comes from the second product's input gradient, cleared before it.
         Assert.Equal([s.Cell.Names.ToList().IndexOf("resetH")], s.Phases[2].ClearBeforeProducts);
+    }
+
+    [Fact]
+    public void Mut3_TakesThreePhases_AndMut1AndMut2ReadXElementwise()
+    {
+        var mut3 = CellSchedule.Create(BuiltInCells.Mut(3), hidden: 8, projection: 0, input: 5);
+        Assert.Empty(mut3.Problems);
+        Assert.False(mut3.InputElementwise);
+        // tanh(h) before W_hz; then W_hz·tanh(h) and W_hr·h; then W_hh·(r ⊙ h).
+        Assert.True(mut3.Phases[0].HasForwardKernel);
+        Assert.Equal([1, 1, 2], mut3.Groups.Where(g => !g.Hoisted).Select(g => g.Level));
+        Assert.Equal(24, mut3.Groups[0].Rows);
+        Assert.True(mut3.Groups[0].HasBias);
+        Assert.True(CellSchedule.Create(BuiltInCells.Mut(1), 8, 0, 8).InputElementwise);
+        Assert.True(CellSchedule.Create(BuiltInCells.Mut(2), 8, 0, 8).InputElementwise);
+        // MUT2's input product has no bias (b_z and b_r ride on W_hz and W_hr, b_h on W_hh).
+        var mut2 = CellSchedule.Create(BuiltInCells.Mut(2), 8, 0, 8);
+        Assert.False(mut2.Groups[0].HasBias);
+        Assert.Equal(16, mut2.Groups[1].Rows);
+        Assert.True(mut2.Groups[1].HasBias);
     }
 
     private static string Name(CellSchedule s, int node) => s.Cell.Names[node];

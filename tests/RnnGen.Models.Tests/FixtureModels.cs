@@ -199,3 +199,21 @@ public partial class LstmCoupled;
 [Dense(Outputs = 9)]
 [SoftmaxCrossEntropy]
 public partial class GruResetBefore;
+
+// MUT1–3 (Jozefowicz et al. 2015), stacked; MUT1 and MUT2 add x itself, so their input is as wide as
+// their state. Mut1Features's first layer reads the model's float input element-wise.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 8)]
+[Mut(Hidden = 8, Variant = MutVariant.Mut1, Name = "mut1")]
+[Mut(Hidden = 8, Variant = MutVariant.Mut2, Name = "mut2")]
+[Mut(Hidden = 11, Layers = 2, Variant = MutVariant.Mut3, Name = "mut3")]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class Mut;
+
+[RnnModel(SequenceLength = 4, BatchSize = 2)]
+[Input(Features = 6)]
+[Mut(Hidden = 6, Layers = 2)]
+[Dense(Outputs = 3)]
+[MeanSquaredError]
+public partial class Mut1Features;

@@ -14,7 +14,7 @@ internal static class FixtureModelsCatalog
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
         "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
-        "LstmPeephole", "LstmCoupled", "GruResetBefore",
+        "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -67,6 +67,8 @@ internal static class FixtureModelsCatalog
             "LstmPeephole" => ModelHarness.Features<LstmPeephole, LstmPeephole.State, float>(name, new LstmPeephole(), f.FloatInputs, f.FloatTargets, lengths),
             "LstmCoupled" => ModelHarness.Tokens<LstmCoupled, LstmCoupled.State, int>(name, new LstmCoupled(), f.TokenInputs, f.ClassTargets, lengths),
             "GruResetBefore" => ModelHarness.Tokens<GruResetBefore, GruResetBefore.State, int>(name, new GruResetBefore(), f.TokenInputs, f.ClassTargets, lengths),
+            "Mut" => ModelHarness.Tokens<Mut, Mut.State, int>(name, new Mut(), f.TokenInputs, f.ClassTargets, lengths),
+            "Mut1Features" => ModelHarness.Features<Mut1Features, Mut1Features.State, float>(name, new Mut1Features(), f.FloatInputs, f.FloatTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
         };
     }

@@ -176,6 +176,8 @@ public sealed class StreamBatchTests
             case "LstmPeephole": Features<LstmPeephole, LstmPeephole.State, LstmPeephole.StreamBatch>(new LstmPeephole(seed: 1), LstmPeephole.ParallelStreamsMinimum, threads, parallel); break;
             case "LstmCoupled": Tokens<LstmCoupled, LstmCoupled.State, LstmCoupled.StreamBatch>(new LstmCoupled(seed: 1), LstmCoupled.ParallelStreamsMinimum, threads, parallel); break;
             case "GruResetBefore": Tokens<GruResetBefore, GruResetBefore.State, GruResetBefore.StreamBatch>(new GruResetBefore(seed: 1), GruResetBefore.ParallelStreamsMinimum, threads, parallel); break;
+            case "Mut": Tokens<Mut, Mut.State, Mut.StreamBatch>(new Mut(seed: 1), Mut.ParallelStreamsMinimum, threads, parallel); break;
+            case "Mut1Features": Features<Mut1Features, Mut1Features.State, Mut1Features.StreamBatch>(new Mut1Features(seed: 1), Mut1Features.ParallelStreamsMinimum, threads, parallel); break;
             default: throw new ArgumentException("No stream batch check for " + name, nameof(name));
         }
     }

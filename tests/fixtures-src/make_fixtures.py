@@ -51,9 +51,9 @@ import torch.nn.functional as F
 #   inp        Embedding(layer name, V, D) for token ids, or Features(F)
 #   rec        recurrent layers in order, each feeding the next:
 #              Rec(layer name, kind in {"rnn_tanh", "rnn_relu", "lstm", "gru", "lstm_peephole",
-#                  "lstm_coupled", "lstm_peephole_coupled", "gru_reset_before"}, hidden size,
-#                  num_layers); the variants are written step by step (VariantLstm, GruResetBefore)
-#                  with autograd
+#                  "lstm_coupled", "lstm_peephole_coupled", "gru_reset_before", "mut1", "mut2",
+#                  "mut3"}, hidden size, num_layers); the variants are written step by step
+#                  (VariantLstm, GruResetBefore, Mut) with autograd
 #   dense      Dense(layer name, O, readout): nn.Linear applied at every time step
 #              (readout "every"), or once per sequence to the top layer's output at
 #              the last step ("last") or to its mean over the steps ("mean")
@@ -144,6 +144,13 @@ MODELS = [
     Model("GruResetBefore", 124, T=5, B=3, inp=Embedding("embedding", 9, 6),
           rec=[Rec("gru", "gru_reset_before", 13, 2), Rec("top", "gru", 7, 1)],
           dense=Dense("dense", 9), loss="ce"),
+    # MUT1-3 (Jozefowicz et al. 2015), stacked; MUT1 and MUT2 add x itself, so their input is as wide
+    # as their state. Mut1Features's first layer reads the model's float input element-wise.
+    Model("Mut", 125, T=5, B=3, inp=Embedding("embedding", 9, 8),
+          rec=[Rec("mut1", "mut1", 8, 1), Rec("mut2", "mut2", 8, 1), Rec("mut3", "mut3", 11, 2)],
+          dense=Dense("dense", 9), loss="ce"),
+    Model("Mut1Features", 126, T=4, B=2, inp=Features(6),
+          rec=[Rec("mut", "mut1", 6, 2)], dense=Dense("dense", 3), loss="mse"),
 ]
 
 # Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
@@ -406,6 +413,56 @@ class GruResetBefore(nn.Module):
         return x, None
 
 
+class Mut(nn.Module):
+    """MUT1, MUT2 or MUT3 of Jozefowicz et al. (2015), the equations as printed:
+    MUT1: z = σ(W_xz x + b_z); r = σ(W_xr x + W_hr h + b_r); h' = tanh(W_hh (r ⊙ h) + tanh(x) + b_h) ⊙ z + h ⊙ (1 - z)
+    MUT2: z = σ(W_xz x + W_hz h + b_z); r = σ(x + W_hr h + b_r); h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 - z)
+    MUT3: z = σ(W_xz x + W_hz tanh(h) + b_z); r = σ(W_xr x + W_hr h + b_r); h' = tanh(W_hh (r ⊙ h) + W_xh x + b_h) ⊙ z + h ⊙ (1 - z)
+    Parameters per layer k, in RnnGen's order: the matrices the variant uses (x's, then h's, then
+    weight_hh), then bias_z, bias_r, bias_h."""
+
+    MATRICES = {1: ["xz", "xr", "hr", "hh"], 2: ["xz", "xh", "hz", "hr", "hh"], 3: ["xz", "xr", "xh", "hz", "hr", "hh"]}
+
+    def __init__(self, input_size, hidden, layers, variant):
+        super().__init__()
+        self.hidden, self.layers, self.variant = hidden, layers, variant
+        bound = 1.0 / hidden ** 0.5
+        for k in range(layers):
+            size = input_size if k == 0 else hidden
+            for m in self.MATRICES[variant]:
+                shape = (hidden, size if m[0] == "x" else hidden)
+                self.register_parameter(f"weight_{m}_l{k}", nn.Parameter(torch.empty(shape).uniform_(-bound, bound)))
+            for b in ("z", "r", "h"):
+                self.register_parameter(f"bias_{b}_l{k}", nn.Parameter(torch.empty(hidden).uniform_(-bound, bound)))
+
+    def forward(self, x, state=None):
+        assert state is None
+        B, T = x.shape[0], x.shape[1]
+        for k in range(self.layers):
+            W = lambda m: getattr(self, f"weight_{m}_l{k}")
+            b = lambda n: getattr(self, f"bias_{n}_l{k}")
+            h = x.new_zeros(B, self.hidden)
+            outputs = []
+            for t in range(T):
+                xt = x[:, t]
+                if self.variant == 1:
+                    z = torch.sigmoid(xt @ W("xz").T + b("z"))
+                    r = torch.sigmoid(xt @ W("xr").T + h @ W("hr").T + b("r"))
+                    n = torch.tanh((r * h) @ W("hh").T + torch.tanh(xt) + b("h"))
+                elif self.variant == 2:
+                    z = torch.sigmoid(xt @ W("xz").T + h @ W("hz").T + b("z"))
+                    r = torch.sigmoid(xt + h @ W("hr").T + b("r"))
+                    n = torch.tanh((r * h) @ W("hh").T + xt @ W("xh").T + b("h"))
+                else:
+                    z = torch.sigmoid(xt @ W("xz").T + torch.tanh(h) @ W("hz").T + b("z"))
+                    r = torch.sigmoid(xt @ W("xr").T + h @ W("hr").T + b("r"))
+                    n = torch.tanh((r * h) @ W("hh").T + xt @ W("xh").T + b("h"))
+                h = n * z + h * (1 - z)
+                outputs.append(h)
+            x = torch.stack(outputs, dim=1)
+        return x, None
+
+
 class Stack(nn.Module):
     """Input layer -> recurrent layers -> per-time-step Linear.
 
@@ -427,6 +484,8 @@ class Stack(nn.Module):
                 m = nn.LSTM(size, r.hidden, num_layers=r.layers, batch_first=True)
             elif r.kind == "gru":
                 m = nn.GRU(size, r.hidden, num_layers=r.layers, batch_first=True)
+            elif r.kind.startswith("mut"):
+                m = Mut(size, r.hidden, r.layers, int(r.kind[3]))
             elif r.kind == "gru_reset_before":
                 m = GruResetBefore(size, r.hidden, r.layers)
             elif r.kind.startswith("lstm_"):
@@ -575,7 +634,8 @@ def describe(spec):
         parts = [f"float features F={spec.inp.size}"]
     names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU",
              "lstm_peephole": "LSTM(peepholes)", "lstm_coupled": "LSTM(coupled gates)",
-             "lstm_peephole_coupled": "LSTM(peepholes, coupled gates)", "gru_reset_before": "GRU(reset before)"}
+             "lstm_peephole_coupled": "LSTM(peepholes, coupled gates)", "gru_reset_before": "GRU(reset before)",
+             "mut1": "MUT1", "mut2": "MUT2", "mut3": "MUT3"}
     for r in spec.rec:
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}

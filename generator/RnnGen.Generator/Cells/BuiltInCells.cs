@@ -105,6 +105,66 @@ internal static class BuiltInCells
     }
 
     /// <summary>
+    /// MUT1, MUT2 and MUT3 (Jozefowicz et al. 2015), as printed:
+    /// h_{t+1} = tanh(W_hh·(r ⊙ h_t) + … + b_h) ⊙ z + h_t ⊙ (1 − z). Matrices applied to x come first
+    /// (one hoisted product), then those applied to h, then W_hh, then the biases, each bias carried by
+    /// a product it is added to.
+    /// </summary>
+    /// <param name="variant">1, 2 or 3.</param>
+    public static CellDefinition Mut(int variant)
+    {
+        var c = new CellBuilder();
+        int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
+        int x = c.Input();
+        int Matrix(string name, CellWidth columns) => c.MatrixBiasLater(name, 1, CellWidth.Hidden, columns);
+        int wxz = Matrix("weight_xz", CellWidth.Input);
+        int wxr = variant != 2 ? Matrix("weight_xr", CellWidth.Input) : -1;
+        int wxh = variant != 1 ? Matrix("weight_xh", CellWidth.Input) : -1;
+        int whz = variant != 1 ? Matrix("weight_hz", CellWidth.Hidden) : -1;
+        int whr = Matrix("weight_hr", CellWidth.Hidden);
+        int whh = Matrix("weight_hh", CellWidth.Hidden);
+
+        // Each bias rides on a product its sum contains, so the products stay fused.
+        c.BiasOf(variant == 2 ? whz : wxz, "bias_z");
+        c.BiasOf(variant == 2 ? whr : wxr, "bias_r");
+        c.BiasOf(variant == 3 ? wxh : whh, "bias_h");
+
+        int z, r;
+        string zText, rText, hText;
+        switch (variant)
+        {
+            case 1:
+                zText = "z = σ(W_xz·x_t + b_z)";
+                z = c.Unary(CellOp.Sigmoid, c.Product(wxz, 0, x), zText, "z");
+                rText = "r = σ(W_xr·x_t + W_hr·h_t + b_r)";
+                r = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wxr, 0, x), c.Product(whr, 0, h)), rText, "r");
+                break;
+            case 2:
+                zText = "z = σ(W_xz·x_t + W_hz·h_t + b_z)";
+                z = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wxz, 0, x), c.Product(whz, 0, h)), zText, "z");
+                rText = "r = σ(x_t + W_hr·h_t + b_r)";
+                r = c.Unary(CellOp.Sigmoid, c.Add(x, c.Product(whr, 0, h)), rText, "r");
+                break;
+            default:
+                zText = "z = σ(W_xz·x_t + W_hz·tanh(h_t) + b_z)";
+                z = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wxz, 0, x), c.Product(whz, 0, c.Unary(CellOp.Tanh, h, "tanh(h_t), the value W_hz reads", "tanhH"))), zText, "z");
+                rText = "r = σ(W_xr·x_t + W_hr·h_t + b_r)";
+                r = c.Unary(CellOp.Sigmoid, c.Add(c.Product(wxr, 0, x), c.Product(whr, 0, h)), rText, "r");
+                break;
+        }
+
+        int resetH = c.Multiply(r, h, "r ⊙ h_t, the value W_hh reads", "resetH");
+        int candidate = variant == 1
+            ? c.Add(c.Product(whh, 0, resetH), c.Unary(CellOp.Tanh, x, "tanh(x_t)", "tanhX"))
+            : c.Add(c.Product(whh, 0, resetH), c.Product(wxh, 0, x));
+        hText = variant == 1 ? "h_{t+1} = tanh(W_hh·(r ⊙ h_t) + tanh(x_t) + b_h) ⊙ z + h_t ⊙ (1 − z)" : "h_{t+1} = tanh(W_hh·(r ⊙ h_t) + W_xh·x_t + b_h) ⊙ z + h_t ⊙ (1 − z)";
+        int n = c.Unary(CellOp.Tanh, candidate, name: "n");
+        int hNext = c.Add(c.Multiply(n, z), c.Multiply(h, c.Subtract(c.Constant(1f), z)), hText, "h");
+        string v = variant.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return c.Build("Mut" + v, "MUT" + v, [zText, rText, hText], hNext);
+    }
+
+    /// <summary>
     /// PyTorch's recurrent parameters: weight_ih [G·H, input] applied to x, weight_hh [G·H, H] applied to
     /// h, then their biases bias_ih and bias_hh, in that (state-dict) order.
     /// </summary>

@@ -91,8 +91,14 @@ internal static class DiagnosticDescriptors
         "Invalid dropout",
         "{0} = {1} is not valid: {2}");
 
+    public static readonly DiagnosticDescriptor CellCannotBeBuilt = Error(
+        "RNNG017",
+        "The cell cannot be built for these sizes",
+        "[{0}] {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
+        [CellCannotBeBuilt.Id] = CellCannotBeBuilt,
         [InvalidDropout.Id] = InvalidDropout,
         [AttentionNeedsEveryStep.Id] = AttentionNeedsEveryStep,
         [ClassNotPartial.Id] = ClassNotPartial,

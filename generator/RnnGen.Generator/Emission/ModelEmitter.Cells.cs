@@ -14,7 +14,7 @@ internal static partial class ModelEmitter
 {
     /// <summary>The weights, packed weights and bias of a product group, as kernel arguments.</summary>
     private static (string Packed, string Bias, string Weight) GroupArguments(StagePlan s, ProductGroup g) =>
-        (U("q", "Layout." + s.PackedGroups[g.Index].Name), U("p", GroupBiasAt(s, g)), U("p", GroupWeightAt(s, g)));
+        (U("q", "Layout." + s.PackedGroups[g.Index].Name), g.HasBias ? U("p", GroupBiasAt(s, g)) : U("q", "Layout.PackedZeros"), U("p", GroupWeightAt(s, g)));
 
     /// <summary>"Layout.w" (+ the offset of the group's first block): where a product group's weights start.</summary>
     private static string GroupWeightAt(StagePlan s, ProductGroup g) =>

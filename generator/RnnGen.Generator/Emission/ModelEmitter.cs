@@ -1141,6 +1141,7 @@ internal static partial class ModelEmitter
             CellPlaceKind.FromAbove => At(s.DH, "t", s.Hidden),
             CellPlaceKind.Carry => U("a", $"Layout.{plan.Carries[p.Index].Name}" + row(s.States[p.Index].Width)),
             CellPlaceKind.ProductGradient => At(s.ProductGradients[p.Index]!, "t", schedule.Groups[p.Index].Rows),
+            CellPlaceKind.InputGradient => U("a", $"Layout.{(s.Index > 0 ? plan.Stages[s.Index - 1].DH.Name : plan.DX0?.Name ?? s.InputGradientRows!.Name)} + {step("t", s.InputSize)}{row(s.InputSize)}"),
             CellPlaceKind.VectorGradient => U("a", $"Layout.{s.VectorGradients[p.Index].Name}" + row(CellKernelEmitter.RowWidth(schedule, p))),
             _ => throw new System.InvalidOperationException("a cell place this model does not lay out: " + p),
         };
@@ -1444,7 +1445,7 @@ internal static partial class ModelEmitter
                         string source = x.Hoisted ? StageInput(plan, s)
                             : src.Op == CellOp.State ? "Layout." + s.States[src.Index].Rows.Name
                             : "Layout." + s.KeptRows[x.Source].Name;
-                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(x.Rows, x.Columns)}({U("a", $"Layout.{s.GradientRegion(x).Name} + n0")}, {U("a", source)}, {U("g", GroupWeightAt(s, x) + $" + (n0 * {Code.Int(x.Columns)})")}, {U("g", GroupBiasAt(s, x) + " + n0")}, SequenceLength * BatchSize, gateRows);");
+                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(x.Rows, x.Columns)}({U("a", $"Layout.{s.GradientRegion(x).Name} + n0")}, {U("a", source)}, {U("g", GroupWeightAt(s, x) + $" + (n0 * {Code.Int(x.Columns)})")}, {(x.HasBias ? U("g", GroupBiasAt(s, x) + " + n0") : U("a", "Layout.BiasDiscard + n0"))}, SequenceLength * BatchSize, gateRows);");
                     }
                 }
             }
@@ -1476,7 +1477,15 @@ internal static partial class ModelEmitter
                 w.Line();
                 w.Line(s.Index > 0 ? "// ∂L/∂X = dA·W_ih: the gradient of the layer below's outputs, a share of the T·B rows each" : "// ∂L/∂X0 = dA·W_ih: the gradient of the embedded inputs, a share of the T·B rows each");
                 Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-                w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
+                if (schedule.InputElementwise)
+                {
+                    w.Line("// (the cell's element-wise use of x wrote these rows during the time loop; the product adds to them)");
+                }
+                else
+                {
+                    w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
+                }
+
                 w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(input.Rows, input.Columns)}({U("a", $"Layout.{s.GradientRegion(input).Name} + (r0 * {Code.Int(input.Rows)})")}, {U("p", GroupWeightAt(s, input))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
                 if (s.InputDropout is { } inputDropout)
                 {

@@ -140,6 +140,12 @@ internal sealed class ModelPlan
 
     public BufferRegion? StepHeadInput { get; private set; }
 
+    /// <summary>Zeros, the bias of products that have none (in the packed buffer, which every product reads).</summary>
+    public BufferRegion? PackedZeros { get; private set; }
+
+    /// <summary>Where the weight-gradient kernel writes the absent bias gradient of such a product.</summary>
+    public BufferRegion? BiasDiscard { get; private set; }
+
     /// <summary>[B, F]: the conditioning vectors (conditioned models only).</summary>
     public BufferRegion? Cond { get; private set; }
 
@@ -385,6 +391,13 @@ internal sealed class ModelPlan
                         $"[{g.Columns}, {g.Rows}] in panels: {string.Join(" ‖ ", g.Segments.Select(seg => cell.Parameters[seg.Matrix].Name))}ᵀ{blocks}");
                 }
 
+                // A cell that reads x element-wise writes part of d(loss)/dx during the time loop; the first
+                // layer of a model without an embedding has nowhere to put it.
+                if (schedule.InputElementwise && stages.Count == 0 && !Spec.Input.IsEmbedding)
+                {
+                    stage.InputGradientRows = Activations.Add(p + "DX", tb * inputSize, "[T, B, input]: d(loss)/d(x) of a layer that reads x element-wise, never read (the input needs no gradient)");
+                }
+
                 // Per step: each kept value's adjoint that travels between phases.
                 foreach (int node in schedule.ValueGradients.Where(v => schedule.StateOf(v) < 0))
                 {
@@ -416,6 +429,14 @@ internal sealed class ModelPlan
         if (_projectionWidths.Count == 0)
         {
             _projectionWidths.Add(0);
+        }
+
+        // Products without a bias (MUT's W_hr·h, say) add zeros, and their bias gradient goes nowhere.
+        int biasless = stages.SelectMany(st => st.Schedule.Groups.Where(g => !g.HasBias)).Select(g => g.Rows).DefaultIfEmpty(0).Max();
+        if (biasless > 0)
+        {
+            PackedZeros = Packed.Add("PackedZeros", biasless, "[rows]: zeros, the bias of a product that has none (never written)");
+            BiasDiscard = Activations.Add("BiasDiscard", biasless, "[rows]: the gradient of a product's absent bias, never read");
         }
 
         int last = inputSize;
@@ -667,6 +688,9 @@ internal sealed class StagePlan
 
     /// <summary>The states' buffers, in the cell's order (h first).</summary>
     public List<StateBuffers> States { get; } = new();
+
+    /// <summary>[T, B, input]: where the first layer's element-wise d(loss)/dx goes when nothing reads it, or null.</summary>
+    public BufferRegion? InputGradientRows { get; set; }
 
     /// <summary>[B, width] per kept value whose adjoint travels between the phases of a step, by node.</summary>
     public Dictionary<int, BufferRegion> ValueGradients { get; } = new();
