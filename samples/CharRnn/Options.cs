@@ -33,6 +33,12 @@ public sealed class Options
 
     public bool Help { get; private set; }
 
+    /// <summary>The recurrent cell: one of <see cref="Cells"/>.</summary>
+    public string Cell { get; private set; } = "lstm";
+
+    /// <summary>The cells the sample declares a model for.</summary>
+    public static readonly string[] Cells = ["lstm", "peephole", "coupled", "gru", "gru-reset-before", "mut1", "mut2", "mut3"];
+
     public static Options Parse(string[] args)
     {
         var o = new Options();
@@ -54,6 +60,7 @@ public sealed class Options
             switch (name)
             {
                 case "--data": o.Data = ExistingFile(name, value); break;
+                case "--cell": o.Cell = Array.IndexOf(Cells, value) >= 0 ? value : throw new ArgumentException($"--cell must be one of {string.Join(", ", Cells)}, not '{value}'."); break;
                 case "--steps": o.Steps = Int(name, value, 0); break;
                 case "--minutes": o.Minutes = Number(name, value, 0.01); break;
                 case "--lr": o.LearningRate = (float)Number(name, value, 1e-9); break;

@@ -23,6 +23,7 @@ public static class Program
         Usage: dotnet run --project samples/CharRnn -c Release -- [options]
 
           --data FILE         text corpus (default: RnnGen's own runtime sources, embedded)
+          --cell NAME         lstm (default), peephole, coupled, gru, gru-reset-before, mut1, mut2, mut3
           --steps N           training steps (default 400; 0 skips training, e.g. with --load)
           --minutes M         stop training after M minutes, whichever comes first (default 10)
           --lr X              Adam learning rate (default 0.002)
@@ -75,15 +76,37 @@ public static class Program
             Console.WriteLine($"Vocabulary: the {CharLstm.InputSize - 1} most frequent characters; {vocabulary.RareCount:N0} rarer ones share '{Vocabulary.Unknown}'.");
         }
 
+        // The same run for every cell: each is its own generated model class.
+        return options.Cell switch
+        {
+            "peephole" => Run<CharPeephole, CharPeephole.State>(new CharPeephole(options.Seed), "LSTM with peepholes 128 ×2", vocabulary, text, split, train, validation, options),
+            "coupled" => Run<CharCoupled, CharCoupled.State>(new CharCoupled(options.Seed), "LSTM with coupled gates 128 ×2", vocabulary, text, split, train, validation, options),
+            "gru" => Run<CharGru, CharGru.State>(new CharGru(options.Seed), "GRU 128 ×2", vocabulary, text, split, train, validation, options),
+            "gru-reset-before" => Run<CharGruResetBefore, CharGruResetBefore.State>(new CharGruResetBefore(options.Seed), "GRU (reset before the product) 128 ×2", vocabulary, text, split, train, validation, options),
+            "mut1" => Run<CharMut1, CharMut1.State>(new CharMut1(options.Seed), "MUT1 128 ×2", vocabulary, text, split, train, validation, options, embedding: 128),
+            "mut2" => Run<CharMut2, CharMut2.State>(new CharMut2(options.Seed), "MUT2 128 ×2", vocabulary, text, split, train, validation, options, embedding: 128),
+            "mut3" => Run<CharMut3, CharMut3.State>(new CharMut3(options.Seed), "MUT3 128 ×2", vocabulary, text, split, train, validation, options),
+            _ => Run<CharLstm, CharLstm.State>(new CharLstm(options.Seed), "LSTM 128 ×2", vocabulary, text, split, train, validation, options),
+        };
+    }
+
+    private static int Run<TModel, TState>(TModel model, string cell, Vocabulary vocabulary, string text, int split, int[] train, int[] validation, Options options, int embedding = 32)
+        where TModel : IRnnModel<int, int>, ITokenStreamingModel<TState>
+        where TState : IRecurrentState
+    {
+        using var owner = model;
+
         // Training splits each batch across the cores; the results are the same bits on any count.
-        using var model = new CharLstm(options.Seed) { Threads = Math.Min(Environment.ProcessorCount, 4) };
+        model.Threads = Math.Min(Environment.ProcessorCount, 4);
+        // Training splits each batch across the cores; the results are the same bits on any count.
         if (options.Load is not null)
         {
             model.Load(options.Load);
             Console.WriteLine($"Loaded weights from {options.Load}.");
         }
 
-        Console.WriteLine($"Model: Embedding 65×32 → LSTM 128 ×2 → Dense 65; {CharLstm.ParameterCount:N0} parameters; batches of {CharLstm.BatchSize}×{CharLstm.SequenceLength} characters; {model.Threads} thread(s).");
+        long parameters = model.Parameters.Sum(p => (long)p.Value.Length);
+        Console.WriteLine($"Model: Embedding 65×{embedding} → {cell} → Dense 65; {parameters:N0} parameters; batches of {CharLstm.BatchSize}×{CharLstm.SequenceLength} characters; {model.Threads} thread(s).");
         if (options.Steps > 0)
         {
             Train(model, train, validation, options);
@@ -102,12 +125,13 @@ public static class Program
         Console.WriteLine();
         Console.WriteLine($"Sample ({options.Length} characters, temperature {options.Temperature.ToString(CultureInfo.InvariantCulture)}):");
         Console.WriteLine("----");
-        Console.WriteLine(Sample(model, vocabulary, prime, options.Length, options.Temperature, options.Seed));
+        Console.WriteLine(Sample<TModel, TState>(model, vocabulary, prime, options.Length, options.Temperature, options.Seed));
         Console.WriteLine("----");
         return 0;
     }
 
-    private static void Train(CharLstm model, int[] train, int[] validation, Options options)
+    private static void Train<TModel>(TModel model, int[] train, int[] validation, Options options)
+        where TModel : IRnnModel<int, int>
     {
         const int b = CharLstm.BatchSize, t = CharLstm.SequenceLength;
         var random = new RandomSource((ulong)options.Seed + 1);
@@ -145,7 +169,8 @@ public static class Program
     }
 
     /// <summary>Mean cross-entropy (nats per character) over up to 8 evenly spaced validation batches.</summary>
-    private static double Evaluate(CharLstm model, int[] validation)
+    private static double Evaluate<TModel>(TModel model, int[] validation)
+        where TModel : IRnnModel<int, int>
     {
         const int b = CharLstm.BatchSize, t = CharLstm.SequenceLength, o = CharLstm.OutputSize;
         var inputs = new int[b * t];
@@ -170,10 +195,12 @@ public static class Program
     }
 
     /// <summary>Feeds the prime through a fresh stream, then samples one character at a time.</summary>
-    private static string Sample(CharLstm model, Vocabulary vocabulary, string prime, int length, float temperature, int seed)
+    private static string Sample<TModel, TState>(TModel model, Vocabulary vocabulary, string prime, int length, float temperature, int seed)
+        where TModel : ITokenStreamingModel<TState>
+        where TState : IRecurrentState
     {
         var random = new RandomSource((ulong)seed + 2);
-        using CharLstm.State state = model.NewState();
+        using TState state = model.NewState();
         var logits = new float[CharLstm.OutputSize];
         var text = new StringBuilder(prime);
         foreach (char c in prime)
