@@ -233,11 +233,12 @@ internal static partial class ModelEmitter
                 k => k == 0
                     ? "ref Kernels.At(ref hiddenProjection, start * " + Code.Int(plan.ProjectionWidths[0]) + ")"
                     : $"ref Kernels.At(ref s, streams.Projection{Code.Int(k)} + (start * {Code.Int(plan.ProjectionWidths[k])}))",
-                // Kept values lie one after another, each [Count, width], so a participant's rows of one
-                // never meet another's.
+                // A participant's kept values lie in its own rows of the scratch (start · MaxKept on, the same
+                // on every layer, since participants do not wait for each other between layers), one after
+                // another, each [rows, width].
                 (stage, node) => KeptOffset(stage, node) == 0
-                    ? $"ref Kernels.At(ref temp, start * {Code.Int(stage.Schedule.NodeWidth(node))})"
-                    : $"ref Kernels.At(ref temp, ({Code.Int(KeptOffset(stage, node))} * count) + (start * {Code.Int(stage.Schedule.NodeWidth(node))}))",
+                    ? $"ref Kernels.At(ref temp, start * {Code.Int(plan.MaxKept)})"
+                    : $"ref Kernels.At(ref temp, (start * {Code.Int(plan.MaxKept)}) + ({Code.Int(KeptOffset(stage, node))} * rows))",
                 "rows");
 
             w.Line();

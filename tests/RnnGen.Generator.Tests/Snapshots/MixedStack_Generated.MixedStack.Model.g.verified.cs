@@ -1043,7 +1043,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), // cPrev
             ref Kernels.At(ref gates, start * 76), // gates
             ref Kernels.At(ref hiddenProjection, start * 76), // hiddenProjection
-            ref Kernels.At(ref temp, start * 19), // keptTanhC
+            ref Kernels.At(ref temp, start * 24), // keptTanhC
             ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), // hNext
             ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), // cNext
             rows);
