@@ -79,7 +79,7 @@ public sealed partial class RnnModelGenerator
                 string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
                     ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
                     : cls.Name;
-                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Dropout" or "Rnn" or "Lstm" or "Gru" or "Mut" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Dropout" or "Rnn" or "Lstm" or "Gru" or "Mut" or "Cell" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
                 {
                     attributes.Add((attribute, kind, syntax));
                 }
@@ -130,6 +130,44 @@ public sealed partial class RnnModelGenerator
                 }
 
                 return defaultName;
+            }
+
+            // A cell whose C# does not compile: the compiler reports it; the model is not generated.
+            bool silentFailure = false;
+
+            // [Cell(typeof(T))]: T's Step method read as a definition (its own errors are reported on it
+            // by the [RecurrentCell] pipeline; here only why the model cannot use it).
+            Cells.CellDefinition? UserCell(AttributeData data, SyntaxReference syntax)
+            {
+                if (data.ConstructorArguments.Length != 1 || data.ConstructorArguments[0].Value is not INamedTypeSymbol cellType || cellType.TypeKind == TypeKind.Error)
+                {
+                    silentFailure = true;
+                    return null;
+                }
+
+                if (!cellType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == Cells.UserCellParser.CellsNamespace + ".RecurrentCellAttribute"))
+                {
+                    Report(DiagnosticDescriptors.CellUnusable, At(syntax), cellType.Name, "names a class that is not marked [RecurrentCell]");
+                    return null;
+                }
+
+                if (cellType.DeclaringSyntaxReferences.Length == 0)
+                {
+                    Report(DiagnosticDescriptors.CellUnusable, At(syntax), cellType.Name, "names a cell that is not declared in this project's source; the generator reads a cell's Step method as its equations");
+                    return null;
+                }
+
+                var result = Cells.UserCellParser.Parse(cellType, context.SemanticModel.Compilation, cancellationToken);
+                if (result.Cell is null && result.Diagnostics.Count == 0)
+                {
+                    silentFailure = true;
+                }
+                else if (result.Cell is null)
+                {
+                    Report(DiagnosticDescriptors.CellUnusable, At(syntax), cellType.Name, "names a cell whose Step method has errors (reported on it)");
+                }
+
+                return result.Cell;
             }
 
             int sequenceLength = 0, batchSize = 0;
@@ -209,6 +247,7 @@ public sealed partial class RnnModelGenerator
                     case "Lstm":
                     case "Gru":
                     case "Mut":
+                    case "Cell":
                     {
                         if (denseCount > 0 || sawAttention)
                         {
@@ -277,11 +316,19 @@ public sealed partial class RnnModelGenerator
 
                         var cell = kind switch
                         {
+                            "Cell" => UserCell(data, syntax) ?? Cells.BuiltInCells.Rnn(CellActivation.Tanh),
                             "Rnn" => Cells.BuiltInCells.Rnn(activation),
                             "Lstm" => Cells.BuiltInCells.Lstm(peepholes, coupled),
                             "Mut" => Cells.BuiltInCells.Mut(mutVariant + 1),
                             _ => Cells.BuiltInCells.Gru(resetAfter),
                         };
+                        // Kernels are named after the cell: two different cells of one name (user cells from
+                        // two namespaces) get distinct names.
+                        if (recurrent.Any(r => r.Cell.Name == cell.Name && !r.Cell.Equals(cell)))
+                        {
+                            cell = cell with { Name = cell.Name + (recurrent.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                        }
+
                         recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout));
                         recurrentSyntax.Add((kind, syntax));
                         pendingDropout = 0;
@@ -485,7 +532,7 @@ public sealed partial class RnnModelGenerator
                 Report(DiagnosticDescriptors.ModelTooLarge, null, type.Name, largest.Floats.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), largest.What);
             }
 
-            return diagnostics.Count > 0 ? Fail() : new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+            return diagnostics.Count > 0 || silentFailure ? Fail() : new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
         }
 
         /// <summary>Names of the generated members and nested types, which the model class cannot have.</summary>

@@ -21,6 +21,7 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
     {
         public const string Parse = nameof(Parse);
         public const string Diagnostics = nameof(Diagnostics);
+        public const string CellDiagnostics = nameof(CellDiagnostics);
         public const string Models = nameof(Models);
     }
 
@@ -41,6 +42,22 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (spc, items) =>
+        {
+            foreach (DiagnosticInfo item in items)
+            {
+                spc.ReportDiagnostic(item.ToDiagnostic());
+            }
+        });
+
+        // 2b. Cells written in C# ([RecurrentCell]): their Step methods' problems, reported once each,
+        //     where they are, whether or not a model uses the cell yet.
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> cellDiagnostics = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "RnnGen.Cells.RecurrentCellAttribute",
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => Cells.UserCellParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct).Diagnostics)
+            .WithTrackingName(TrackingNames.CellDiagnostics);
+        context.RegisterSourceOutput(cellDiagnostics, static (spc, items) =>
         {
             foreach (DiagnosticInfo item in items)
             {

@@ -58,7 +58,32 @@ public sealed class DiagnosticTests
         ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5)][Dropout(0.2)]") + "public partial class M;", "Dropout(0.2)"],
         ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Attention(MemorySize = 3, MemoryLength = 4, Units = 5)][Dropout(0.2)][Dense(Outputs = 5)]") + "public partial class M;", "Dropout(0.2)"],
         ["RNNG012", Valid.Replace("[Lstm(Hidden = 7)]", "[Dropout(0.2)][Dropout(0.3)][Lstm(Hidden = 7)]") + "public partial class M;", "Dropout(0.3)"],
+
+        // Cells written in C#: the Step method's shape, what its body may use, and the model's use of it.
+        ["RNNG018", UserCell("public static void Go(Units x, ref Units h, CellParameters p) { h = Tanh(p.Linear(\"w\", x)); }"), "C"],
+        ["RNNG018", UserCell("public static Units Step(Units x, CellParameters p) => x;"), "(Units x, CellParameters p)"],
+        ["RNNG018", UserCell("public static void Step(Units x, ref Units h, ref Units c, CellParameters p) { h = Tanh(p.Linear(\"w\", x)); }"), "ref Units c"],
+        ["RNNG019", Step("for (int i = 0; i < 2; i++) { h = Tanh(p.Linear(\"w\", h)); }"), "for (int i = 0; i < 2; i++) { h = Tanh(p.Linear(\"w\", h)); }"],
+        ["RNNG019", Step("if (p.Hidden > 2) h = Tanh(p.Linear(\"w\", x));"), "if (p.Hidden > 2) h = Tanh(p.Linear(\"w\", x));"],
+        ["RNNG019", Step("h = p.Hidden > 1 ? x : h;"), "p.Hidden > 1 ? x : h"],
+        ["RNNG019", Step("h = Tanh(Helper(h));", "static Units Helper(Units u) => u;"), "Helper(h)"],
+        ["RNNG019", Step("h = Tanh(p.Linear(\"w\", x)) * Scale;", "static readonly float Scale = 2f;"), "Scale"],
+        ["RNNG019", Step("h = Tanh(p.Linear(\"w-1\", x));"), "\"w-1\""],
+        ["RNNG019", Step("h = Tanh(p.Linear(\"w\", x) + p.Linear(\"w\", h));"), "p.Linear(\"w\", h)"],
+        ["RNNG019", Step("h = Tanh(p.Linear(\"a\", p.Linear(\"b\", x)));"), "p.Linear(\"b\", x)"],
+        ["RNNG019", Step("h = Tanh(p.Linear(\"w\", x) + p.Vector(\"w\"));"), "\"w\""],
+        ["RNNG020", Valid.Replace("[Lstm(Hidden = 7)]", "[Cell(typeof(string), Hidden = 7)]") + "public partial class M;", "Cell(typeof(string), Hidden = 7)"],
+        ["RNNG017", Step("h = Tanh(x + p.Linear(\"u\", h));"), "Cell(typeof(C), Hidden = 7)"],
     ];
+
+    /// <summary>A cell class C with the given members, and the valid model with a [Cell(typeof(C))] layer.</summary>
+    private static string UserCell(string members) =>
+        "using RnnGen.Cells;\nusing static RnnGen.Cells.CellMath;\n[RecurrentCell]\npublic static class C\n{\n    " + members + "\n}\n"
+        + Valid.Replace("[Lstm(Hidden = 7)]", "[Cell(typeof(C), Hidden = 7)]") + "public partial class M;";
+
+    /// <summary>A one-state cell whose Step body is <paramref name="body"/>.</summary>
+    private static string Step(string body, string members = "") =>
+        UserCell("public static void Step(Units x, ref Units h, CellParameters p)\n    {\n        " + body + "\n    }\n    " + members);
 
     [Theory]
     [MemberData(nameof(Cases))]

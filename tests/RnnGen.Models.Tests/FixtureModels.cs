@@ -217,3 +217,20 @@ public partial class Mut;
 [Dense(Outputs = 3)]
 [MeanSquaredError]
 public partial class Mut1Features;
+
+// Cells written in C# (UserCells.cs): the minimal gated unit, stacked, and a cell of every construct
+// under a second MGU layer.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 8)]
+[Cell(typeof(MinimalGatedUnit), Hidden = 12, Layers = 2)]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class Mgu;
+
+[RnnModel(SequenceLength = 4, BatchSize = 2)]
+[Input(Features = 5)]
+[Cell(typeof(KitchenCell), Hidden = 10, Name = "kitchen")]
+[Cell(typeof(MinimalGatedUnit), Hidden = 6, Name = "top")]
+[Dense(Outputs = 3)]
+[MeanSquaredError]
+public partial class Kitchen;

@@ -14,7 +14,7 @@ internal static class FixtureModelsCatalog
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
         "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
-        "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features",
+        "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features", "Mgu", "Kitchen",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -69,6 +69,8 @@ internal static class FixtureModelsCatalog
             "GruResetBefore" => ModelHarness.Tokens<GruResetBefore, GruResetBefore.State, int>(name, new GruResetBefore(), f.TokenInputs, f.ClassTargets, lengths),
             "Mut" => ModelHarness.Tokens<Mut, Mut.State, int>(name, new Mut(), f.TokenInputs, f.ClassTargets, lengths),
             "Mut1Features" => ModelHarness.Features<Mut1Features, Mut1Features.State, float>(name, new Mut1Features(), f.FloatInputs, f.FloatTargets, lengths),
+            "Mgu" => ModelHarness.Tokens<Mgu, Mgu.State, int>(name, new Mgu(), f.TokenInputs, f.ClassTargets, lengths),
+            "Kitchen" => ModelHarness.Features<Kitchen, Kitchen.State, float>(name, new Kitchen(), f.FloatInputs, f.FloatTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
         };
     }

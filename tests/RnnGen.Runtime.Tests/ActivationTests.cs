@@ -18,6 +18,9 @@ namespace RnnGen.Runtime.Tests
             Tanh,
             Sigmoid,
             Relu,
+            Exp,
+            Softsign,
+            HardSigmoid,
         }
 
         /// <summary>
@@ -196,6 +199,15 @@ namespace RnnGen.Runtime.Tests
         [InlineData(128, Function.Relu)]
         [InlineData(256, Function.Relu)]
         [InlineData(512, Function.Relu)]
+        [InlineData(128, Function.Exp)]
+        [InlineData(256, Function.Exp)]
+        [InlineData(512, Function.Exp)]
+        [InlineData(128, Function.Softsign)]
+        [InlineData(256, Function.Softsign)]
+        [InlineData(512, Function.Softsign)]
+        [InlineData(128, Function.HardSigmoid)]
+        [InlineData(256, Function.HardSigmoid)]
+        [InlineData(512, Function.HardSigmoid)]
         public void VectorOverloadsMatchTheScalarOverloadLaneByLane(int width, Function function)
         {
             float[] inputs = Inputs();
@@ -215,7 +227,11 @@ namespace RnnGen.Runtime.Tests
                 }
 
                 Assert.True(FloatAssert.UlpDistance(scalar, vector[i]) <= 2, $"{function}({x:R}): scalar {scalar:R}, Vector{width} {vector[i]:R}");
-                if (function != Function.Relu)
+                if (function is Function.Exp or Function.Softsign or Function.HardSigmoid)
+                {
+                    AssertAccurate(function, x, vector[i]);
+                }
+                else if (function != Function.Relu)
                 {
                     double reference = function == Function.Tanh ? Math.Tanh(x) : ReferenceSigmoid(x);
                     Assert.True(Math.Abs(vector[i] - reference) <= bound, $"{function}({x:R}) = {vector[i]:R}, expected {reference:R}");
@@ -225,10 +241,56 @@ namespace RnnGen.Runtime.Tests
 
         private static double ReferenceSigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
 
+        /// <summary>
+        /// Exp: within 2.5e-7 relative of Math.Exp (0 below -87, +∞ where e^x passes float.MaxValue);
+        /// Softsign and HardSigmoid: within 1e-7 absolute of the double-precision formulas.
+        /// </summary>
+        private static void AssertAccurate(Function function, float x, float y)
+        {
+            switch (function)
+            {
+                case Function.Exp:
+                {
+                    double reference = Math.Exp(x);
+                    if (x < -87f)
+                    {
+                        Assert.Equal(0f, y);
+                    }
+                    else if (reference > float.MaxValue * (1 + 2.5e-7))
+                    {
+                        Assert.Equal(float.PositiveInfinity, y);
+                    }
+                    else if (reference < float.MaxValue * (1 - 2.5e-7))
+                    {
+                        Assert.True(Math.Abs(y - reference) <= 2.5e-7 * reference, $"Exp({x:R}) = {y:R}, expected {reference:R}");
+                    }
+
+                    break;
+                }
+
+                case Function.Softsign:
+                {
+                    double reference = float.IsInfinity(x) ? Math.Sign(x) : x / (1.0 + Math.Abs((double)x));
+                    Assert.True(Math.Abs(y - reference) <= 1e-7, $"Softsign({x:R}) = {y:R}, expected {reference:R}");
+                    break;
+                }
+
+                default:
+                {
+                    double reference = Math.Clamp((x / 6.0) + 0.5, 0.0, 1.0);
+                    Assert.True(Math.Abs(y - reference) <= 1e-7, $"HardSigmoid({x:R}) = {y:R}, expected {reference:R}");
+                    break;
+                }
+            }
+        }
+
         private static float ApplyScalar(Function function, float x) => function switch
         {
             Function.Tanh => Activations.Tanh(x),
             Function.Sigmoid => Activations.Sigmoid(x),
+            Function.Exp => Activations.Exp(x),
+            Function.Softsign => Activations.Softsign(x),
+            Function.HardSigmoid => Activations.HardSigmoid(x),
             _ => Activations.Relu(x),
         };
 
@@ -251,6 +313,9 @@ namespace RnnGen.Runtime.Tests
                             {
                                 Function.Tanh => Activations.Tanh(x),
                                 Function.Sigmoid => Activations.Sigmoid(x),
+                                Function.Exp => Activations.Exp(x),
+                                Function.Softsign => Activations.Softsign(x),
+                                Function.HardSigmoid => Activations.HardSigmoid(x),
                                 _ => Activations.Relu(x),
                             };
                             y.CopyTo(destination);
@@ -264,6 +329,9 @@ namespace RnnGen.Runtime.Tests
                             {
                                 Function.Tanh => Activations.Tanh(x),
                                 Function.Sigmoid => Activations.Sigmoid(x),
+                                Function.Exp => Activations.Exp(x),
+                                Function.Softsign => Activations.Softsign(x),
+                                Function.HardSigmoid => Activations.HardSigmoid(x),
                                 _ => Activations.Relu(x),
                             };
                             y.CopyTo(destination);
@@ -277,6 +345,9 @@ namespace RnnGen.Runtime.Tests
                             {
                                 Function.Tanh => Activations.Tanh(x),
                                 Function.Sigmoid => Activations.Sigmoid(x),
+                                Function.Exp => Activations.Exp(x),
+                                Function.Softsign => Activations.Softsign(x),
+                                Function.HardSigmoid => Activations.HardSigmoid(x),
                                 _ => Activations.Relu(x),
                             };
                             y.CopyTo(destination);

@@ -151,6 +151,13 @@ MODELS = [
           dense=Dense("dense", 9), loss="ce"),
     Model("Mut1Features", 126, T=4, B=2, inp=Features(6),
           rec=[Rec("mut", "mut1", 6, 2)], dense=Dense("dense", 3), loss="mse"),
+    # Cells written in C# ([RecurrentCell], tests/RnnGen.Models.Tests/UserCells.cs), each written
+    # here as the same step function: the minimal gated unit, stacked; a cell of every construct
+    # (two states, a vector, every function) under an MGU layer.
+    Model("Mgu", 127, T=5, B=3, inp=Embedding("embedding", 9, 8),
+          rec=[Rec("cell", "mgu", 12, 2)], dense=Dense("dense", 9), loss="ce"),
+    Model("Kitchen", 128, T=4, B=2, inp=Features(5),
+          rec=[Rec("kitchen", "kitchen", 10, 1), Rec("top", "mgu", 6, 1)], dense=Dense("dense", 3), loss="mse"),
 ]
 
 # Models that also get a ragged fixture ({name}.ragged.safetensors): sequences of different
@@ -463,6 +470,69 @@ class Mut(nn.Module):
         return x, None
 
 
+def mgu_step(x, s, W, b):
+    """MinimalGatedUnit.Step (Zhou et al. 2016)."""
+    (h,) = s
+    L = lambda n, v: v @ W(n).T
+    f = torch.sigmoid(L("wf", x) + L("uf", h) + b("f"))
+    n = torch.tanh(L("wn", x) + L("un", f * h) + b("n"))
+    return [(1 - f) * h + f * n]
+
+
+def kitchen_step(x, s, W, b):
+    """KitchenCell.Step: two states, a per-unit vector, every CellMath function."""
+    h, m = s
+    L = lambda n, v: v @ W(n).T
+    a = torch.sigmoid(L("xa", x) + L("ha", h) + b("a"))
+    e = F.softsign(L("xe", x) - W("decay") * m)
+    g = F.hardsigmoid(L("me", m) + b("g"))
+    m = a * m + (1 - a) * e / 2
+    q = torch.exp(-torch.relu(L("mq", m) + 1) + torch.relu(L("mq", m) - 1) + b("q") * 0.5)
+    h = g * torch.tanh(m) + 0.1 * q
+    h = h - 0.05 * -h
+    return [h, m]
+
+
+# Per user cell: its parameters in RnnGen's order ("x": [H, input], "h": [H, H], None: [H]), its
+# number of states and its step.
+USER_CELLS = {
+    "mgu": ([("weight_wf", "x"), ("weight_wn", "x"), ("weight_uf", "h"), ("weight_un", "h"),
+             ("bias_f", None), ("bias_n", None)], 1, mgu_step),
+    "kitchen": ([("weight_xa", "x"), ("weight_xe", "x"), ("weight_ha", "h"), ("weight_me", "h"),
+                 ("weight_mq", "h"), ("weight_decay", None), ("bias_a", None), ("bias_g", None),
+                 ("bias_q", None)], 2, kitchen_step),
+}
+
+
+class UserCell(nn.Module):
+    """A cell written as a step function over [B, H] tensors, unrolled with autograd."""
+
+    def __init__(self, input_size, hidden, layers, kind):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        params, self.states, self.step = USER_CELLS[kind]
+        bound = 1.0 / hidden ** 0.5
+        for k in range(layers):
+            size = input_size if k == 0 else hidden
+            for name, columns in params:
+                shape = (hidden, size if columns == "x" else hidden) if columns else (hidden,)
+                self.register_parameter(f"{name}_l{k}", nn.Parameter(torch.empty(shape).uniform_(-bound, bound)))
+
+    def forward(self, x, state=None):
+        assert state is None
+        B, T = x.shape[0], x.shape[1]
+        for k in range(self.layers):
+            W = lambda n: getattr(self, f"weight_{n}_l{k}")
+            b = lambda n: getattr(self, f"bias_{n}_l{k}")
+            s = [x.new_zeros(B, self.hidden) for _ in range(self.states)]
+            outputs = []
+            for t in range(T):
+                s = self.step(x[:, t], s, W, b)
+                outputs.append(s[0])
+            x = torch.stack(outputs, dim=1)
+        return x, None
+
+
 class Stack(nn.Module):
     """Input layer -> recurrent layers -> per-time-step Linear.
 
@@ -488,6 +558,8 @@ class Stack(nn.Module):
                 m = Mut(size, r.hidden, r.layers, int(r.kind[3]))
             elif r.kind == "gru_reset_before":
                 m = GruResetBefore(size, r.hidden, r.layers)
+            elif r.kind in USER_CELLS:
+                m = UserCell(size, r.hidden, r.layers, r.kind)
             elif r.kind.startswith("lstm_"):
                 m = VariantLstm(size, r.hidden, r.layers, "peephole" in r.kind, "coupled" in r.kind)
             else:
@@ -635,7 +707,8 @@ def describe(spec):
     names = {"rnn_tanh": "RNN(tanh)", "rnn_relu": "RNN(relu)", "lstm": "LSTM", "gru": "GRU",
              "lstm_peephole": "LSTM(peepholes)", "lstm_coupled": "LSTM(coupled gates)",
              "lstm_peephole_coupled": "LSTM(peepholes, coupled gates)", "gru_reset_before": "GRU(reset before)",
-             "mut1": "MUT1", "mut2": "MUT2", "mut3": "MUT3"}
+             "mut1": "MUT1", "mut2": "MUT2", "mut3": "MUT3", "mgu": "MinimalGatedUnit (C#)",
+             "kitchen": "KitchenCell (C#)"}
     for r in spec.rec:
         parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}

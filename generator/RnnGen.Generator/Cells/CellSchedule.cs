@@ -380,7 +380,9 @@ internal sealed class CellSchedule
 
             bool source = IsProductSource(i);
             bool later = users[i].Any(u => _phase[u] > _phase[i]);
-            if ((source || later) && StateOf(i) < 0)
+            // A state's new value lives in the state's rows, except that a product reading it gets a
+            // copy of its own (the weight gradients read every step's rows of a product's source).
+            if ((source || later) && (StateOf(i) < 0 || source))
             {
                 _kept[i] = new KeptValue(i, -1, 0, NodeWidth(i));
             }

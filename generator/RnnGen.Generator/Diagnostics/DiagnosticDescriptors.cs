@@ -96,8 +96,26 @@ internal static class DiagnosticDescriptors
         "The cell cannot be built for these sizes",
         "[{0}] {1}");
 
+    public static readonly DiagnosticDescriptor CellStep = Error(
+        "RNNG018",
+        "A recurrent cell needs one Step method of the cell's shape",
+        "Cell '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor CellConstruct = Error(
+        "RNNG019",
+        "Not allowed in a cell's Step method",
+        "Cell '{0}' uses {1}: {2}");
+
+    public static readonly DiagnosticDescriptor CellUnusable = Error(
+        "RNNG020",
+        "The cell cannot be used",
+        "[Cell(typeof({0}))] {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
+        [CellStep.Id] = CellStep,
+        [CellConstruct.Id] = CellConstruct,
+        [CellUnusable.Id] = CellUnusable,
         [CellCannotBeBuilt.Id] = CellCannotBeBuilt,
         [InvalidDropout.Id] = InvalidDropout,
         [AttentionNeedsEveryStep.Id] = AttentionNeedsEveryStep,

@@ -218,7 +218,11 @@ internal static partial class ModelEmitter
             w.Line("ref float s = ref streams.Buffer.Reference;");
             w.Line($"ref float x = ref Kernels.At(ref s, streams.Inputs + (start * {Code.Int(width)}));");
             w.Line("ref float gates = ref Kernels.At(ref s, streams.Gates);");
-            w.Line("ref float hiddenProjection = ref Kernels.At(ref s, streams.HiddenProjection);");
+            if (plan.ProjectionWidths[0] > 0)
+            {
+                w.Line("ref float hiddenProjection = ref Kernels.At(ref s, streams.HiddenProjection);");
+            }
+
             if (plan.MaxKept > 0)
             {
                 w.Line("ref float temp = ref Kernels.At(ref s, streams.Temp);");

@@ -560,13 +560,13 @@ internal static partial class ModelEmitter
             foreach (var g in stage.Schedule.Groups.Where(g => g.Hoisted))
             {
                 var (packed, bias, _) = GroupArguments(stage, g);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({input}, {packed}, {bias}, {Shift(gates, HoistedOffset(stage, g))}, {rows});");
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({input}, {packed}, {bias}, {HoistedShift(gates, HoistedOffset(stage, g), rows)}, {rows});");
             }
 
             var s = stage;
             EmitCellForward(w, stage, p => p.Kind switch
             {
-                CellPlaceKind.Hoisted => Shift(gates, HoistedOffset(s, s.Schedule.Groups[p.Index])),
+                CellPlaceKind.Hoisted => HoistedShift(gates, HoistedOffset(s, s.Schedule.Groups[p.Index]), rows),
                 CellPlaceKind.Projection => projection(s.ProjectionOrdinal(s.Schedule.Groups[p.Index])),
                 CellPlaceKind.StateOld or CellPlaceKind.StateNew => state(s.States[p.Index].Step, s.States[p.Index].Width),
                 CellPlaceKind.Kept => kept(s, p.Index),
@@ -580,6 +580,10 @@ internal static partial class ModelEmitter
     /// <summary>"ref Kernels.At(ref r, offset)" for a ref expression and a constant offset (the ref itself for 0).</summary>
     private static string Shift(string reference, int offset) =>
         offset == 0 ? reference : $"ref Kernels.At({reference}, {Code.Int(offset)})";
+
+    /// <summary>A hoisted product's rows in a step's gates scratch: after the [rows, width] blocks of the groups before it.</summary>
+    private static string HoistedShift(string gates, int offset, string rows) =>
+        rows == "1" || offset == 0 ? Shift(gates, offset) : $"ref Kernels.At({gates}, {Code.Int(offset)} * {rows})";
 
     /// <summary>
     /// One stream's mean readout so far (Σ += h, steps += 1, r = Σ · (1 / steps)), shared by the single
@@ -1063,9 +1067,7 @@ internal static partial class ModelEmitter
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            var input = s.InputGroup;
             bool intoState = s.Schedule.HoistedIntoState;
-            string projection = intoState ? HRows(plan, s, "BatchSize") : "Layout." + s.HoistedRows[input.Index]!.Name;
             w.Line("// The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once" +
                 (intoState ? " (into h_t's own rows, which the cell then overwrites in place)" : "") + ",");
             w.Line("// each participant taking a share of the rows.");
@@ -1075,8 +1077,13 @@ internal static partial class ModelEmitter
                 EmitDropoutRows(w, inputDropout, StageSource(plan, s), s.Index == 0 ? "the layer's input" : "the layer's input, the outputs of the layer below");
             }
 
-            var (packedInput, biasInput, _) = GroupArguments(s, input);
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(input.Rows, input.Columns)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {packedInput}, {biasInput}, {U("a", projection + $" + (r0 * {Code.Int(input.Rows)})")}, rows);");
+            foreach (var g in s.Schedule.Groups.Where(g => g.Hoisted))
+            {
+                var (packedInput, biasInput, _) = GroupArguments(s, g);
+                string rowsOf = intoState ? HRows(plan, s, "BatchSize") : "Layout." + s.HoistedRows[g.Index]!.Name;
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {packedInput}, {biasInput}, {U("a", rowsOf + $" + (r0 * {Code.Int(g.Rows)})")}, rows);");
+            }
+
             w.Line("Barrier();");
             w.Line();
             EmitSplitRecurrence(w, plan, s);
@@ -1470,7 +1477,6 @@ internal static partial class ModelEmitter
                 }
             }
 
-            var input = s.InputGroup;
             string? below = s.Index > 0 ? plan.Stages[s.Index - 1].DH.Name : plan.DX0?.Name;
             if (below is not null)
             {
@@ -1486,7 +1492,10 @@ internal static partial class ModelEmitter
                     w.Line($"_activations.AsSpan(Layout.{below} + (r0 * {Code.Int(s.InputSize)}), rows * {Code.Int(s.InputSize)}).Clear();");
                 }
 
-                w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(input.Rows, input.Columns)}({U("a", $"Layout.{s.GradientRegion(input).Name} + (r0 * {Code.Int(input.Rows)})")}, {U("p", GroupWeightAt(s, input))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
+                foreach (var g in schedule.Groups.Where(g => g.Hoisted))
+                {
+                    w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(g.Rows, g.Columns)}({U("a", $"Layout.{s.GradientRegion(g).Name} + (r0 * {Code.Int(g.Rows)})")}, {U("p", GroupWeightAt(s, g))}, {U("a", $"Layout.{below} + (r0 * {Code.Int(s.InputSize)})")}, rows);");
+                }
                 if (s.InputDropout is { } inputDropout)
                 {
                     w.Line("// through the input's dropout: ∂L/∂X = ∂L/∂X̃ ⊙ M");

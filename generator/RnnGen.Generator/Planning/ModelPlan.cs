@@ -399,7 +399,7 @@ internal sealed class ModelPlan
                 }
 
                 // Per step: each kept value's adjoint that travels between phases.
-                foreach (int node in schedule.ValueGradients.Where(v => schedule.StateOf(v) < 0))
+                foreach (int node in schedule.ValueGradients)
                 {
                     string n = cell.Names[node].Length > 0 ? cell.Names[node] : "value" + Code(node);
                     stage.ValueGradients[node] = Activations.Add(p + "DV_" + n, (long)B * schedule.NodeWidth(node), $"[B, {schedule.NodeWidth(node)}]: d(loss)/d({n}) within one step");
@@ -419,7 +419,8 @@ internal sealed class ModelPlan
 
                 stages.Add(stage);
                 MaxHidden = Math.Max(MaxHidden, h);
-                MaxGateWidth = Math.Max(MaxGateWidth, schedule.Groups.Select(g => g.Rows).DefaultIfEmpty(0).Max());
+                // A step's gates scratch holds every hoisted product of a row side by side (blocks of rows × group rows).
+                MaxGateWidth = Math.Max(MaxGateWidth, Math.Max(schedule.Groups.Select(g => g.Rows).DefaultIfEmpty(0).Max(), schedule.Groups.Where(g => g.Hoisted).Sum(g => g.Rows)));
                 MaxStates = Math.Max(MaxStates, cell.States.Count);
                 MaxKept = Math.Max(MaxKept, schedule.Kept.Values.Where(v => v.Overlay < 0).Sum(v => v.Width));
                 inputSize = h;
@@ -709,9 +710,6 @@ internal sealed class StagePlan
 
     /// <summary>[T, B, H]: d(loss)/d(h_t) from the layer above.</summary>
     public BufferRegion DH { get; set; } = null!;
-
-    /// <summary>The hoisted group applied to x (every built-in cell has one).</summary>
-    public ProductGroup InputGroup => Schedule.Groups.First(g => g.Hoisted);
 
     /// <summary>The rows of hoisted group <paramref name="g"/>: its own buffer, or the output state's rows t + 1.</summary>
     public BufferRegion HoistedRegion(ProductGroup g) => HoistedRows[g.Index] ?? H;

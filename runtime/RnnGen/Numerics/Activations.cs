@@ -5,8 +5,9 @@ using System.Runtime.Intrinsics;
 namespace RnnGen.Numerics
 {
     /// <summary>
-    /// Element-wise activation functions for generated models: logistic sigmoid, hyperbolic tangent
-    /// and rectified linear unit, for scalars and for 128-, 256- and 512-bit vectors.
+    /// Element-wise activation functions for generated models: logistic sigmoid, hyperbolic tangent,
+    /// rectified linear unit, exponential, softsign and hard sigmoid, for scalars and for 128-, 256-
+    /// and 512-bit vectors.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -62,6 +63,11 @@ namespace RnnGen.Numerics
         // exp(y) is flushed to 0 below this argument (exp(-87) = 1.6e-38, the normal range ends near -87.3).
         private const float ExpLowerLimit = -87f;
 
+        // Exp clamps its argument here: e^89 overflows, and n = round(89 / ln 2) = 128 still splits into two normal factors.
+        private const float ExpUpperClamp = 89f;
+        private const int RoundingMagicBits = 0x4B40_0000;
+        private const float OneSixth = 1f / 6f;
+
         // Minimax coefficients of exp(r) = 1 + r + r^2 * P(r) on [-ln2/2, ln2/2] (Cephes expf).
         private const float ExpP0 = 1.9875691500e-4f;
         private const float ExpP1 = 1.3981999507e-3f;
@@ -84,7 +90,7 @@ namespace RnnGen.Numerics
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Sigmoid(float x)
         {
-            float e = Exp(-MathF.Abs(x));
+            float e = ExpNonPositive(-MathF.Abs(x));
             return (x < 0f ? e : 1f) / (1f + e);
         }
 
@@ -107,7 +113,7 @@ namespace RnnGen.Numerics
             }
             else
             {
-                float e = Exp(-(a + a));
+                float e = ExpNonPositive(-(a + a));
                 result = 1f - ((e + e) / (1f + e));
             }
 
@@ -123,11 +129,65 @@ namespace RnnGen.Numerics
             return x < 0f ? 0f : x;
         }
 
+        /// <summary>Computes the exponential <c>e^x</c>.</summary>
+        /// <param name="x">The input.</param>
+        /// <returns>
+        /// <c>e^x</c> within 2 ulp (the same range reduction and polynomial as the sigmoid's), 0 for
+        /// x &lt; -87, +∞ from about 88.72 (where <c>e^x</c> exceeds the largest float); NaN for NaN.
+        /// </returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Exp(float x)
+        {
+            // Above 89 the result overflows to +∞ anyway; clamping keeps n within [-126, 128].
+            float y = x > ExpUpperClamp ? ExpUpperClamp : x;
+            float t = Simd.MultiplyAdd(y, Log2E, RoundingMagic);
+            float n = t - RoundingMagic;
+            float r = Simd.MultiplyAdd(n, -Ln2Hi, y);
+            r = Simd.MultiplyAdd(n, -Ln2Lo, r);
+            float p = Simd.MultiplyAdd(ExpP0, r, ExpP1);
+            p = Simd.MultiplyAdd(p, r, ExpP2);
+            p = Simd.MultiplyAdd(p, r, ExpP3);
+            p = Simd.MultiplyAdd(p, r, ExpP4);
+            p = Simd.MultiplyAdd(p, r, ExpP5);
+            float e = Simd.MultiplyAdd(p, r * r, r) + 1f;
+
+            // 2^n as 2^(n >> 1) · 2^(n − (n >> 1)): each factor is a normal float for n in [-126, 128].
+            int ni = BitConverter.SingleToInt32Bits(t) - RoundingMagicBits;
+            int half = ni >> 1;
+            float s1 = BitConverter.Int32BitsToSingle((half << 23) + ExponentBias);
+            float s2 = BitConverter.Int32BitsToSingle(((ni - half) << 23) + ExponentBias);
+            return y < ExpLowerLimit ? 0f : e * s1 * s2;
+        }
+
+        /// <summary>Computes the softsign <c>x / (1 + |x|)</c>.</summary>
+        /// <param name="x">The input.</param>
+        /// <returns>A value in (-1, 1) (±1 for ±∞); NaN for NaN.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Softsign(float x)
+        {
+            float a = MathF.Abs(x);
+            return a == float.PositiveInfinity ? MathF.CopySign(1f, x) : x / (1f + a);
+        }
+
+        /// <summary>
+        /// Computes PyTorch's hard sigmoid <c>clamp(x / 6 + 1/2, 0, 1)</c> (evaluated as one multiply-add
+        /// by 1/6).
+        /// </summary>
+        /// <param name="x">The input.</param>
+        /// <returns>A value in [0, 1]; NaN for NaN.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float HardSigmoid(float x)
+        {
+            float y = Simd.MultiplyAdd(x, OneSixth, 0.5f);
+            y = y < 0f ? 0f : y;
+            return y > 1f ? 1f : y;
+        }
+
         /// <summary>
         /// exp(y) for y &lt;= 0 (accurate for y &lt;= 88), flushed to 0 for y &lt; -87; NaN propagates.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Exp(float y)
+        private static float ExpNonPositive(float y)
         {
             float t = Simd.MultiplyAdd(y, Log2E, RoundingMagic);
             float n = t - RoundingMagic;
@@ -149,7 +209,7 @@ namespace RnnGen.Numerics
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Sigmoid(Vector128<float> x)
         {
-            Vector128<float> e = Exp(-Vector128.Abs(x));
+            Vector128<float> e = ExpNonPositive(-Vector128.Abs(x));
             Vector128<float> numerator = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), e, Vector128<float>.One);
             return numerator / (Vector128<float>.One + e);
         }
@@ -167,7 +227,7 @@ namespace RnnGen.Numerics
             q = Simd.MultiplyAdd(q, z, Vector128.Create(TanhQ3));
             q = Simd.MultiplyAdd(q, z, Vector128.Create(TanhQ4));
             Vector128<float> small = Simd.MultiplyAdd(q * z, a, a);
-            Vector128<float> e = Exp(-(a + a));
+            Vector128<float> e = ExpNonPositive(-(a + a));
             Vector128<float> large = Vector128<float>.One - ((e + e) / (Vector128<float>.One + e));
             Vector128<float> result = Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(TanhPolynomialLimit)), small, large);
             return Vector128.ConditionalSelect(Vector128.Create(-0f), x, result);
@@ -182,9 +242,55 @@ namespace RnnGen.Numerics
             return Vector128.AndNot(x, Vector128.LessThan(x, Vector128<float>.Zero));
         }
 
-        /// <summary>Lane-wise exp(y) for y &lt;= 0; see <see cref="Exp(float)"/>.</summary>
+        /// <summary>Computes the exponential <c>e^x</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="Exp(float)"/> of its lane.</returns>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<float> Exp(Vector128<float> y)
+        public static Vector128<float> Exp(Vector128<float> x)
+        {
+            Vector128<float> y = Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128.Create(ExpUpperClamp)), Vector128.Create(ExpUpperClamp), x);
+            Vector128<float> t = Simd.MultiplyAdd(y, Vector128.Create(Log2E), Vector128.Create(RoundingMagic));
+            Vector128<float> n = t - Vector128.Create(RoundingMagic);
+            Vector128<float> r = Simd.MultiplyAdd(n, Vector128.Create(-Ln2Hi), y);
+            r = Simd.MultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+            Vector128<float> p = Simd.MultiplyAdd(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
+            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP2));
+            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP3));
+            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP4));
+            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP5));
+            Vector128<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector128<float>.One;
+            Vector128<int> ni = t.AsInt32() - Vector128.Create(RoundingMagicBits);
+            Vector128<int> half = Vector128.ShiftRightArithmetic(ni, 1);
+            Vector128<float> s1 = (Vector128.ShiftLeft(half, 23) + Vector128.Create(ExponentBias)).AsSingle();
+            Vector128<float> s2 = (Vector128.ShiftLeft(ni - half, 23) + Vector128.Create(ExponentBias)).AsSingle();
+            return Vector128.AndNot(e * s1 * s2, Vector128.LessThan(y, Vector128.Create(ExpLowerLimit)));
+        }
+
+        /// <summary>Computes the softsign <c>x / (1 + |x|)</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="Softsign(float)"/> of its lane.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Softsign(Vector128<float> x)
+        {
+            Vector128<float> a = Vector128.Abs(x);
+            Vector128<float> y = x / (Vector128<float>.One + a);
+            return Vector128.ConditionalSelect(Vector128.Equals(a, Vector128.Create(float.PositiveInfinity)), Vector128.ConditionalSelect(Vector128.Create(-0f), x, Vector128<float>.One), y);
+        }
+
+        /// <summary>Computes the hard sigmoid <c>clamp(x / 6 + 1/2, 0, 1)</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="HardSigmoid(float)"/> of its lane.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> HardSigmoid(Vector128<float> x)
+        {
+            Vector128<float> y = Simd.MultiplyAdd(x, Vector128.Create(OneSixth), Vector128.Create(0.5f));
+            y = Vector128.ConditionalSelect(Vector128.LessThan(y, Vector128<float>.Zero), Vector128<float>.Zero, y);
+            return Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.One), Vector128<float>.One, y);
+        }
+
+        /// <summary>Lane-wise exp(y) for y &lt;= 0; see <see cref="ExpNonPositive(float)"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> ExpNonPositive(Vector128<float> y)
         {
             Vector128<float> t = Simd.MultiplyAdd(y, Vector128.Create(Log2E), Vector128.Create(RoundingMagic));
             Vector128<float> n = t - Vector128.Create(RoundingMagic);
@@ -206,7 +312,7 @@ namespace RnnGen.Numerics
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Sigmoid(Vector256<float> x)
         {
-            Vector256<float> e = Exp(-Vector256.Abs(x));
+            Vector256<float> e = ExpNonPositive(-Vector256.Abs(x));
             Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e, Vector256<float>.One);
             return numerator / (Vector256<float>.One + e);
         }
@@ -224,7 +330,7 @@ namespace RnnGen.Numerics
             q = Simd.MultiplyAdd(q, z, Vector256.Create(TanhQ3));
             q = Simd.MultiplyAdd(q, z, Vector256.Create(TanhQ4));
             Vector256<float> small = Simd.MultiplyAdd(q * z, a, a);
-            Vector256<float> e = Exp(-(a + a));
+            Vector256<float> e = ExpNonPositive(-(a + a));
             Vector256<float> large = Vector256<float>.One - ((e + e) / (Vector256<float>.One + e));
             Vector256<float> result = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(TanhPolynomialLimit)), small, large);
             return Vector256.ConditionalSelect(Vector256.Create(-0f), x, result);
@@ -239,9 +345,55 @@ namespace RnnGen.Numerics
             return Vector256.AndNot(x, Vector256.LessThan(x, Vector256<float>.Zero));
         }
 
-        /// <summary>Lane-wise exp(y) for y &lt;= 0; see <see cref="Exp(float)"/>.</summary>
+        /// <summary>Computes the exponential <c>e^x</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="Exp(float)"/> of its lane.</returns>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Exp(Vector256<float> y)
+        public static Vector256<float> Exp(Vector256<float> x)
+        {
+            Vector256<float> y = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(ExpUpperClamp)), Vector256.Create(ExpUpperClamp), x);
+            Vector256<float> t = Simd.MultiplyAdd(y, Vector256.Create(Log2E), Vector256.Create(RoundingMagic));
+            Vector256<float> n = t - Vector256.Create(RoundingMagic);
+            Vector256<float> r = Simd.MultiplyAdd(n, Vector256.Create(-Ln2Hi), y);
+            r = Simd.MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+            Vector256<float> p = Simd.MultiplyAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1));
+            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP2));
+            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP3));
+            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP4));
+            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP5));
+            Vector256<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector256<float>.One;
+            Vector256<int> ni = t.AsInt32() - Vector256.Create(RoundingMagicBits);
+            Vector256<int> half = Vector256.ShiftRightArithmetic(ni, 1);
+            Vector256<float> s1 = (Vector256.ShiftLeft(half, 23) + Vector256.Create(ExponentBias)).AsSingle();
+            Vector256<float> s2 = (Vector256.ShiftLeft(ni - half, 23) + Vector256.Create(ExponentBias)).AsSingle();
+            return Vector256.AndNot(e * s1 * s2, Vector256.LessThan(y, Vector256.Create(ExpLowerLimit)));
+        }
+
+        /// <summary>Computes the softsign <c>x / (1 + |x|)</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="Softsign(float)"/> of its lane.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Softsign(Vector256<float> x)
+        {
+            Vector256<float> a = Vector256.Abs(x);
+            Vector256<float> y = x / (Vector256<float>.One + a);
+            return Vector256.ConditionalSelect(Vector256.Equals(a, Vector256.Create(float.PositiveInfinity)), Vector256.ConditionalSelect(Vector256.Create(-0f), x, Vector256<float>.One), y);
+        }
+
+        /// <summary>Computes the hard sigmoid <c>clamp(x / 6 + 1/2, 0, 1)</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="HardSigmoid(float)"/> of its lane.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> HardSigmoid(Vector256<float> x)
+        {
+            Vector256<float> y = Simd.MultiplyAdd(x, Vector256.Create(OneSixth), Vector256.Create(0.5f));
+            y = Vector256.ConditionalSelect(Vector256.LessThan(y, Vector256<float>.Zero), Vector256<float>.Zero, y);
+            return Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.One), Vector256<float>.One, y);
+        }
+
+        /// <summary>Lane-wise exp(y) for y &lt;= 0; see <see cref="ExpNonPositive(float)"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> ExpNonPositive(Vector256<float> y)
         {
             Vector256<float> t = Simd.MultiplyAdd(y, Vector256.Create(Log2E), Vector256.Create(RoundingMagic));
             Vector256<float> n = t - Vector256.Create(RoundingMagic);
@@ -263,7 +415,7 @@ namespace RnnGen.Numerics
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Sigmoid(Vector512<float> x)
         {
-            Vector512<float> e = Exp(-Vector512.Abs(x));
+            Vector512<float> e = ExpNonPositive(-Vector512.Abs(x));
             Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), e, Vector512<float>.One);
             return numerator / (Vector512<float>.One + e);
         }
@@ -281,7 +433,7 @@ namespace RnnGen.Numerics
             q = Simd.MultiplyAdd(q, z, Vector512.Create(TanhQ3));
             q = Simd.MultiplyAdd(q, z, Vector512.Create(TanhQ4));
             Vector512<float> small = Simd.MultiplyAdd(q * z, a, a);
-            Vector512<float> e = Exp(-(a + a));
+            Vector512<float> e = ExpNonPositive(-(a + a));
             Vector512<float> large = Vector512<float>.One - ((e + e) / (Vector512<float>.One + e));
             Vector512<float> result = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(TanhPolynomialLimit)), small, large);
             return Vector512.ConditionalSelect(Vector512.Create(-0f), x, result);
@@ -296,9 +448,55 @@ namespace RnnGen.Numerics
             return Vector512.AndNot(x, Vector512.LessThan(x, Vector512<float>.Zero));
         }
 
-        /// <summary>Lane-wise exp(y) for y &lt;= 0; see <see cref="Exp(float)"/>.</summary>
+        /// <summary>Computes the exponential <c>e^x</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="Exp(float)"/> of its lane.</returns>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Exp(Vector512<float> y)
+        public static Vector512<float> Exp(Vector512<float> x)
+        {
+            Vector512<float> y = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(ExpUpperClamp)), Vector512.Create(ExpUpperClamp), x);
+            Vector512<float> t = Simd.MultiplyAdd(y, Vector512.Create(Log2E), Vector512.Create(RoundingMagic));
+            Vector512<float> n = t - Vector512.Create(RoundingMagic);
+            Vector512<float> r = Simd.MultiplyAdd(n, Vector512.Create(-Ln2Hi), y);
+            r = Simd.MultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+            Vector512<float> p = Simd.MultiplyAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1));
+            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP2));
+            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP3));
+            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP4));
+            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP5));
+            Vector512<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector512<float>.One;
+            Vector512<int> ni = t.AsInt32() - Vector512.Create(RoundingMagicBits);
+            Vector512<int> half = Vector512.ShiftRightArithmetic(ni, 1);
+            Vector512<float> s1 = (Vector512.ShiftLeft(half, 23) + Vector512.Create(ExponentBias)).AsSingle();
+            Vector512<float> s2 = (Vector512.ShiftLeft(ni - half, 23) + Vector512.Create(ExponentBias)).AsSingle();
+            return Vector512.AndNot(e * s1 * s2, Vector512.LessThan(y, Vector512.Create(ExpLowerLimit)));
+        }
+
+        /// <summary>Computes the softsign <c>x / (1 + |x|)</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="Softsign(float)"/> of its lane.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Softsign(Vector512<float> x)
+        {
+            Vector512<float> a = Vector512.Abs(x);
+            Vector512<float> y = x / (Vector512<float>.One + a);
+            return Vector512.ConditionalSelect(Vector512.Equals(a, Vector512.Create(float.PositiveInfinity)), Vector512.ConditionalSelect(Vector512.Create(-0f), x, Vector512<float>.One), y);
+        }
+
+        /// <summary>Computes the hard sigmoid <c>clamp(x / 6 + 1/2, 0, 1)</c> of every lane.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <returns>Each lane equal to <see cref="HardSigmoid(float)"/> of its lane.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> HardSigmoid(Vector512<float> x)
+        {
+            Vector512<float> y = Simd.MultiplyAdd(x, Vector512.Create(OneSixth), Vector512.Create(0.5f));
+            y = Vector512.ConditionalSelect(Vector512.LessThan(y, Vector512<float>.Zero), Vector512<float>.Zero, y);
+            return Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.One), Vector512<float>.One, y);
+        }
+
+        /// <summary>Lane-wise exp(y) for y &lt;= 0; see <see cref="ExpNonPositive(float)"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> ExpNonPositive(Vector512<float> y)
         {
             Vector512<float> t = Simd.MultiplyAdd(y, Vector512.Create(Log2E), Vector512.Create(RoundingMagic));
             Vector512<float> n = t - Vector512.Create(RoundingMagic);
