@@ -72,3 +72,11 @@ public partial class CharMut2;
 [Dense(Outputs = 65)]
 [SoftmaxCrossEntropy]
 public partial class CharMut3;
+
+/// <summary>The minimal gated unit (--cell mgu), a cell written in C# (MinimalGatedUnit.cs).</summary>
+[RnnModel(SequenceLength = 64, BatchSize = 32)]
+[Embedding(Vocabulary = 65, Dimensions = 32)]
+[Cell(typeof(MinimalGatedUnit), Hidden = 128, Layers = 2)]
+[Dense(Outputs = 65)]
+[SoftmaxCrossEntropy]
+public partial class CharMgu;

@@ -37,7 +37,7 @@ public sealed class Options
     public string Cell { get; private set; } = "lstm";
 
     /// <summary>The cells the sample declares a model for.</summary>
-    public static readonly string[] Cells = ["lstm", "peephole", "coupled", "gru", "gru-reset-before", "mut1", "mut2", "mut3"];
+    public static readonly string[] Cells = ["lstm", "peephole", "coupled", "gru", "gru-reset-before", "mut1", "mut2", "mut3", "mgu"];
 
     public static Options Parse(string[] args)
     {

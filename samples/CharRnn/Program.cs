@@ -23,7 +23,8 @@ public static class Program
         Usage: dotnet run --project samples/CharRnn -c Release -- [options]
 
           --data FILE         text corpus (default: RnnGen's own runtime sources, embedded)
-          --cell NAME         lstm (default), peephole, coupled, gru, gru-reset-before, mut1, mut2, mut3
+          --cell NAME         lstm (default), peephole, coupled, gru, gru-reset-before, mut1, mut2, mut3,
+                              mgu (the minimal gated unit, a cell written in C#)
           --steps N           training steps (default 400; 0 skips training, e.g. with --load)
           --minutes M         stop training after M minutes, whichever comes first (default 10)
           --lr X              Adam learning rate (default 0.002)
@@ -86,6 +87,7 @@ public static class Program
             "mut1" => Run<CharMut1, CharMut1.State>(new CharMut1(options.Seed), "MUT1 128 ×2", vocabulary, text, split, train, validation, options, embedding: 128),
             "mut2" => Run<CharMut2, CharMut2.State>(new CharMut2(options.Seed), "MUT2 128 ×2", vocabulary, text, split, train, validation, options, embedding: 128),
             "mut3" => Run<CharMut3, CharMut3.State>(new CharMut3(options.Seed), "MUT3 128 ×2", vocabulary, text, split, train, validation, options),
+            "mgu" => Run<CharMgu, CharMgu.State>(new CharMgu(options.Seed), "MGU (C#) 128 ×2", vocabulary, text, split, train, validation, options),
             _ => Run<CharLstm, CharLstm.State>(new CharLstm(options.Seed), "LSTM 128 ×2", vocabulary, text, split, train, validation, options),
         };
     }
