@@ -12,6 +12,12 @@ Install OpenBLAS first or PyTorch uses the slow reference BLAS:
 it if it is missing.) RnnGen side: `dotnet build -c Release bench/RnnGen.Benchmarks`, then the built program's `table
 --json`, the median of many batches per row. The machine is noisy: compare the ratios, which are
 taken minutes apart on the same machine, rather than absolute numbers across runs.
+
+With --cells it times instead one training step (forward, backward, clipping, Adam) of each cell
+RnnGen generates, on a character task (65 tokens embedded in 128, one layer of 128, dense head,
+T = 64, B = 32, one thread), against the same cell written as a loop over time steps in PyTorch
+(the modules tests/fixtures-src/make_fixtures.py checks RnnGen against), and, for the cells PyTorch
+has, its fused nn.LSTM / nn.GRU.
 """
 
 import argparse
@@ -155,14 +161,107 @@ def torch_rows(seconds, threads):
     return rows
 
 
-def rnngen_rows(seconds, repo):
+class GruLoop(nn.Module):
+    """nn.GRU's cell written as a loop over time steps (reset gate after the hidden product)."""
+
+    def __init__(self, size, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.ih = nn.Linear(size, 3 * hidden)
+        self.hh = nn.Linear(hidden, 3 * hidden)
+
+    def forward(self, x, state=None):
+        h = x.new_zeros(x.shape[0], self.hidden)
+        outputs = []
+        for t in range(x.shape[1]):
+            xi_r, xi_z, xi_n = self.ih(x[:, t]).chunk(3, dim=1)
+            hh_r, hh_z, hh_n = self.hh(h).chunk(3, dim=1)
+            r, z = torch.sigmoid(xi_r + hh_r), torch.sigmoid(xi_z + hh_z)
+            n = torch.tanh(xi_n + r * hh_n)
+            h = (1 - z) * n + z * h
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), None
+
+
+class CellTask(nn.Module):
+    """Embedding 65×128 → one recurrent layer (batch first) → Linear 128→65."""
+
+    def __init__(self, recurrent):
+        super().__init__()
+        self.embedding = nn.Embedding(65, 128)
+        self.recurrent = recurrent
+        self.dense = nn.Linear(128, 65)
+
+    def forward(self, tokens):
+        y, _ = self.recurrent(self.embedding(tokens))
+        return self.dense(y)
+
+
+def cell_rows(seconds, repo):
+    """Per cell: (loop time, fused time or None) in µs per training step, one thread."""
+    sys.path.insert(0, os.path.join(repo, "tests", "fixtures-src"))
+    import make_fixtures as cells  # the step-by-step modules the fixtures check RnnGen against
+
+    torch.set_num_threads(1)
+    loops = {
+        "train_cell_lstm": (lambda: cells.VariantLstm(128, 128, 1, False, False), lambda: nn.LSTM(128, 128, batch_first=True)),
+        "train_cell_peephole": (lambda: cells.VariantLstm(128, 128, 1, True, False), None),
+        "train_cell_coupled": (lambda: cells.VariantLstm(128, 128, 1, False, True), None),
+        "train_cell_gru": (lambda: GruLoop(128, 128), lambda: nn.GRU(128, 128, batch_first=True)),
+        "train_cell_gru_reset_before": (lambda: cells.GruResetBefore(128, 128, 1), None),
+        "train_cell_mut1": (lambda: cells.Mut(128, 128, 1, 1), None),
+        "train_cell_mut2": (lambda: cells.Mut(128, 128, 1, 2), None),
+        "train_cell_mut3": (lambda: cells.Mut(128, 128, 1, 3), None),
+        "train_cell_mgu": (lambda: cells.UserCell(128, 128, 1, "mgu"), None),
+    }
+    rows = {}
+    for key, (loop, fused) in loops.items():
+        times = []
+        for make in (loop, fused):
+            if make is None:
+                times.append(None)
+                continue
+            torch.manual_seed(0)
+            model = CellTask(make())
+            optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+            tokens = torch.randint(0, 65, (32, 64))
+            targets = torch.randint(0, 65, (32, 64))
+            loss_fn = nn.CrossEntropyLoss()
+
+            def train():
+                optimizer.zero_grad()
+                loss = loss_fn(model(tokens).reshape(-1, 65), targets.reshape(-1))
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+                optimizer.step()
+
+            times.append(median_us(train, seconds * 2))
+        rows[key] = tuple(times)
+        print(f"PyTorch {key}: loop {times[0] / 1000:.1f} ms" + (f", fused {times[1] / 1000:.1f} ms" if times[1] else ""), file=sys.stderr)
+    return rows
+
+
+CELL_LABELS = [
+    ("train_cell_lstm", "LSTM"),
+    ("train_cell_peephole", "peephole LSTM"),
+    ("train_cell_coupled", "coupled-gate LSTM"),
+    ("train_cell_gru", "GRU"),
+    ("train_cell_gru_reset_before", "GRU, reset before the product"),
+    ("train_cell_mut1", "MUT1"),
+    ("train_cell_mut2", "MUT2"),
+    ("train_cell_mut3", "MUT3"),
+    ("train_cell_mgu", "MGU (a cell written in C#)"),
+]
+
+
+def rnngen_rows(seconds, repo, only=None):
     # Build first, then run the built program directly: `dotnet run` keeps its own process busy on one
     # core for a second or two after starting the program, which would share a core with the first
     # rows' threads (a step split between two threads then takes several times longer).
     project = os.path.join(repo, "bench", "RnnGen.Benchmarks")
     subprocess.run(["dotnet", "build", "-c", "Release", project], check=True, capture_output=True, text=True)
     program = os.path.join(project, "bin", "Release", "net10.0", "RnnGen.Benchmarks.dll")
-    command = ["dotnet", program, "table", "--json", "--seconds", str(seconds)]
+    command = ["dotnet", program, "table", "--json", "--seconds", str(seconds)] + (["--only", ",".join(only)] if only else [])
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rows = {}
     for line in output.splitlines():
@@ -193,8 +292,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=1.0, help="time budget per row and side (default 1)")
     parser.add_argument("--threads", type=int, default=2, help="threads for the training row (default 2)")
+    parser.add_argument("--cells", action="store_true", help="time a training step of every cell instead (see above)")
     args = parser.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    if args.cells:
+        ours = rnngen_rows(args.seconds, repo, [key for key, _ in CELL_LABELS])
+        theirs = cell_rows(args.seconds, repo)
+        print(f"| {'cell, training step (T 64, B 32, H 128), 1 thread':<52} | {'PyTorch loop':>12} | {'PyTorch fused':>13} | {'RnnGen':>9} | {'vs loop':>7} | {'vs fused':>8} |")
+        print(f"|{'-' * 54}|{'-' * 13}:|{'-' * 14}:|{'-' * 10}:|{'-' * 8}:|{'-' * 9}:|")
+        for key, label in CELL_LABELS:
+            loop, fused = theirs[key]
+            b = ours[key]
+            fused_text = f"{fused / 1000:.1f} ms" if fused else "—"
+            ratio_text = f"{fused / b:.1f}×" if fused else "—"
+            print(f"| {label:<52} | {loop / 1000:>9.1f} ms | {fused_text:>13} | {b / 1000:>6.1f} ms | {loop / b:>6.1f}× | {ratio_text:>8} |")
+        return
 
     openblas = os.path.exists("/usr/lib/x86_64-linux-gnu/libopenblas.so.0")
     print(f"PyTorch {torch.__version__}, OpenBLAS {'installed' if openblas else 'missing (reference BLAS)'}, "

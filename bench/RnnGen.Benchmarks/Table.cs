@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using RnnGen.Optimizers;
 
 namespace RnnGen.Benchmarks;
@@ -74,7 +75,22 @@ internal static class Table
     /// <summary>Fewest calls in the warm-up of a row (see <see cref="Time"/>).</summary>
     private const int WarmUpCalls = 100;
 
-    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_peephole_64_128", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char"];
+    /// <summary>A training step (TrainStep, clipping, Adam) per cell, on one thread: see CellModels.cs.</summary>
+    private static readonly (string Key, string Label, Func<IRnnModel<int, int>> Create)[] CellRows =
+    [
+        ("train_cell_lstm", "Train LSTM 128 (T 64, B 32), 1 thread", () => new TrainLstm(seed: 1)),
+        ("train_cell_peephole", "Train peephole LSTM 128, 1 thread", () => new TrainPeephole(seed: 1)),
+        ("train_cell_coupled", "Train coupled-gate LSTM 128, 1 thread", () => new TrainCoupled(seed: 1)),
+        ("train_cell_gru", "Train GRU 128, 1 thread", () => new TrainGru(seed: 1)),
+        ("train_cell_gru_reset_before", "Train GRU (reset before) 128, 1 thread", () => new TrainGruResetBefore(seed: 1)),
+        ("train_cell_mut1", "Train MUT1 128, 1 thread", () => new TrainMut1(seed: 1)),
+        ("train_cell_mut2", "Train MUT2 128, 1 thread", () => new TrainMut2(seed: 1)),
+        ("train_cell_mut3", "Train MUT3 128, 1 thread", () => new TrainMut3(seed: 1)),
+        ("train_cell_mgu", "Train MGU (C#) 128, 1 thread", () => new TrainMgu(seed: 1)),
+    ];
+
+    private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_peephole_64_128", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
+        .. CellRows.Select(c => c.Key)];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
     {
@@ -191,6 +207,23 @@ internal static class Table
             using var model = new CharLstm(seed: 1) { Threads = threads };
             using var adam = new Adam(model.Parameters, 2e-3f);
             rows.Add(Time(key, $"Train char model, 2,048 tokens, {threads} thread{(threads == 1 ? "" : "s")}", seconds, trainFlops, () =>
+            {
+                model.TrainStep(tokens, targets);
+                GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
+                adam.Step();
+            }));
+        }
+
+        foreach (var (key, label, create) in CellRows)
+        {
+            if (!wanted(key))
+            {
+                continue;
+            }
+
+            using var model = create();
+            using var adam = new Adam(model.Parameters, 2e-3f);
+            rows.Add(Time(key, label, seconds, 0, () =>
             {
                 model.TrainStep(tokens, targets);
                 GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
