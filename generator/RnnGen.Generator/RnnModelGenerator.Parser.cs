@@ -261,6 +261,7 @@ public sealed partial class RnnModelGenerator
                         var activation = CellActivation.Tanh;
                         double stackedDropout = 0;
                         bool peepholes = false, coupled = false, resetAfter = true;
+                        int projection = 0;
                         int mutVariant = 0;
                         foreach (var named in data.NamedArguments)
                         {
@@ -277,6 +278,20 @@ public sealed partial class RnnModelGenerator
                             if (kind == "Lstm" && named.Key == "Peepholes" && named.Value.Value is bool peep)
                             {
                                 peepholes = peep;
+                            }
+
+                            if (kind == "Lstm" && named.Key == "Projection" && named.Value.Value is int proj)
+                            {
+                                if (proj < 0)
+                                {
+                                    Report(DiagnosticDescriptors.NonPositiveSize, At(syntax), kind, "Projection", proj);
+                                }
+                                else if (proj > 0 && hidden > 0 && proj >= hidden)
+                                {
+                                    Report(DiagnosticDescriptors.CellCannotBeBuilt, At(syntax), kind, $"Projection = {proj} must be smaller than Hidden = {hidden}, as PyTorch's proj_size is");
+                                }
+
+                                projection = Math.Max(proj, 0);
                             }
 
                             if (kind == "Lstm" && named.Key == "CoupledGates" && named.Value.Value is bool coupledGates)
@@ -318,7 +333,7 @@ public sealed partial class RnnModelGenerator
                         {
                             "Cell" => UserCell(data, syntax) ?? Cells.BuiltInCells.Rnn(CellActivation.Tanh),
                             "Rnn" => Cells.BuiltInCells.Rnn(activation),
-                            "Lstm" => Cells.BuiltInCells.Lstm(peepholes, coupled),
+                            "Lstm" => Cells.BuiltInCells.Lstm(peepholes, coupled, projection > 0),
                             "Mut" => Cells.BuiltInCells.Mut(mutVariant + 1),
                             _ => Cells.BuiltInCells.Gru(resetAfter),
                         };
@@ -329,7 +344,7 @@ public sealed partial class RnnModelGenerator
                             cell = cell with { Name = cell.Name + (recurrent.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) };
                         }
 
-                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout));
+                        recurrent.Add(new RecurrentSpec(cell, name, hidden, layers, pendingDropout, stackedDropout, projection));
                         recurrentSyntax.Add((kind, syntax));
                         pendingDropout = 0;
                         dropoutPending = false;
@@ -460,7 +475,7 @@ public sealed partial class RnnModelGenerator
                 var spec = recurrent[i];
                 for (int k = 0; k < spec.Layers && spec.Hidden > 0; k++)
                 {
-                    var schedule = Cells.CellSchedule.Create(spec.Cell, spec.Hidden, 0, layerInput);
+                    var schedule = Cells.CellSchedule.Create(spec.Cell, spec.Hidden, spec.Projection, layerInput);
                     foreach (string problem in schedule.Problems)
                     {
                         Report(DiagnosticDescriptors.CellCannotBeBuilt, At(recurrentSyntax[i].Syntax), recurrentSyntax[i].Kind, $"{spec.Cell.Title}: {problem}");
@@ -473,10 +488,10 @@ public sealed partial class RnnModelGenerator
                         break;
                     }
 
-                    layerInput = spec.Hidden;
+                    layerInput = spec.Output;
                 }
 
-                layerInput = spec.Hidden;
+                layerInput = spec.Output;
             }
 
             if (denseCount == 0)

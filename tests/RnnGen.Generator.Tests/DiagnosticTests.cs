@@ -59,6 +59,9 @@ public sealed class DiagnosticTests
         ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Attention(MemorySize = 3, MemoryLength = 4, Units = 5)][Dropout(0.2)][Dense(Outputs = 5)]") + "public partial class M;", "Dropout(0.2)"],
         ["RNNG012", Valid.Replace("[Lstm(Hidden = 7)]", "[Dropout(0.2)][Dropout(0.3)][Lstm(Hidden = 7)]") + "public partial class M;", "Dropout(0.3)"],
 
+        ["RNNG017", Valid.Replace("[Lstm(Hidden = 7)]", "[Lstm(Hidden = 7, Projection = 7)]") + "public partial class M;", "Lstm(Hidden = 7, Projection = 7)"],
+        ["RNNG002", Valid.Replace("[Lstm(Hidden = 7)]", "[Lstm(Hidden = 7, Projection = -2)]") + "public partial class M;", "Lstm(Hidden = 7, Projection = -2)"],
+
         // Cells written in C#: the Step method's shape, what its body may use, and the model's use of it.
         ["RNNG018", UserCell("public static void Go(Units x, ref Units h, CellParameters p) { h = Tanh(p.Linear(\"w\", x)); }"), "C"],
         ["RNNG018", UserCell("public static Units Step(Units x, CellParameters p) => x;"), "(Units x, CellParameters p)"],

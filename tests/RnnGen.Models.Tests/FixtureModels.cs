@@ -234,3 +234,18 @@ public partial class Mgu;
 [Dense(Outputs = 3)]
 [MeanSquaredError]
 public partial class Kitchen;
+
+// PyTorch's LSTM with proj_size (h_t = W_hr·(o ⊙ tanh c_t), P wide), stacked, and with peepholes.
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Embedding(Vocabulary = 9, Dimensions = 6)]
+[Lstm(Hidden = 12, Layers = 2, Projection = 5)]
+[Dense(Outputs = 9)]
+[SoftmaxCrossEntropy]
+public partial class LstmProj;
+
+[RnnModel(SequenceLength = 4, BatchSize = 2)]
+[Input(Features = 4)]
+[Lstm(Hidden = 10, Peepholes = true, Projection = 6)]
+[Dense(Outputs = 3)]
+[MeanSquaredError]
+public partial class LstmPeepholeProj;

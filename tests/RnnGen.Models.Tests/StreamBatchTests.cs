@@ -178,6 +178,8 @@ public sealed class StreamBatchTests
             case "GruResetBefore": Tokens<GruResetBefore, GruResetBefore.State, GruResetBefore.StreamBatch>(new GruResetBefore(seed: 1), GruResetBefore.ParallelStreamsMinimum, threads, parallel); break;
             case "Mut": Tokens<Mut, Mut.State, Mut.StreamBatch>(new Mut(seed: 1), Mut.ParallelStreamsMinimum, threads, parallel); break;
             case "Mut1Features": Features<Mut1Features, Mut1Features.State, Mut1Features.StreamBatch>(new Mut1Features(seed: 1), Mut1Features.ParallelStreamsMinimum, threads, parallel); break;
+            case "LstmProj": Tokens<LstmProj, LstmProj.State, LstmProj.StreamBatch>(new LstmProj(seed: 1), LstmProj.ParallelStreamsMinimum, threads, parallel); break;
+            case "LstmPeepholeProj": Features<LstmPeepholeProj, LstmPeepholeProj.State, LstmPeepholeProj.StreamBatch>(new LstmPeepholeProj(seed: 1), LstmPeepholeProj.ParallelStreamsMinimum, threads, parallel); break;
             case "Mgu": Tokens<Mgu, Mgu.State, Mgu.StreamBatch>(new Mgu(seed: 1), Mgu.ParallelStreamsMinimum, threads, parallel); break;
             case "Kitchen": Features<Kitchen, Kitchen.State, Kitchen.StreamBatch>(new Kitchen(seed: 1), Kitchen.ParallelStreamsMinimum, threads, parallel); break;
             default: throw new ArgumentException("No stream batch check for " + name, nameof(name));

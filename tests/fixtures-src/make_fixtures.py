@@ -72,7 +72,7 @@ import torch.nn.functional as F
 # ---------------------------------------------------------------------------
 Embedding = namedtuple("Embedding", "name vocab dim")
 Features = namedtuple("Features", "size")
-Rec = namedtuple("Rec", "name kind hidden layers input_dropout dropout", defaults=(0.0, 0.0))
+Rec = namedtuple("Rec", "name kind hidden layers input_dropout dropout proj", defaults=(0.0, 0.0, 0))
 Dense = namedtuple("Dense", "name out readout", defaults=("every",))
 Attn = namedtuple("Attn", "name memory_size memory_length units memory_lengths")
 Model = namedtuple("Model", "name seed T B inp rec dense loss cond attn head_dropout", defaults=(0, None, 0.0))
@@ -154,6 +154,11 @@ MODELS = [
     # Cells written in C# ([RecurrentCell], tests/RnnGen.Models.Tests/UserCells.cs), each written
     # here as the same step function: the minimal gated unit, stacked; a cell of every construct
     # (two states, a vector, every function) under an MGU layer.
+    # PyTorch's LSTM with proj_size (nn.LSTM itself), stacked, and projection with peepholes.
+    Model("LstmProj", 129, T=5, B=3, inp=Embedding("embedding", 9, 6),
+          rec=[Rec("lstm", "lstm", 12, 2, proj=5)], dense=Dense("dense", 9), loss="ce"),
+    Model("LstmPeepholeProj", 130, T=4, B=2, inp=Features(4),
+          rec=[Rec("lstm", "lstm_peephole", 10, 1, proj=6)], dense=Dense("dense", 3), loss="mse"),
     Model("Mgu", 127, T=5, B=3, inp=Embedding("embedding", 9, 8),
           rec=[Rec("cell", "mgu", 12, 2)], dense=Dense("dense", 9), loss="ce"),
     Model("Kitchen", 128, T=4, B=2, inp=Features(5),
@@ -319,7 +324,7 @@ def dropout_sites(spec):
             p = r.input_dropout if k == 0 else r.dropout
             if p > 0:
                 sites.append((stage, size, p))
-            size = r.hidden
+            size = r.proj or r.hidden
             stage += 1
     if spec.head_dropout > 0:
         sites.append((stage, size, spec.head_dropout))
@@ -341,15 +346,18 @@ class VariantLstm(nn.Module):
     f, o, when coupled), all U(±1/√H) as nn.LSTM initialises.
     """
 
-    def __init__(self, input_size, hidden, layers, peepholes, coupled):
+    def __init__(self, input_size, hidden, layers, peepholes, coupled, proj=0):
         super().__init__()
-        self.hidden, self.layers, self.peepholes, self.coupled = hidden, layers, peepholes, coupled
+        self.hidden, self.layers, self.peepholes, self.coupled, self.proj = hidden, layers, peepholes, coupled, proj
         gates = 3 if coupled else 4
         bound = 1.0 / hidden ** 0.5
+        out = proj or hidden
         for k in range(layers):
-            size = input_size if k == 0 else hidden
-            shapes = [("weight_ih", (gates * hidden, size)), ("weight_hh", (gates * hidden, hidden)),
+            size = input_size if k == 0 else out
+            shapes = [("weight_ih", (gates * hidden, size)), ("weight_hh", (gates * hidden, out)),
                       ("bias_ih", (gates * hidden,)), ("bias_hh", (gates * hidden,))]
+            if proj:
+                shapes.append(("weight_hr", (proj, hidden)))
             if peepholes:
                 shapes.append(("weight_peephole", (2 if coupled else 3, hidden)))
             for name, shape in shapes:
@@ -362,7 +370,7 @@ class VariantLstm(nn.Module):
             w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
             b_ih, b_hh = getattr(self, f"bias_ih_l{k}"), getattr(self, f"bias_hh_l{k}")
             p = getattr(self, f"weight_peephole_l{k}") if self.peepholes else None
-            h = x.new_zeros(B, self.hidden)
+            h = x.new_zeros(B, self.proj or self.hidden)
             c = x.new_zeros(B, self.hidden)
             outputs = []
             for t in range(T):
@@ -382,6 +390,8 @@ class VariantLstm(nn.Module):
                     c = f * c + i * g
                 o = torch.sigmoid(a_o + p_o * c if p is not None else a_o)
                 h = o * torch.tanh(c)
+                if self.proj:
+                    h = h @ getattr(self, f"weight_hr_l{k}").T
                 outputs.append(h)
             x = torch.stack(outputs, dim=1)
         return x, None
@@ -551,7 +561,7 @@ class Stack(nn.Module):
                 m = nn.RNN(size, r.hidden, num_layers=r.layers, batch_first=True,
                            nonlinearity=r.kind[4:])
             elif r.kind == "lstm":
-                m = nn.LSTM(size, r.hidden, num_layers=r.layers, batch_first=True)
+                m = nn.LSTM(size, r.hidden, num_layers=r.layers, batch_first=True, proj_size=r.proj)
             elif r.kind == "gru":
                 m = nn.GRU(size, r.hidden, num_layers=r.layers, batch_first=True)
             elif r.kind.startswith("mut"):
@@ -561,11 +571,11 @@ class Stack(nn.Module):
             elif r.kind in USER_CELLS:
                 m = UserCell(size, r.hidden, r.layers, r.kind)
             elif r.kind.startswith("lstm_"):
-                m = VariantLstm(size, r.hidden, r.layers, "peephole" in r.kind, "coupled" in r.kind)
+                m = VariantLstm(size, r.hidden, r.layers, "peephole" in r.kind, "coupled" in r.kind, r.proj)
             else:
                 raise ValueError(r.kind)
             self.add_module(r.name, m)
-            size = r.hidden
+            size = r.proj or r.hidden
         if spec.attn:
             attention = nn.Module()
             attention.add_module("query", nn.Linear(size, spec.attn.units, bias=False))
@@ -710,7 +720,7 @@ def describe(spec):
              "mut1": "MUT1", "mut2": "MUT2", "mut3": "MUT3", "mgu": "MinimalGatedUnit (C#)",
              "kitchen": "KitchenCell (C#)"}
     for r in spec.rec:
-        parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden} layers={r.layers}")
+        parts.append(f"{names[r.kind]} '{r.name}' hidden={r.hidden}" + (f" proj={r.proj}" if r.proj else "") + f" layers={r.layers}")
     readout = {"every": "", "last": " on the last step", "mean": " on the mean over the steps"}
     parts.append(f"Linear '{spec.dense.name}' O={spec.dense.out}{readout[spec.dense.readout]}")
     if spec.attn:

@@ -32,16 +32,19 @@ internal static class BuiltInCells
     /// With <paramref name="peepholes"/> (Gers &amp; Schmidhuber 2000) the gates also see the cell:
     /// i and f through p ⊙ c_{t−1}, o through p ⊙ c_t, with the per-unit weights weight_peephole
     /// [gates, H] (rows i, f, o). With <paramref name="coupled"/> there is no input gate: the gates
-    /// are (f, g, o) and c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g.
+    /// are (f, g, o) and c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g. With <paramref name="projection"/>
+    /// (PyTorch's proj_size) h has the projection's width: h_t = W_hr·(o_t ⊙ tanh(c_t)), weight_hr
+    /// [P, H] after the biases, and weight_hh reads the P-wide h.
     /// </summary>
-    public static CellDefinition Lstm(bool peepholes = false, bool coupled = false)
+    public static CellDefinition Lstm(bool peepholes = false, bool coupled = false, bool projection = false)
     {
         var c = new CellBuilder();
-        int h = c.State("h", CellWidth.Hidden, conditionTanh: true);
+        int h = c.State("h", projection ? CellWidth.Projection : CellWidth.Hidden, conditionTanh: true);
         int cell = c.State("c", CellWidth.Hidden, conditionTanh: false);
         int x = c.Input();
         int gates = coupled ? 3 : 4;
-        var (wih, whh) = PyTorchProjections(c, gates);
+        var (wih, whh) = PyTorchProjections(c, gates, projection ? CellWidth.Projection : CellWidth.Hidden);
+        int whr = projection ? c.Matrix("weight_hr", 1, CellWidth.Projection, CellWidth.Hidden, bias: null) : -1;
         int peephole = peepholes ? c.VectorParameter("weight_peephole", coupled ? 2 : 3) : -1;
         int Gate(int k) => c.Add(c.Product(wih, k, x), c.Product(whh, k, h));
         int Peep(int gate, int row, int value) => peepholes ? c.Add(gate, c.Multiply(c.Vector(peephole, row), value)) : gate;
@@ -60,16 +63,18 @@ internal static class BuiltInCells
             : c.Add(c.Multiply(f, cell), c.Multiply(i, g), "c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t", "c");
         int o = c.Unary(CellOp.Sigmoid, Peep(Gate(block), row, cNext), "o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho" + (peepholes ? " + p_o ⊙ c_t)" : ")"), "o");
         int tanhC = c.Unary(CellOp.Tanh, cNext, name: "tanhC");
-        int hNext = c.Multiply(o, tanhC, "h_t = o_t ⊙ tanh(c_t)", "h");
-        string name = "Lstm" + (peepholes ? "Peephole" : "") + (coupled ? "Coupled" : "");
-        string title = "LSTM" + (peepholes ? ", peepholes" : "") + (coupled ? ", coupled gates" : "");
+        int hNext = projection
+            ? c.Product(whr, 0, c.Multiply(o, tanhC, "o_t ⊙ tanh(c_t), the value W_hr projects", "hCell"), "h")
+            : c.Multiply(o, tanhC, "h_t = o_t ⊙ tanh(c_t)", "h");
+        string name = "Lstm" + (peepholes ? "Peephole" : "") + (coupled ? "Coupled" : "") + (projection ? "Projected" : "");
+        string title = "LSTM" + (peepholes ? ", peepholes" : "") + (coupled ? ", coupled gates" : "") + (projection ? ", projected" : "");
         return c.Build(
             name, title,
             [
                 coupled
                     ? "f, o = σ(W·x_t + b + U·h_{t−1} + b'" + (peepholes ? " + p ⊙ c" : "") + "); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g)"
                     : "i, f, o = σ(W·x_t + b + U·h_{t−1} + b'" + (peepholes ? " + p ⊙ c" : "") + "); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g)",
-                coupled ? "c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g; h_t = o ⊙ tanh(c_t)" : "c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)",
+                (coupled ? "c_t = f ⊙ c_{t−1} + (1 − f) ⊙ g; " : "c_t = f ⊙ c_{t−1} + i ⊙ g; ") + (projection ? "h_t = W_hr·(o ⊙ tanh(c_t))" : "h_t = o ⊙ tanh(c_t)"),
             ],
             hNext, cNext);
     }
@@ -168,10 +173,10 @@ internal static class BuiltInCells
     /// PyTorch's recurrent parameters: weight_ih [G·H, input] applied to x, weight_hh [G·H, H] applied to
     /// h, then their biases bias_ih and bias_hh, in that (state-dict) order.
     /// </summary>
-    private static (int WeightIh, int WeightHh) PyTorchProjections(CellBuilder c, int gates)
+    private static (int WeightIh, int WeightHh) PyTorchProjections(CellBuilder c, int gates, CellWidth hidden = CellWidth.Hidden)
     {
         int wih = c.MatrixBiasLater("weight_ih", gates, CellWidth.Hidden, CellWidth.Input);
-        int whh = c.MatrixBiasLater("weight_hh", gates, CellWidth.Hidden, CellWidth.Hidden);
+        int whh = c.MatrixBiasLater("weight_hh", gates, CellWidth.Hidden, hidden);
         c.BiasOf(wih, "bias_ih");
         c.BiasOf(whh, "bias_hh");
         return (wih, whh);

@@ -240,7 +240,16 @@ internal static class CellKernelEmitter
     private static int LoopWidth(CellSchedule s, CellPhase phase, bool forward) =>
         forward
             ? phase.Stores.Select(st => s.NodeWidth(st.Node)).DefaultIfEmpty(s.Hidden).Max()
-            : phase.Writes.Select(w => w.Place.Kind == CellPlaceKind.Carry ? s.StateWidth(w.Place.Index) : s.Hidden).DefaultIfEmpty(s.Hidden).Max();
+            : phase.Writes.Select(w => WriteWidth(s, w.Place)).DefaultIfEmpty(s.Hidden).Max();
+
+    /// <summary>The width of the adjoint a backward kernel writes to a place (one block of a product's rows).</summary>
+    private static int WriteWidth(CellSchedule s, CellPlace p) => p.Kind switch
+    {
+        CellPlaceKind.Carry => s.StateWidth(p.Index),
+        CellPlaceKind.ProductGradient => s.Width(s.Cell.Parameters[s.Groups[p.Index].Matrix].Rows),
+        CellPlaceKind.ValueGradient => s.NodeWidth(p.Index),
+        _ => s.Hidden,
+    };
 
     private static string Parameters(CellSchedule s, IReadOnlyList<CellPlace> places, string range) =>
         string.Join(", ", places.Select(p => "ref float " + ArgumentName(s, p))) + ", " + range;

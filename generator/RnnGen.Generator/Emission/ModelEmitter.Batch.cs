@@ -581,7 +581,7 @@ internal static partial class ModelEmitter
                 w.Line($"_activations.AsSpan(Layout.{s.HT.Name}, BatchSize * {Code.Int(s.Hidden)}).CopyTo(_activations.AsSpan(Layout.{s.H0.Name}, BatchSize * {Code.Int(s.Hidden)}));");
                 if (s.CT is { } ct)
                 {
-                    w.Line($"_activations.AsSpan(Layout.{ct.Name}, BatchSize * {Code.Int(s.Hidden)}).CopyTo(_activations.AsSpan(Layout.{s.C0!.Name}, BatchSize * {Code.Int(s.Hidden)}));");
+                    w.Line($"_activations.AsSpan(Layout.{ct.Name}, BatchSize * {Code.Int(s.CWidth)}).CopyTo(_activations.AsSpan(Layout.{s.C0!.Name}, BatchSize * {Code.Int(s.CWidth)}));");
                 }
             }
         }
@@ -597,7 +597,7 @@ internal static partial class ModelEmitter
                 w.Line($"_activations.AsSpan(Layout.{s.H0.Name}, BatchSize * {Code.Int(s.Hidden)}).Clear();");
                 if (s.C0 is { } c0)
                 {
-                    w.Line($"_activations.AsSpan(Layout.{c0.Name}, BatchSize * {Code.Int(s.Hidden)}).Clear();");
+                    w.Line($"_activations.AsSpan(Layout.{c0.Name}, BatchSize * {Code.Int(s.CWidth)}).Clear();");
                 }
             }
         }
@@ -622,7 +622,7 @@ internal static partial class ModelEmitter
                 foreach (var stage in plan.Stages)
                 {
                     w.Line(region(stage) is { } r
-                        ? $"{Code.Int(stage.Index)} => _activations.AsSpan(Layout.{r.Name}, BatchSize * {Code.Int(stage.Hidden)}),"
+                        ? $"{Code.Int(stage.Index)} => _activations.AsSpan(Layout.{r.Name}, BatchSize * {Code.Int(stage.WidthOf(r))}),"
                         : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no cell state; only LSTM layers do.\"),");
                 }
 

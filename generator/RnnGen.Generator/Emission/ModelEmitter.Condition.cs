@@ -93,7 +93,7 @@ internal static partial class ModelEmitter
             w.Line($"TanhInPlace({buffer}.AsSpan({hOffset(stage)}, {Code.Int(h)}));");
             if (stage.C is not null)
             {
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}(ref c, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("s", cOffset(stage))}, 1);");
+                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.CWidth, f)}(ref c, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("s", cOffset(stage))}, 1);");
             }
         }
     }
@@ -116,7 +116,7 @@ internal static partial class ModelEmitter
                 w.Line($"TanhInPlace(_activations.AsSpan(Layout.{stage.H0.Name}, BatchSize * {Code.Int(h)}));");
                 if (stage.C is not null)
                 {
-                    w.Line($"Kernels.{MatrixKernelEmitter.LinearName(h, f)}({U("a", "Layout.Cond")}, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("a", "Layout." + stage.C0!.Name)}, BatchSize);");
+                    w.Line($"Kernels.{MatrixKernelEmitter.LinearName(stage.CWidth, f)}({U("a", "Layout.Cond")}, {U("q", "Layout." + stage.PackedConditionC!.Name)}, {U("p", P(stage.ConditionBiasC!))}, {U("a", "Layout." + stage.C0!.Name)}, BatchSize);");
                 }
             }
         }
@@ -161,8 +161,8 @@ internal static partial class ModelEmitter
                     w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(h, f)}({U("a", "Layout." + stage.DZ0.Name)}, {U("p", P(stage.ConditionWeightH!))}, {U("a", "Layout.DCond")}, BatchSize);");
                     if (stage.C is not null)
                     {
-                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(h, f)}({U("a", "Layout." + stage.DC0!.Name)}, {U("a", "Layout.Cond")}, {U("g", P(stage.ConditionWeightC!))}, {U("g", P(stage.ConditionBiasC!))}, BatchSize, {Code.Int(h)});");
-                        w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(h, f)}({U("a", "Layout." + stage.DC0.Name)}, {U("p", P(stage.ConditionWeightC!))}, {U("a", "Layout.DCond")}, BatchSize);");
+                        w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(stage.CWidth, f)}({U("a", "Layout." + stage.DC0!.Name)}, {U("a", "Layout.Cond")}, {U("g", P(stage.ConditionWeightC!))}, {U("g", P(stage.ConditionBiasC!))}, BatchSize, {Code.Int(stage.CWidth)});");
+                        w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(stage.CWidth, f)}({U("a", "Layout." + stage.DC0.Name)}, {U("p", P(stage.ConditionWeightC!))}, {U("a", "Layout.DCond")}, BatchSize);");
                     }
                 }
             }

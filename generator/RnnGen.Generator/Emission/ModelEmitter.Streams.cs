@@ -312,7 +312,7 @@ internal static partial class ModelEmitter
             EmitConditionRows(
                 w, plan, f, "streams.Buffer",
                 stage => $"(Layout.{stage.StateH.Name} * count) + (stream * {Code.Int(stage.Hidden)})",
-                stage => $"(Layout.{stage.StateC!.Name} * count) + (stream * {Code.Int(stage.Hidden)})");
+                stage => $"(Layout.{stage.StateC!.Name} * count) + (stream * {Code.Int(stage.CWidth)})");
             KeepAlive(w, "streams", "this");
         }
 
@@ -435,7 +435,7 @@ internal static partial class ModelEmitter
                     foreach (var stage in plan.Stages)
                     {
                         w.Line(stage.StateC is { } c
-                            ? $"{Code.Int(stage.Index)} => Field(Layout.{c.Name}, {Code.Int(stage.Hidden)}, stream),"
+                            ? $"{Code.Int(stage.Index)} => Field(Layout.{c.Name}, {Code.Int(stage.CWidth)}, stream),"
                             : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no cell state; only LSTM layers do.\"),");
                     }
 

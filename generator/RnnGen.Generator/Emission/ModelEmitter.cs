@@ -96,6 +96,7 @@ internal static partial class ModelEmitter
                         foreach (var stage in plan.Stages)
                         {
                             shapes.Add((stage.Hidden, condition.Features));
+                            shapes.Add((stage.CWidth, condition.Features));
                         }
                     }
 
@@ -771,7 +772,7 @@ internal static partial class ModelEmitter
                     foreach (var stage in plan.Stages)
                     {
                         w.Line(stage.StateC is { } c
-                            ? $"{Code.Int(stage.Index)} => Buffer.AsSpan(Layout.{c.Name}, {Code.Int(stage.Hidden)}),"
+                            ? $"{Code.Int(stage.Index)} => Buffer.AsSpan(Layout.{c.Name}, {Code.Int(stage.CWidth)}),"
                             : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no cell state; only LSTM layers do.\"),");
                     }
 
@@ -1020,7 +1021,7 @@ internal static partial class ModelEmitter
                     w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.Hidden, condition.Features)}({U("p", P(stage.ConditionWeightH!))}, {U("q", "Layout." + stage.PackedConditionH!.Name)});");
                     if (stage.PackedConditionC is { } packedC)
                     {
-                        w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.Hidden, condition.Features)}({U("p", P(stage.ConditionWeightC!))}, {U("q", "Layout." + packedC.Name)});");
+                        w.Line($"Kernels.{MatrixKernelEmitter.PackName(stage.CWidth, condition.Features)}({U("p", P(stage.ConditionWeightC!))}, {U("q", "Layout." + packedC.Name)});");
                     }
                 }
             }

@@ -17,4 +17,9 @@ internal enum CellActivation
 /// <param name="Layers">Number of stacked layers (PyTorch's <c>num_layers</c>).</param>
 /// <param name="InputDropout">Dropout probability on the first layer's input (a [Dropout] declared before the attribute), or 0.</param>
 /// <param name="Dropout">Dropout probability between the stacked layers (the attribute's Dropout), or 0.</param>
-internal sealed record RecurrentSpec(RnnGen.Generator.Cells.CellDefinition Cell, string Name, int Hidden, int Layers, double InputDropout, double Dropout);
+/// <param name="Projection">The width of a projected output state (an LSTM's proj_size), or 0.</param>
+internal sealed record RecurrentSpec(RnnGen.Generator.Cells.CellDefinition Cell, string Name, int Hidden, int Layers, double InputDropout, double Dropout, int Projection = 0)
+{
+    /// <summary>The width of each layer's output (and of its h state): the projection's, or Hidden.</summary>
+    public int Output => Projection > 0 ? Projection : Hidden;
+}

@@ -297,7 +297,7 @@ internal sealed class ModelPlan
             {
                 int h = layer.Hidden;
                 string suffix = "_l" + k.ToString(CultureInfo.InvariantCulture);
-                var schedule = CellSchedule.Create(layer.Cell, h, 0, inputSize);
+                var schedule = CellSchedule.Create(layer.Cell, h, layer.Projection, inputSize);
                 var cell = schedule.Cell;
 
                 // The cell's parameters in state-dict order; the matrices of a fused group follow each
@@ -319,7 +319,7 @@ internal sealed class ModelPlan
 
                 int index = stages.Count;
                 string p = "S" + index.ToString(CultureInfo.InvariantCulture);
-                var stage = new StagePlan(index, schedule, layer.Name, k, inputSize, h, cellParameters);
+                var stage = new StagePlan(index, schedule, layer.Name, k, inputSize, layer.Output, cellParameters);
                 double dropout = k == 0 ? layer.InputDropout : layer.Dropout;
                 if (dropout > 0)
                 {
@@ -363,7 +363,7 @@ internal sealed class ModelPlan
                 }
 
                 // Backward temporaries: d(loss)/d(h_t) from above and the products' gradient rows.
-                stage.DH = Activations.Add(p + "DH", tb * h, "[T, B, H]: d(loss)/d(h_t) from the layer above");
+                stage.DH = Activations.Add(p + "DH", tb * layer.Output, "[T, B, H]: d(loss)/d(h_t) from the layer above");
                 foreach (var g in schedule.Groups.Where(g => schedule.GradientOf[g.Index] == g.Index))
                 {
                     string name = g.Hoisted ? "DA" + (g.Index == 0 ? "" : Code(g.Index)) : schedule.IsHiddenProduct(g) ? "DGh" : "DG" + Code(g.Index);
@@ -423,7 +423,7 @@ internal sealed class ModelPlan
                 MaxGateWidth = Math.Max(MaxGateWidth, Math.Max(schedule.Groups.Select(g => g.Rows).DefaultIfEmpty(0).Max(), schedule.Groups.Where(g => g.Hoisted).Sum(g => g.Rows)));
                 MaxStates = Math.Max(MaxStates, cell.States.Count);
                 MaxKept = Math.Max(MaxKept, schedule.Kept.Values.Where(v => v.Overlay < 0).Sum(v => v.Width));
-                inputSize = h;
+                inputSize = layer.Output;
             }
         }
 
@@ -661,6 +661,7 @@ internal sealed class StagePlan
 
     public int InputSize { get; }
 
+    /// <summary>The width of the layer's output and h state: the hidden size, or the projection's (the cell's H is Schedule.Hidden).</summary>
     public int Hidden { get; }
 
     /// <summary>The cell's parameters, by their index in the definition.</summary>
@@ -721,6 +722,13 @@ internal sealed class StagePlan
     public BufferRegion H => States[0].Rows;
 
     public BufferRegion? C => States.Count > 1 ? States[1].Rows : null;
+
+    /// <summary>The width of the second state (an LSTM's c: H even when h is projected), or the output's.</summary>
+    public int CWidth => States.Count > 1 ? States[1].Width : Hidden;
+
+    /// <summary>The width of the state one of whose buffers is <paramref name="region"/>.</summary>
+    public int WidthOf(BufferRegion region) =>
+        States.FirstOrDefault(st => region == st.Rows || region == st.Initial || region == st.Final || region == st.InitialGradient || region == st.FinalGradient || region == st.Step)?.Width ?? Hidden;
 
     public BufferRegion H0 => States[0].Initial;
 

@@ -58,6 +58,17 @@ namespace RnnGen
         public bool CoupledGates { get; set; }
 
         /// <summary>
+        /// Gets or sets the width of the projected hidden state (PyTorch's <c>proj_size</c>); 0 (the
+        /// default) is none. With a projection P the layer's output and its h state have P units:
+        /// h_t = W_hr·(o_t ⊙ tanh(c_t)), with the extra parameter <c>{Name}.weight_hr_l{k}</c>
+        /// (<c>[P, Hidden]</c>, after the biases), and <c>weight_hh_l{k}</c> is <c>[4*Hidden, P]</c>;
+        /// the cell state keeps <see cref="Hidden"/> units, and the next layer's input is P wide. Must be
+        /// smaller than <see cref="Hidden"/>. Combines with <see cref="Peepholes"/> and
+        /// <see cref="CoupledGates"/>.
+        /// </summary>
+        public int Projection { get; set; }
+
+        /// <summary>
         /// Gets or sets the layer name used as the prefix of its parameter names, for example
         /// <c>lstm</c> gives <c>lstm.weight_ih_l0</c>. When <see langword="null"/>, the generator
         /// derives a name from the layer kind.
