@@ -523,9 +523,9 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>Whether recurrent layer <paramref name=\"layer\"/> has a cell state (it is an LSTM).</summary>");
+        w.Line("/// <summary>Whether recurrent layer <paramref name=\"layer\"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>");
         w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1.</param>");
-        w.Line("/// <returns><see langword=\"true\"/> for an LSTM layer.</returns>");
+        w.Line("/// <returns><see langword=\"true\"/> for a layer with a second state.</returns>");
         w.Line(GeneratedCode);
         using (w.Open("public bool HasCellState(int layer)"))
         {
@@ -543,19 +543,19 @@ internal static partial class ModelEmitter
         StateView(w, plan, "InitialHidden", "Span", s => s.H0, false,
             "The initial hidden state h₀ of every sequence of the batch for layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls (see <see cref=\"CarryState\"/>). Every forward pass starts from it.");
         StateView(w, plan, "InitialCell", "Span", s => s.C0, true,
-            "The initial cell state c₀ of LSTM layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.");
+            "The initial second state (an LSTM's cell state c₀) of layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.");
         StateView(w, plan, "FinalHidden", "ReadOnlySpan", s => s.HT, false,
             "The hidden state of layer <paramref name=\"layer\"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H] (the initial state for a sequence of length 0).");
         StateView(w, plan, "FinalCell", "ReadOnlySpan", s => s.CT, true,
-            "The cell state of LSTM layer <paramref name=\"layer\"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].");
+            "The second state (an LSTM's cell state c) of layer <paramref name=\"layer\"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].");
         StateView(w, plan, "InitialHiddenGradient", "ReadOnlySpan", s => s.DH0, false,
             "d(loss)/d(<see cref=\"InitialHidden\"/>) for layer <paramref name=\"layer\"/>, [BatchSize, H], left by the most recent TrainStep or Backward (overwritten each time): the gradient to pass to whatever produced the initial state.");
         StateView(w, plan, "InitialCellGradient", "ReadOnlySpan", s => s.DC0, true,
-            "d(loss)/d(<see cref=\"InitialCell\"/>) for LSTM layer <paramref name=\"layer\"/>, [BatchSize, H], left by the most recent TrainStep or Backward.");
+            "d(loss)/d(<see cref=\"InitialCell\"/>) for layer <paramref name=\"layer\"/>, [BatchSize, H], left by the most recent TrainStep or Backward.");
         StateView(w, plan, "FinalHiddenGradient", "Span", s => s.DHT, false,
             "The gradient of a downstream loss with respect to <see cref=\"FinalHidden\"/> of layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable: TrainStep and Backward add it to the gradient at each sequence's last real step. Zero until set; kept across calls.");
         StateView(w, plan, "FinalCellGradient", "Span", s => s.DCT, true,
-            "The gradient of a downstream loss with respect to <see cref=\"FinalCell\"/> of LSTM layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable; as <see cref=\"FinalHiddenGradient\"/>.");
+            "The gradient of a downstream loss with respect to <see cref=\"FinalCell\"/> of layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable; as <see cref=\"FinalHiddenGradient\"/>.");
 
         w.Line("/// <summary>");
         w.Line("/// Makes the final state of the most recent forward pass the initial state of the next, for every layer:");
@@ -610,7 +610,7 @@ internal static partial class ModelEmitter
         w.Line();
         w.Line($"/// <summary>{summary}</summary>");
         w.Line(cellOnly
-            ? "/// <param name=\"layer\">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>"
+            ? "/// <param name=\"layer\">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>"
             : "/// <param name=\"layer\">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>");
         w.Line("/// <returns>A view of the model's memory, valid until the model is disposed.</returns>");
         w.Line(GeneratedCode);
@@ -623,7 +623,7 @@ internal static partial class ModelEmitter
                 {
                     w.Line(region(stage) is { } r
                         ? $"{Code.Int(stage.Index)} => _activations.AsSpan(Layout.{r.Name}, BatchSize * {Code.Int(stage.WidthOf(r))}),"
-                        : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no cell state; only LSTM layers do.\"),");
+                        : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no second state (an LSTM's cell state c).\"),");
                 }
 
                 w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");

@@ -422,9 +422,9 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
-            w.Line("/// <summary>The cell state c of one stream at LSTM layer <paramref name=\"layer\"/>, readable and writable.</summary>");
+            w.Line("/// <summary>The second state (an LSTM's cell state c) of one stream at layer <paramref name=\"layer\"/>, readable and writable.</summary>");
             w.Line("/// <param name=\"stream\">Stream index, 0 … Count − 1.</param>");
-            w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>");
+            w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>");
             w.Line("/// <returns>A view of the batch's memory.</returns>");
             using (w.Open($"public {Sys}Span<float> Cell(int stream, int layer)"))
             {
@@ -436,7 +436,7 @@ internal static partial class ModelEmitter
                     {
                         w.Line(stage.StateC is { } c
                             ? $"{Code.Int(stage.Index)} => Field(Layout.{c.Name}, {Code.Int(stage.CWidth)}, stream),"
-                            : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no cell state; only LSTM layers do.\"),");
+                            : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no second state (an LSTM's cell state c).\"),");
                     }
 
                     w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");

@@ -761,8 +761,8 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
-            w.Line("/// <summary>The cell state c of LSTM layer <paramref name=\"layer\"/>, readable and writable.</summary>");
-            w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>");
+            w.Line("/// <summary>The second state (an LSTM's cell state c) of layer <paramref name=\"layer\"/>, readable and writable.</summary>");
+            w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>");
             w.Line($"/// <returns>A view of the state's memory.</returns>");
             using (w.Open($"public {Sys}Span<float> Cell(int layer)"))
             {
@@ -773,7 +773,7 @@ internal static partial class ModelEmitter
                     {
                         w.Line(stage.StateC is { } c
                             ? $"{Code.Int(stage.Index)} => Buffer.AsSpan(Layout.{c.Name}, {Code.Int(stage.CWidth)}),"
-                            : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no cell state; only LSTM layers do.\"),");
+                            : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no second state (an LSTM's cell state c).\"),");
                     }
 
                     w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");

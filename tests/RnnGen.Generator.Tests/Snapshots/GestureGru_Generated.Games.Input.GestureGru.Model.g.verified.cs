@@ -525,9 +525,9 @@ namespace Games.Input
             };
         }
 
-        /// <summary>Whether recurrent layer <paramref name="layer"/> has a cell state (it is an LSTM).</summary>
+        /// <summary>Whether recurrent layer <paramref name="layer"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>
         /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
-        /// <returns><see langword="true"/> for an LSTM layer.</returns>
+        /// <returns><see langword="true"/> for a layer with a second state.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public bool HasCellState(int layer)
         {
@@ -552,8 +552,8 @@ namespace Games.Input
             };
         }
 
-        /// <summary>The initial cell state c₀ of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The initial second state (an LSTM's cell state c₀) of layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.Span<float> InitialCell(int layer)
@@ -561,7 +561,7 @@ namespace Games.Input
             ThrowIfDisposed();
             return layer switch
             {
-                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
@@ -580,8 +580,8 @@ namespace Games.Input
             };
         }
 
-        /// <summary>The cell state of LSTM layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The second state (an LSTM's cell state c) of layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.ReadOnlySpan<float> FinalCell(int layer)
@@ -589,7 +589,7 @@ namespace Games.Input
             ThrowIfDisposed();
             return layer switch
             {
-                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
@@ -608,8 +608,8 @@ namespace Games.Input
             };
         }
 
-        /// <summary>d(loss)/d(<see cref="InitialCell"/>) for LSTM layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>d(loss)/d(<see cref="InitialCell"/>) for layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.ReadOnlySpan<float> InitialCellGradient(int layer)
@@ -617,7 +617,7 @@ namespace Games.Input
             ThrowIfDisposed();
             return layer switch
             {
-                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
@@ -636,8 +636,8 @@ namespace Games.Input
             };
         }
 
-        /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.Span<float> FinalCellGradient(int layer)
@@ -645,7 +645,7 @@ namespace Games.Input
             ThrowIfDisposed();
             return layer switch
             {
-                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
@@ -779,15 +779,15 @@ namespace Games.Input
                 };
             }
 
-            /// <summary>The cell state c of LSTM layer <paramref name="layer"/>, readable and writable.</summary>
-            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+            /// <summary>The second state (an LSTM's cell state c) of layer <paramref name="layer"/>, readable and writable.</summary>
+            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
             /// <returns>A view of the state's memory.</returns>
             public global::System.Span<float> Cell(int layer)
             {
                 ThrowIfDisposed();
                 return layer switch
                 {
-                    0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                    0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
                     _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
@@ -1031,9 +1031,9 @@ namespace Games.Input
                 };
             }
 
-            /// <summary>The cell state c of one stream at LSTM layer <paramref name="layer"/>, readable and writable.</summary>
+            /// <summary>The second state (an LSTM's cell state c) of one stream at layer <paramref name="layer"/>, readable and writable.</summary>
             /// <param name="stream">Stream index, 0 … Count − 1.</param>
-            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
             /// <returns>A view of the batch's memory.</returns>
             public global::System.Span<float> Cell(int stream, int layer)
             {
@@ -1041,7 +1041,7 @@ namespace Games.Input
                 RequireStream(stream);
                 return layer switch
                 {
-                    0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no cell state; only LSTM layers do."),
+                    0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
                     _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }

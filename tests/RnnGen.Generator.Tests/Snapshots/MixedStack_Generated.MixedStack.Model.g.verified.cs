@@ -568,9 +568,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         };
     }
 
-    /// <summary>Whether recurrent layer <paramref name="layer"/> has a cell state (it is an LSTM).</summary>
+    /// <summary>Whether recurrent layer <paramref name="layer"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>
     /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
-    /// <returns><see langword="true"/> for an LSTM layer.</returns>
+    /// <returns><see langword="true"/> for a layer with a second state.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public bool HasCellState(int layer)
     {
@@ -599,8 +599,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         };
     }
 
-    /// <summary>The initial cell state c₀ of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
-    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <summary>The initial second state (an LSTM's cell state c₀) of layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
     /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public global::System.Span<float> InitialCell(int layer)
@@ -609,8 +609,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         return layer switch
         {
             0 => _activations.AsSpan(Layout.S0C0, BatchSize * 19),
-            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
-            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
@@ -631,8 +631,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         };
     }
 
-    /// <summary>The cell state of LSTM layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
-    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <summary>The second state (an LSTM's cell state c) of layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
     /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public global::System.ReadOnlySpan<float> FinalCell(int layer)
@@ -641,8 +641,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         return layer switch
         {
             0 => _activations.AsSpan(Layout.S0CT, BatchSize * 19),
-            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
-            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
@@ -663,8 +663,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         };
     }
 
-    /// <summary>d(loss)/d(<see cref="InitialCell"/>) for LSTM layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
-    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <summary>d(loss)/d(<see cref="InitialCell"/>) for layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
     /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public global::System.ReadOnlySpan<float> InitialCellGradient(int layer)
@@ -673,8 +673,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         return layer switch
         {
             0 => _activations.AsSpan(Layout.S0DC0, BatchSize * 19),
-            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
-            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
@@ -695,8 +695,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         };
     }
 
-    /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
-    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+    /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
     /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public global::System.Span<float> FinalCellGradient(int layer)
@@ -705,8 +705,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         return layer switch
         {
             0 => _activations.AsSpan(Layout.S0DCT, BatchSize * 19),
-            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
-            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+            1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
+            2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
@@ -869,8 +869,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             };
         }
 
-        /// <summary>The cell state c of LSTM layer <paramref name="layer"/>, readable and writable.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The second state (an LSTM's cell state c) of layer <paramref name="layer"/>, readable and writable.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the state's memory.</returns>
         public global::System.Span<float> Cell(int layer)
         {
@@ -878,8 +878,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             return layer switch
             {
                 0 => Buffer.AsSpan(Layout.State0C, 19),
-                1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
-                2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+                1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
+                2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
@@ -1159,9 +1159,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             };
         }
 
-        /// <summary>The cell state c of one stream at LSTM layer <paramref name="layer"/>, readable and writable.</summary>
+        /// <summary>The second state (an LSTM's cell state c) of one stream at layer <paramref name="layer"/>, readable and writable.</summary>
         /// <param name="stream">Stream index, 0 … Count − 1.</param>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the batch's memory.</returns>
         public global::System.Span<float> Cell(int stream, int layer)
         {
@@ -1170,8 +1170,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             return layer switch
             {
                 0 => Field(Layout.State0C, 19, stream),
-                1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no cell state; only LSTM layers do."),
-                2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no cell state; only LSTM layers do."),
+                1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
+                2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }

@@ -528,9 +528,9 @@ namespace Samples
             };
         }
 
-        /// <summary>Whether recurrent layer <paramref name="layer"/> has a cell state (it is an LSTM).</summary>
+        /// <summary>Whether recurrent layer <paramref name="layer"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>
         /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
-        /// <returns><see langword="true"/> for an LSTM layer.</returns>
+        /// <returns><see langword="true"/> for a layer with a second state.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public bool HasCellState(int layer)
         {
@@ -555,8 +555,8 @@ namespace Samples
             };
         }
 
-        /// <summary>The initial cell state c₀ of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The initial second state (an LSTM's cell state c₀) of layer <paramref name="layer"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.Span<float> InitialCell(int layer)
@@ -583,8 +583,8 @@ namespace Samples
             };
         }
 
-        /// <summary>The cell state of LSTM layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The second state (an LSTM's cell state c) of layer <paramref name="layer"/> after each sequence's last real step in the most recent forward pass, [BatchSize, H].</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.ReadOnlySpan<float> FinalCell(int layer)
@@ -611,8 +611,8 @@ namespace Samples
             };
         }
 
-        /// <summary>d(loss)/d(<see cref="InitialCell"/>) for LSTM layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>d(loss)/d(<see cref="InitialCell"/>) for layer <paramref name="layer"/>, [BatchSize, H], left by the most recent TrainStep or Backward.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.ReadOnlySpan<float> InitialCellGradient(int layer)
@@ -639,8 +639,8 @@ namespace Samples
             };
         }
 
-        /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of LSTM layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
-        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+        /// <summary>The gradient of a downstream loss with respect to <see cref="FinalCell"/> of layer <paramref name="layer"/>, [BatchSize, H], readable and writable; as <see cref="FinalHiddenGradient"/>.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
         /// <returns>A view of the model's memory, valid until the model is disposed.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public global::System.Span<float> FinalCellGradient(int layer)
@@ -797,8 +797,8 @@ namespace Samples
                 };
             }
 
-            /// <summary>The cell state c of LSTM layer <paramref name="layer"/>, readable and writable.</summary>
-            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+            /// <summary>The second state (an LSTM's cell state c) of layer <paramref name="layer"/>, readable and writable.</summary>
+            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
             /// <returns>A view of the state's memory.</returns>
             public global::System.Span<float> Cell(int layer)
             {
@@ -1083,9 +1083,9 @@ namespace Samples
                 };
             }
 
-            /// <summary>The cell state c of one stream at LSTM layer <paramref name="layer"/>, readable and writable.</summary>
+            /// <summary>The second state (an LSTM's cell state c) of one stream at layer <paramref name="layer"/>, readable and writable.</summary>
             /// <param name="stream">Stream index, 0 … Count − 1.</param>
-            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must be an LSTM.</param>
+            /// <param name="layer">Layer index, 0 … LayerCount − 1; the layer must have a second state (an LSTM's c).</param>
             /// <returns>A view of the batch's memory.</returns>
             public global::System.Span<float> Cell(int stream, int layer)
             {
