@@ -103,6 +103,23 @@ class CharModel(nn.Module):
         return self.dense(y)
 
 
+def training_step_us(model, shape, seconds):
+    """Median µs of one Adam step with clipping at 5 on random 65-token batches of the given shape."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    tokens = torch.randint(0, 65, shape)
+    targets = torch.randint(0, 65, shape)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train():
+        optimizer.zero_grad()
+        loss = loss_fn(model(tokens).reshape(-1, 65), targets.reshape(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+
+    return median_us(train, seconds * 2)
+
+
 def best_of(eager, scripted, seconds):
     times = [median_us(eager, seconds)]
     if scripted is not None:
@@ -140,20 +157,7 @@ def torch_rows(seconds, threads):
     for count in sorted({1, threads}):
         torch.set_num_threads(count)
         torch.manual_seed(0)
-        model = CharModel()
-        optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-        tokens = torch.randint(0, 65, (64, 32))
-        targets = torch.randint(0, 65, (64, 32))
-        loss_fn = nn.CrossEntropyLoss()
-
-        def train():
-            optimizer.zero_grad()
-            loss = loss_fn(model(tokens).reshape(-1, 65), targets.reshape(-1))
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-
-        us = median_us(train, seconds * 2)
+        us = training_step_us(CharModel(), (64, 32), seconds)
         print(f"PyTorch training with {count} thread(s): {us / 1000:.1f} ms per step", file=sys.stderr)
         best = us if best is None else min(best, us)
 
@@ -222,20 +226,7 @@ def cell_rows(seconds, repo):
                 times.append(None)
                 continue
             torch.manual_seed(0)
-            model = CellTask(make())
-            optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-            tokens = torch.randint(0, 65, (32, 64))
-            targets = torch.randint(0, 65, (32, 64))
-            loss_fn = nn.CrossEntropyLoss()
-
-            def train():
-                optimizer.zero_grad()
-                loss = loss_fn(model(tokens).reshape(-1, 65), targets.reshape(-1))
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-                optimizer.step()
-
-            times.append(median_us(train, seconds * 2))
+            times.append(training_step_us(CellTask(make()), (32, 64), seconds))
         rows[key] = tuple(times)
         print(f"PyTorch {key}: loop {times[0] / 1000:.1f} ms" + (f", fused {times[1] / 1000:.1f} ms" if times[1] else ""), file=sys.stderr)
     return rows

@@ -249,3 +249,13 @@ public partial class LstmProj;
 [Dense(Outputs = 3)]
 [MeanSquaredError]
 public partial class LstmPeepholeProj;
+
+// Initial states from a condition vector for a projected LSTM: h₀ is P wide, c₀ H wide.
+[RnnModel(SequenceLength = 4, BatchSize = 3)]
+[Embedding(Vocabulary = 8, Dimensions = 5)]
+[Condition(Features = 4)]
+[Lstm(Hidden = 12, Projection = 5)]
+[Gru(Hidden = 7)]
+[Dense(Outputs = 8)]
+[SoftmaxCrossEntropy]
+public partial class CondProj;

@@ -14,7 +14,7 @@ internal static class FixtureModelsCatalog
     [
         "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "CharLstm", "Lstm40", "Tiny", "RnnWide", "Gru3", "LstmRelu",
         "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
-        "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features", "Mgu", "Kitchen", "LstmProj", "LstmPeepholeProj",
+        "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features", "Mgu", "Kitchen", "LstmProj", "LstmPeepholeProj", "CondProj",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
     ];
 
@@ -70,6 +70,7 @@ internal static class FixtureModelsCatalog
             "Mut" => ModelHarness.Tokens<Mut, Mut.State, int>(name, new Mut(), f.TokenInputs, f.ClassTargets, lengths),
             "Mut1Features" => ModelHarness.Features<Mut1Features, Mut1Features.State, float>(name, new Mut1Features(), f.FloatInputs, f.FloatTargets, lengths),
             "Mgu" => ModelHarness.Tokens<Mgu, Mgu.State, int>(name, new Mgu(), f.TokenInputs, f.ClassTargets, lengths),
+            "CondProj" => ModelHarness.Tokens<CondProj, CondProj.State, int>(name, new CondProj(), f.TokenInputs, f.ClassTargets, lengths),
             "LstmProj" => ModelHarness.Tokens<LstmProj, LstmProj.State, int>(name, new LstmProj(), f.TokenInputs, f.ClassTargets, lengths),
             "LstmPeepholeProj" => ModelHarness.Features<LstmPeepholeProj, LstmPeepholeProj.State, float>(name, new LstmPeepholeProj(), f.FloatInputs, f.FloatTargets, lengths),
             "Kitchen" => ModelHarness.Features<Kitchen, Kitchen.State, float>(name, new Kitchen(), f.FloatInputs, f.FloatTargets, lengths),

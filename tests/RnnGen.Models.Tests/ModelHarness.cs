@@ -108,7 +108,8 @@ internal sealed class ModelHarness : IDisposable
             Model.InitialHidden(layer).Slice(b * h, h).CopyTo(state.Hidden(layer));
             if (Model.HasCellState(layer))
             {
-                Model.InitialCell(layer).Slice(b * h, h).CopyTo(state.Cell(layer));
+                int c = Model.CellSize(layer);
+                Model.InitialCell(layer).Slice(b * c, c).CopyTo(state.Cell(layer));
             }
         }
     }

@@ -178,6 +178,7 @@ public sealed class StreamBatchTests
             case "GruResetBefore": Tokens<GruResetBefore, GruResetBefore.State, GruResetBefore.StreamBatch>(new GruResetBefore(seed: 1), GruResetBefore.ParallelStreamsMinimum, threads, parallel); break;
             case "Mut": Tokens<Mut, Mut.State, Mut.StreamBatch>(new Mut(seed: 1), Mut.ParallelStreamsMinimum, threads, parallel); break;
             case "Mut1Features": Features<Mut1Features, Mut1Features.State, Mut1Features.StreamBatch>(new Mut1Features(seed: 1), Mut1Features.ParallelStreamsMinimum, threads, parallel); break;
+            case "CondProj": Tokens<CondProj, CondProj.State, CondProj.StreamBatch>(new CondProj(seed: 1), CondProj.ParallelStreamsMinimum, threads, parallel); break;
             case "LstmProj": Tokens<LstmProj, LstmProj.State, LstmProj.StreamBatch>(new LstmProj(seed: 1), LstmProj.ParallelStreamsMinimum, threads, parallel); break;
             case "LstmPeepholeProj": Features<LstmPeepholeProj, LstmPeepholeProj.State, LstmPeepholeProj.StreamBatch>(new LstmPeepholeProj(seed: 1), LstmPeepholeProj.ParallelStreamsMinimum, threads, parallel); break;
             case "Mgu": Tokens<Mgu, Mgu.State, Mgu.StreamBatch>(new Mgu(seed: 1), Mgu.ParallelStreamsMinimum, threads, parallel); break;

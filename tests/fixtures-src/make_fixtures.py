@@ -159,6 +159,9 @@ MODELS = [
           rec=[Rec("lstm", "lstm", 12, 2, proj=5)], dense=Dense("dense", 9), loss="ce"),
     Model("LstmPeepholeProj", 130, T=4, B=2, inp=Features(4),
           rec=[Rec("lstm", "lstm_peephole", 10, 1, proj=6)], dense=Dense("dense", 3), loss="mse"),
+    # Initial states from a condition vector for a projected LSTM (h0 is P wide, c0 H wide).
+    Model("CondProj", 131, T=4, B=3, inp=Embedding("embedding", 8, 5),
+          rec=[Rec("lstm", "lstm", 12, 1, proj=5), Rec("gru", "gru", 7, 1)], dense=Dense("dense", 8), loss="ce", cond=4),
     Model("Mgu", 127, T=5, B=3, inp=Embedding("embedding", 9, 8),
           rec=[Rec("cell", "mgu", 12, 2)], dense=Dense("dense", 9), loss="ce"),
     Model("Kitchen", 128, T=4, B=2, inp=Features(5),
@@ -588,10 +591,11 @@ class Stack(nn.Module):
             # The condition projections, registered last, per flattened layer l:
             # weight_h_l{l}, bias_h_l{l} (and weight_c_l{l}, bias_c_l{l} for LSTMs), as nn.Linear(F, H).
             condition = nn.Module()
+            widths = [(r.proj or r.hidden, r.hidden) for r in spec.rec for _ in range(r.layers)]
             for l, (kind, hidden) in enumerate(stages_of(spec)):
                 names = ["h", "c"] if kind == "lstm" else ["h"]
                 for n in names:
-                    linear = nn.Linear(spec.cond, hidden)
+                    linear = nn.Linear(spec.cond, widths[l][0] if n == "h" else widths[l][1])
                     condition.register_parameter(f"weight_{n}_l{l}", linear.weight)
                     condition.register_parameter(f"bias_{n}_l{l}", linear.bias)
             self.add_module("condition", condition)

@@ -523,6 +523,24 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>The width of recurrent layer <paramref name=\"layer\"/>'s second state (an LSTM's c), or 0 when it has none.</summary>");
+        w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>");
+        w.Line("/// <returns>The number of units.</returns>");
+        w.Line(GeneratedCode);
+        using (w.Open("public int CellSize(int layer)"))
+        {
+            using (w.OpenExpression("return layer switch"))
+            {
+                foreach (var stage in plan.Stages)
+                {
+                    w.Line($"{Code.Int(stage.Index)} => {Code.Int(stage.C is not null ? stage.CWidth : 0)},");
+                }
+
+                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+            }
+        }
+
+        w.Line();
         w.Line("/// <summary>Whether recurrent layer <paramref name=\"layer\"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>");
         w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1.</param>");
         w.Line("/// <returns><see langword=\"true\"/> for a layer with a second state.</returns>");

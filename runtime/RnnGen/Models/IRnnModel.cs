@@ -27,15 +27,20 @@ public interface IRnnModel : IDisposable
     /// <summary>Number of recurrent layers, stacked layers counted one by one.</summary>
     int LayerCount { get; }
 
-    /// <summary>The hidden size of one recurrent layer.</summary>
+    /// <summary>The width of one recurrent layer's output and h state (with an LSTM projection, the projection's).</summary>
     /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
     /// <returns>The number of hidden units.</returns>
     int HiddenSize(int layer);
 
-    /// <summary>Whether a recurrent layer has a cell state (it is an LSTM).</summary>
+    /// <summary>Whether a recurrent layer has a second state (an LSTM's cell state c, or a C# cell's second state).</summary>
     /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
-    /// <returns><see langword="true"/> for an LSTM layer.</returns>
+    /// <returns><see langword="true"/> for a layer with a second state.</returns>
     bool HasCellState(int layer);
+
+    /// <summary>The width of one recurrent layer's second state (an LSTM's c: its hidden size, also with a projection).</summary>
+    /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
+    /// <returns>The number of units, or 0 when the layer has no second state.</returns>
+    int CellSize(int layer);
 
     /// <summary>The batch's initial hidden state of one layer, [BatchSize, H], writable; zero until set, kept across calls.</summary>
     /// <param name="layer">Layer index.</param>

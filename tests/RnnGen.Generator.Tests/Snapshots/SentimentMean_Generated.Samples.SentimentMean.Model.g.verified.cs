@@ -528,6 +528,19 @@ namespace Samples
             };
         }
 
+        /// <summary>The width of recurrent layer <paramref name="layer"/>'s second state (an LSTM's c), or 0 when it has none.</summary>
+        /// <param name="layer">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>
+        /// <returns>The number of units.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public int CellSize(int layer)
+        {
+            return layer switch
+            {
+                0 => 32,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            };
+        }
+
         /// <summary>Whether recurrent layer <paramref name="layer"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>
         /// <param name="layer">Layer index, 0 … LayerCount − 1.</param>
         /// <returns><see langword="true"/> for a layer with a second state.</returns>
