@@ -577,6 +577,14 @@ internal static class UserCellParser
                 }
 
                 _linearSources[name] = (source.Node, invocation);
+
+                // An unnamed value a matrix reads (f * h in p.Linear("un", f * h)) is kept for the backward
+                // pass: name it after the matrix, and say what it is.
+                if (!_names.ContainsKey(source.Node) && _nodes[source.Node].Op is not (IrOp.Input or IrOp.State))
+                {
+                    _names[source.Node] = name + "Input";
+                    _comments[source.Node] = $"{Text(args[1].Expression)}, the value weight_{name} reads";
+                }
                 return Value.OfNode(Add(new IrNode(IrOp.Linear, source.Node, Name: name), invocation));
             }
 
