@@ -505,58 +505,15 @@ internal static partial class ModelEmitter
         w.Line();
         w.Line($"int {Rt}IRnnModel.LayerCount => LayerCount;");
         w.Line();
-        w.Line("/// <summary>The hidden size of recurrent layer <paramref name=\"layer\"/>.</summary>");
-        w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>");
-        w.Line("/// <returns>The number of hidden units.</returns>");
-        w.Line(GeneratedCode);
-        using (w.Open("public int HiddenSize(int layer)"))
-        {
-            using (w.OpenExpression("return layer switch"))
-            {
-                foreach (var stage in plan.Stages)
-                {
-                    w.Line($"{Code.Int(stage.Index)} => {Code.Int(stage.Hidden)},");
-                }
-
-                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
-            }
-        }
-
+        const string Layer = "Layer index, 0 … LayerCount − 1 (0 is nearest the input).";
+        LayerSwitch(w, plan, "public int HiddenSize(int layer)", "The hidden size of recurrent layer <paramref name=\"layer\"/>.", Layer,
+            "The number of hidden units.", stage => Code.Int(stage.Hidden));
         w.Line();
-        w.Line("/// <summary>The width of recurrent layer <paramref name=\"layer\"/>'s second state (an LSTM's c), or 0 when it has none.</summary>");
-        w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1 (0 is nearest the input).</param>");
-        w.Line("/// <returns>The number of units.</returns>");
-        w.Line(GeneratedCode);
-        using (w.Open("public int CellSize(int layer)"))
-        {
-            using (w.OpenExpression("return layer switch"))
-            {
-                foreach (var stage in plan.Stages)
-                {
-                    w.Line($"{Code.Int(stage.Index)} => {Code.Int(stage.C is not null ? stage.CWidth : 0)},");
-                }
-
-                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
-            }
-        }
-
+        LayerSwitch(w, plan, "public int CellSize(int layer)", "The width of recurrent layer <paramref name=\"layer\"/>'s second state (an LSTM's c), or 0 when it has none.", Layer,
+            "The number of units.", stage => Code.Int(stage.C is not null ? stage.CWidth : 0));
         w.Line();
-        w.Line("/// <summary>Whether recurrent layer <paramref name=\"layer\"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).</summary>");
-        w.Line("/// <param name=\"layer\">Layer index, 0 … LayerCount − 1.</param>");
-        w.Line("/// <returns><see langword=\"true\"/> for a layer with a second state.</returns>");
-        w.Line(GeneratedCode);
-        using (w.Open("public bool HasCellState(int layer)"))
-        {
-            using (w.OpenExpression("return layer switch"))
-            {
-                foreach (var stage in plan.Stages)
-                {
-                    w.Line($"{Code.Int(stage.Index)} => {(stage.C is not null ? "true" : "false")},");
-                }
-
-                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
-            }
-        }
+        LayerSwitch(w, plan, "public bool HasCellState(int layer)", "Whether recurrent layer <paramref name=\"layer\"/> has a second state (an LSTM's cell state c, or the second state of a cell written in C#).",
+            "Layer index, 0 … LayerCount − 1.", "<see langword=\"true\"/> for a layer with a second state.", stage => stage.C is not null ? "true" : "false");
 
         StateView(w, plan, "InitialHidden", "Span", s => s.H0, false,
             "The initial hidden state h₀ of every sequence of the batch for layer <paramref name=\"layer\"/>, [BatchSize, H], readable and writable. Zero until set; kept across calls (see <see cref=\"CarryState\"/>). Every forward pass starts from it.");
@@ -621,6 +578,27 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>A documented method returning one constant per layer: <c>return layer switch { 0 => …, … }</c>.</summary>
+    private static void LayerSwitch(IndentedWriter w, ModelPlan plan, string signature, string summary, string param, string returns, System.Func<StagePlan, string> value)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Line($"/// <param name=\"layer\">{param}</param>");
+        w.Line($"/// <returns>{returns}</returns>");
+        w.Line(GeneratedCode);
+        using (w.Open(signature))
+        {
+            using (w.OpenExpression("return layer switch"))
+            {
+                foreach (var stage in plan.Stages)
+                {
+                    w.Line($"{Code.Int(stage.Index)} => {value(stage)},");
+                }
+
+                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+            }
+        }
     }
 
     private static void StateView(IndentedWriter w, ModelPlan plan, string name, string span, System.Func<StagePlan, BufferRegion?> region, bool cellOnly, string summary)
