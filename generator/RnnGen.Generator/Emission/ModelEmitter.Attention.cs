@@ -83,6 +83,14 @@ internal static partial class ModelEmitter
                 {
                     w.Line($"throw new {Sys}InvalidOperationException($\"MemoryLengths[{{b}}] is {{_memoryLengths[b]}}; each must be in 1 … MemoryLength = {{MemoryLength}}.\");");
                 }
+
+                w.Line("int start = b * MemoryLength * MemorySize;");
+                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(_activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize));");
+                w.Line("if (bad >= 0)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}InvalidOperationException($\"Memory[{{start + bad}}] (sequence {{b}}, row {{bad / MemorySize}}, feature {{bad % MemorySize}}) is {{_activations.AsSpan(Layout.Memory + start + bad, 1)[0].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; memory must be finite.\");");
+                }
             }
         }
 
@@ -110,6 +118,13 @@ internal static partial class ModelEmitter
             using (w.Scope())
             {
                 w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(length), length, \"The memory length must be in 1 … MemoryLength.\");");
+            }
+
+            w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(memory.Slice(0, length * MemorySize));");
+            w.Line("if (bad >= 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"memory[{{bad}}] (row {{bad / MemorySize}}, feature {{bad % MemorySize}}) is {{memory[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; memory must be finite.\", nameof(memory));");
             }
 
             w.Line();

@@ -94,6 +94,7 @@ internal static partial class ModelEmitter
             }
 
             w.Line("ValidateInputs(inputs, lengths);");
+            EmitConditionFiniteCheck(w, plan);
             w.Line("if (outputs.Length != BatchSize * OutputSteps * OutputSize)");
             using (w.Scope())
             {
@@ -165,6 +166,8 @@ internal static partial class ModelEmitter
         using (w.Open($"private float TrainStepCore({n.InputType} inputs, {lengthsType} lengths, {n.TargetType} targets)"))
         {
             w.Line(plan.HasDropout ? "double loss = LossPass(inputs, lengths, targets, dropout: true);" : "double loss = LossPass(inputs, lengths, targets);");
+            w.Line("// A non-finite loss is reported before the gradients are touched; a non-finite gradient after them.");
+            w.Line($"{Rt}Numerics.Finite.RequireFiniteLoss(loss);");
             w.Line("if (!AccumulateGradients)");
             using (w.Scope())
             {
@@ -172,6 +175,7 @@ internal static partial class ModelEmitter
             }
 
             w.Line("RunBackward();");
+            w.Line($"{Rt}Numerics.Finite.RequireFiniteGradients(_parameterList);");
             KeepAlive(w, "this");
             w.Line("return (float)loss;");
         }
@@ -219,6 +223,7 @@ internal static partial class ModelEmitter
             }
 
             w.Line("ValidateInputs(inputs, lengths);");
+            EmitConditionFiniteCheck(w, plan);
             w.Line("ValidateTargets(targets, lengths);");
             w.Line("if (RealRows(lengths) == 0)");
             using (w.Scope())
@@ -441,11 +446,22 @@ internal static partial class ModelEmitter
             }
             else
             {
-                w.Line("_ = lengths;");
                 w.Line("if (inputs.Length != BatchSize * SequenceLength * InputSize)");
                 using (w.Scope())
                 {
                     w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength × InputSize = {{BatchSize * SequenceLength * InputSize}} floats, but holds {{inputs.Length}}.\", nameof(inputs));");
+                }
+
+                w.Line("// A NaN or an infinity would reach every later step and every gradient: refuse it here, by position.");
+                using (w.Open("for (int b = 0; b < BatchSize; b++)"))
+                {
+                    w.Line("int start = b * SequenceLength * InputSize;");
+                    w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs.Slice(start, LengthOf(lengths, b) * InputSize));");
+                    w.Line("if (bad >= 0)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentException($\"inputs[{{start + bad}}] (sequence {{b}}, step {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[start + bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite.\", nameof(inputs));");
+                    }
                 }
             }
         }
@@ -463,7 +479,28 @@ internal static partial class ModelEmitter
 
             if (!n.ClassTargets)
             {
-                w.Line("_ = lengths;");
+                w.Line("// A NaN or infinite target would make the loss and every gradient NaN: refuse it here, by position.");
+                using (w.Open("for (int b = 0; b < BatchSize; b++)"))
+                {
+                    if (plan.ManyToOne)
+                    {
+                        w.Line("int start = b * OutputSize;");
+                        w.Line($"int bad = LengthOf(lengths, b) > 0 ? {Rt}Numerics.Finite.IndexOfNonFinite(targets.Slice(start, OutputSize)) : -1;");
+                    }
+                    else
+                    {
+                        w.Line("int start = b * SequenceLength * OutputSize;");
+                        w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(targets.Slice(start, LengthOf(lengths, b) * OutputSize));");
+                    }
+
+                    w.Line("if (bad >= 0)");
+                    using (w.Scope())
+                    {
+                        string where = plan.ManyToOne ? "sequence {b}, output {bad}" : "sequence {b}, step {bad / OutputSize}, output {bad % OutputSize}";
+                        w.Line($"throw new {Sys}ArgumentException($\"targets[{{start + bad}}] ({where}) is {{targets[start + bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; targets must be finite.\", nameof(targets));");
+                    }
+                }
+
                 return;
             }
 
@@ -494,6 +531,26 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>With [Condition]: refuses a NaN or infinite conditioning value before a pass starts.</summary>
+    private static void EmitConditionFiniteCheck(IndentedWriter w, ModelPlan plan)
+    {
+        if (plan.Spec.Condition is null)
+        {
+            return;
+        }
+
+        using (w.Scope())
+        {
+            w.Line("var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);");
+            w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(conditions);");
+            w.Line("if (bad >= 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}InvalidOperationException($\"Conditions[{{bad}}] (sequence {{bad / ConditionSize}}, feature {{bad % ConditionSize}}) is {{conditions[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; conditioning vectors must be finite.\");");
+            }
+        }
     }
 
     /// <summary>The batch's initial and final state, their gradients, and the state-carrying helpers.</summary>

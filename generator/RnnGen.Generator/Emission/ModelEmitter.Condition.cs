@@ -64,6 +64,13 @@ internal static partial class ModelEmitter
                 w.Line($"throw new {Sys}ArgumentException($\"condition must hold ConditionSize = {{ConditionSize}} floats, but holds {{condition.Length}}.\", nameof(condition));");
             }
 
+            w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(condition);");
+            w.Line("if (bad >= 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"condition[{{bad}}] is {{condition[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; conditioning vectors must be finite.\", nameof(condition));");
+            }
+
             w.Line();
             w.Line("EnsurePacked();");
             w.Line("state.Buffer.Clear();");

@@ -128,6 +128,13 @@ internal static partial class ModelEmitter
                 {
                     w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per stream ({{count * InputSize}}), but holds {{inputs.Length}}.\", nameof(inputs));");
                 }
+
+                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
+                w.Line("if (bad >= 0)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (stream {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (no stream's state changed).\", nameof(inputs));");
+                }
             }
 
             w.Line("if (outputs.Length != count * OutputSize)");
@@ -299,6 +306,13 @@ internal static partial class ModelEmitter
             using (w.Scope())
             {
                 w.Line($"throw new {Sys}ArgumentException($\"condition must hold ConditionSize = {{ConditionSize}} floats, but holds {{condition.Length}}.\", nameof(condition));");
+            }
+
+            w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(condition);");
+            w.Line("if (bad >= 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"condition[{{bad}}] is {{condition[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; conditioning vectors must be finite.\", nameof(condition));");
             }
 
             w.Line();

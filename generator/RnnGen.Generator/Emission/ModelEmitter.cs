@@ -499,7 +499,7 @@ internal static partial class ModelEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Reads the parameters from a safetensors file (for example one saved from a PyTorch state_dict).");
-        w.Line("/// Every tensor must match by name, shape and dtype (F32); otherwise a");
+        w.Line("/// Every tensor must match by name, shape and dtype (F32) and hold finite values; otherwise a");
         w.Line("/// <see cref=\"global::RnnGen.WeightFileException\"/> names the tensor and the model is left unchanged.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"path\">Source file.</param>");
@@ -507,7 +507,22 @@ internal static partial class ModelEmitter
         using (w.Open("public void Load(string path)"))
         {
             w.Line("ThrowIfDisposed();");
-            w.Line($"{Rt}SafeTensors.Load(path, _parameterList);");
+            w.Line($"{Rt}SafeTensors.Load(path, _parameterList, allowNonFinite: false);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Reads the parameters from a safetensors file as <see cref=\"Load(string)\"/> does, optionally accepting");
+        w.Line("/// NaN and infinite values (to inspect a model whose training diverged); otherwise they are a");
+        w.Line("/// <see cref=\"global::RnnGen.WeightFileException\"/> that names the tensor, and the model is left unchanged.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"path\">Source file.</param>");
+        w.Line("/// <param name=\"allowNonFinite\">Whether the file may hold NaN or infinite values.</param>");
+        w.Line(GeneratedCode);
+        using (w.Open("public void Load(string path, bool allowNonFinite)"))
+        {
+            w.Line("ThrowIfDisposed();");
+            w.Line($"{Rt}SafeTensors.Load(path, _parameterList, allowNonFinite);");
         }
 
         w.Line();
@@ -665,6 +680,13 @@ internal static partial class ModelEmitter
                 using (w.Scope())
                 {
                     w.Line($"throw new {Sys}ArgumentException($\"input must hold InputSize = {{InputSize}} floats, but holds {{input.Length}}.\", nameof(input));");
+                }
+
+                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(input);");
+                w.Line("if (bad >= 0)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"input[{{bad}}] is {{input[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", nameof(input));");
                 }
             }
 

@@ -36,6 +36,38 @@ namespace RnnGen
             _s3 = SplitMix64(ref state);
         }
 
+        /// <summary>
+        /// Gets or sets the generator's whole state as text (the four state words and the kept
+        /// Gaussian, in hexadecimal), for checkpoints: a generator given another's state continues
+        /// with exactly the same values.
+        /// </summary>
+        /// <exception cref="FormatException">The text is not a state written by this property.</exception>
+        internal string StateText
+        {
+            get => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_s0:x16}:{_s1:x16}:{_s2:x16}:{_s3:x16}:{BitConverter.SingleToInt32Bits(_spareGaussian):x8}:{(_hasSpareGaussian ? 1 : 0)}");
+            set
+            {
+                string[] parts = value.Split(':');
+                if (parts.Length != 6 || parts[5] is not ("0" or "1"))
+                {
+                    throw new FormatException($"'{value}' is not a random generator state.");
+                }
+
+                const System.Globalization.NumberStyles Hex = System.Globalization.NumberStyles.AllowHexSpecifier;
+                var c = System.Globalization.CultureInfo.InvariantCulture;
+                ulong s0 = ulong.Parse(parts[0], Hex, c), s1 = ulong.Parse(parts[1], Hex, c), s2 = ulong.Parse(parts[2], Hex, c), s3 = ulong.Parse(parts[3], Hex, c);
+                int spare = int.Parse(parts[4], Hex, c);
+                if ((s0 | s1 | s2 | s3) == 0)
+                {
+                    throw new FormatException("An all-zero xoshiro256** state never changes; it cannot be a generator's state.");
+                }
+
+                (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+                _spareGaussian = BitConverter.Int32BitsToSingle(spare);
+                _hasSpareGaussian = parts[5] == "1";
+            }
+        }
+
         /// <summary>Returns the next 64 uniformly distributed random bits.</summary>
         /// <returns>A value in [0, 2^64).</returns>
         public ulong NextUInt64()

@@ -120,7 +120,12 @@ public interface IRnnModel : IDisposable
     /// <param name="path">Destination file.</param>
     void Save(string path);
 
-    /// <summary>Reads the parameters from a safetensors file; on error the model is unchanged.</summary>
+    /// <summary>Reads the parameters from a safetensors file; on error (including a NaN or infinite value) the model is unchanged.</summary>
     /// <param name="path">Source file.</param>
     void Load(string path);
+
+    /// <summary>Reads the parameters from a safetensors file, optionally accepting NaN and infinite values; on error the model is unchanged.</summary>
+    /// <param name="path">Source file.</param>
+    /// <param name="allowNonFinite">Whether the file may hold NaN or infinite values (to inspect a diverged model).</param>
+    void Load(string path, bool allowNonFinite);
 }

@@ -58,18 +58,29 @@ namespace RnnGen.Optimizers
         public float WeightDecay => _weightDecay;
 
         /// <inheritdoc/>
-        public override void Step()
+        internal override string Kind => "Adagrad";
+
+        /// <inheritdoc/>
+        internal override string Settings => HyperParameters.Describe(("initial_accumulator_value", _initialAccumulatorValue), ("eps", _epsilon), ("weight_decay", _weightDecay));
+
+        /// <inheritdoc/>
+        internal override IReadOnlyList<(string Name, AlignedBuffer Buffer)> StateBuffers => [("sum", _accumulator!)];
+
+        /// <inheritdoc/>
+        private protected override bool Update(int step, bool commit)
         {
-            BeginStep();
             AlignedBuffer accumulator = _accumulator!;
             float negativeRate = -LearningRate;
             Parameter[] parameters = ParameterArray;
             int[] offsets = StateOffsets;
+            bool finite = true;
             for (int k = 0; k < parameters.Length; k++)
             {
                 Parameter parameter = parameters[k];
-                Update(parameter.Value, parameter.Gradient, accumulator.AsSpan(offsets[k], parameter.Length), negativeRate, _weightDecay, _epsilon);
+                finite &= Update(parameter.Value, parameter.Gradient, accumulator.AsSpan(offsets[k], parameter.Length), negativeRate, _weightDecay, _epsilon, commit);
             }
+
+            return finite;
         }
 
         /// <inheritdoc/>
@@ -84,11 +95,16 @@ namespace RnnGen.Optimizers
             base.Dispose(disposing);
         }
 
-        private static void Update(Span<float> values, ReadOnlySpan<float> gradients, Span<float> accumulator, float negativeRate, float weightDecay, float epsilon)
+        /// <summary>One parameter's update; writes only when <paramref name="commit"/>; returns whether every new value is finite.</summary>
+        private static bool Update(Span<float> values, ReadOnlySpan<float> gradients, Span<float> accumulator, float negativeRate, float weightDecay, float epsilon, bool commit)
         {
             int i = 0;
+
+            // Refused when a finite value would become NaN or infinite (see NonFiniteCheck).
+            bool badScalar = false;
             if (Vector.IsHardwareAccelerated)
             {
+                Vector<int> bad = Vector<int>.Zero;
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(accumulator);
@@ -96,10 +112,16 @@ namespace RnnGen.Optimizers
                 {
                     Vector<float> gradient = (weightDecay == 0f ? g[v] : g[v] + (p[v] * weightDecay));
                     Vector<float> sum = s[v] + (gradient * gradient);
-                    s[v] = sum;
-                    p[v] += (gradient * negativeRate) / (Vector.SquareRoot(sum) + new Vector<float>(epsilon));
+                    Vector<float> value = p[v] + ((gradient * negativeRate) / (Vector.SquareRoot(sum) + new Vector<float>(epsilon)));
+                    bad |= NonFiniteCheck.Newly(p[v], value) | NonFiniteCheck.Newly(s[v], sum);
+                    if (commit)
+                    {
+                        s[v] = sum;
+                        p[v] = value;
+                    }
                 }
 
+                badScalar = !Vector.EqualsAll(bad, Vector<int>.Zero);
                 i = p.Length * Vector<float>.Count;
             }
 
@@ -107,9 +129,16 @@ namespace RnnGen.Optimizers
             {
                 float gradient = (weightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * weightDecay));
                 float sum = accumulator[i] + (gradient * gradient);
-                accumulator[i] = sum;
-                values[i] += (gradient * negativeRate) / (MathF.Sqrt(sum) + epsilon);
+                float value = values[i] + ((gradient * negativeRate) / (MathF.Sqrt(sum) + epsilon));
+                badScalar |= NonFiniteCheck.Newly(values[i], value) | NonFiniteCheck.Newly(accumulator[i], sum);
+                if (commit)
+                {
+                    accumulator[i] = sum;
+                    values[i] = value;
+                }
             }
+
+            return !badScalar;
         }
     }
 }

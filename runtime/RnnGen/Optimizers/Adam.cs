@@ -72,9 +72,17 @@ namespace RnnGen.Optimizers
         public float WeightDecay => _weightDecay;
 
         /// <inheritdoc/>
-        public override void Step()
+        internal override string Kind => "Adam";
+
+        /// <inheritdoc/>
+        internal override string Settings => HyperParameters.Describe(("beta1", _beta1), ("beta2", _beta2), ("eps", _epsilon), ("weight_decay", _weightDecay));
+
+        /// <inheritdoc/>
+        internal override IReadOnlyList<(string Name, AlignedBuffer Buffer)> StateBuffers => [("exp_avg", _firstMoment!), ("exp_avg_sq", _secondMoment!)];
+
+        /// <inheritdoc/>
+        private protected override bool Update(int step, bool commit)
         {
-            int step = BeginStep();
             AlignedBuffer firstMoment = _firstMoment!;
             AlignedBuffer secondMoment = _secondMoment!;
             double biasCorrection1 = 1.0 - Math.Pow(_beta1Decimal, step);
@@ -90,16 +98,20 @@ namespace RnnGen.Optimizers
 
             Parameter[] parameters = ParameterArray;
             int[] offsets = StateOffsets;
+            bool finite = true;
             for (int k = 0; k < parameters.Length; k++)
             {
                 Parameter parameter = parameters[k];
-                Update(
+                finite &= Update(
                     parameter.Value,
                     parameter.Gradient,
                     firstMoment.AsSpan(offsets[k], parameter.Length),
                     secondMoment.AsSpan(offsets[k], parameter.Length),
-                    in constants);
+                    in constants,
+                    commit);
             }
+
+            return finite;
         }
 
         /// <inheritdoc/>
@@ -116,14 +128,19 @@ namespace RnnGen.Optimizers
             base.Dispose(disposing);
         }
 
-        private static void Update(Span<float> values, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment, in Constants c)
+        /// <summary>One parameter's update; writes only when <paramref name="commit"/>; returns whether every new value is finite.</summary>
+        private static bool Update(Span<float> values, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment, in Constants c, bool commit)
         {
             // torch.lerp(start, end, w) = start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w).
             bool lerpFromStart = c.AveragingWeight < 0.5f;
             float lerpWeight = lerpFromStart ? c.AveragingWeight : 1f - c.AveragingWeight;
             int i = 0;
+
+            // Refused when a finite value would become NaN or infinite (see NonFiniteCheck).
+            bool badScalar = false;
             if (Vector.IsHardwareAccelerated)
             {
+                Vector<int> bad = Vector<int>.Zero;
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(firstMoment);
@@ -133,13 +150,19 @@ namespace RnnGen.Optimizers
                     Vector<float> gradient = (c.WeightDecay == 0f ? g[v] : g[v] + (p[v] * c.WeightDecay));
                     Vector<float> mean = m[v];
                     mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
-                    m[v] = mean;
                     Vector<float> square = (s[v] * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
-                    s[v] = square;
                     Vector<float> denominator = (Vector.SquareRoot(square) / new Vector<float>(c.BiasCorrection2Sqrt)) + new Vector<float>(c.Epsilon);
-                    p[v] += (mean * c.NegativeStepSize) / denominator;
+                    Vector<float> value = p[v] + ((mean * c.NegativeStepSize) / denominator);
+                    bad |= NonFiniteCheck.Newly(p[v], value) | NonFiniteCheck.Newly(m[v], mean) | NonFiniteCheck.Newly(s[v], square);
+                    if (commit)
+                    {
+                        m[v] = mean;
+                        s[v] = square;
+                        p[v] = value;
+                    }
                 }
 
+                badScalar = !Vector.EqualsAll(bad, Vector<int>.Zero);
                 i = p.Length * Vector<float>.Count;
             }
 
@@ -148,12 +171,19 @@ namespace RnnGen.Optimizers
                 float gradient = (c.WeightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * c.WeightDecay));
                 float mean = firstMoment[i];
                 mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
-                firstMoment[i] = mean;
                 float square = (secondMoment[i] * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
-                secondMoment[i] = square;
                 float denominator = (MathF.Sqrt(square) / c.BiasCorrection2Sqrt) + c.Epsilon;
-                values[i] += (mean * c.NegativeStepSize) / denominator;
+                float value = values[i] + ((mean * c.NegativeStepSize) / denominator);
+                badScalar |= NonFiniteCheck.Newly(values[i], value) | NonFiniteCheck.Newly(firstMoment[i], mean) | NonFiniteCheck.Newly(secondMoment[i], square);
+                if (commit)
+                {
+                    firstMoment[i] = mean;
+                    secondMoment[i] = square;
+                    values[i] = value;
+                }
             }
+
+            return !badScalar;
         }
 
         private readonly struct Constants

@@ -26,6 +26,26 @@ namespace RnnGen.Optimizers
             return value;
         }
 
+        /// <summary>Describes fixed hyper-parameters as invariant text, for example <c>beta1=0.9 beta2=0.999</c>.</summary>
+        /// <param name="values">Names and values.</param>
+        /// <returns>The description.</returns>
+        public static string Describe(params (string Name, object Value)[] values)
+        {
+            var parts = new string[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                string text = values[i].Value switch
+                {
+                    float f => f.ToString("R", CultureInfo.InvariantCulture),
+                    bool b => b ? "true" : "false",
+                    _ => Convert.ToString(values[i].Value, CultureInfo.InvariantCulture) ?? string.Empty,
+                };
+                parts[i] = values[i].Name + "=" + text;
+            }
+
+            return string.Join(" ", parts);
+        }
+
         /// <summary>Throws unless <paramref name="value"/> is finite and not negative.</summary>
         /// <param name="value">The value to check.</param>
         /// <param name="name">The parameter name to report.</param>

@@ -14,6 +14,14 @@ namespace RnnGen.Optimizers
     /// buffers allocated by the constructor, so <see cref="Step"/> and <see cref="ZeroGradients"/>
     /// never allocate. Dispose the optimizer to release that memory.
     /// </para>
+    /// <para>
+    /// A step that would turn any finite parameter or optimizer state value into NaN or an infinity
+    /// (a NaN or infinite gradient, or an update that overflows) is refused as a whole: <see cref="Step"/>
+    /// returns <see langword="false"/>, counts it in <see cref="SkippedSteps"/>, and leaves every
+    /// parameter, every state buffer and <see cref="StepCount"/> unchanged, as PyTorch's AMP
+    /// gradient scaler skips steps with non-finite gradients. To do so the update is computed twice:
+    /// once to check it, once to write it.
+    /// </para>
     /// <para>Instances are not thread-safe.</para>
     /// </remarks>
     public abstract class Optimizer : IDisposable
@@ -93,8 +101,11 @@ namespace RnnGen.Optimizers
             }
         }
 
-        /// <summary>Gets the number of completed calls to <see cref="Step"/>.</summary>
+        /// <summary>Gets the number of steps taken: calls to <see cref="Step"/> that updated the parameters.</summary>
         public int StepCount { get; private set; }
+
+        /// <summary>Gets the number of steps refused because they would have made a finite parameter or state value NaN or infinite.</summary>
+        public int SkippedSteps { get; private set; }
 
         /// <summary>Gets the parameters as an array, for allocation-free iteration.</summary>
         private protected Parameter[] ParameterArray => _parameters;
@@ -110,11 +121,36 @@ namespace RnnGen.Optimizers
 
         /// <summary>
         /// Updates every parameter's values from its current gradient and advances
-        /// <see cref="StepCount"/>. Gradients are left unchanged; call <see cref="ZeroGradients"/>
-        /// before accumulating the next ones. Does not allocate.
+        /// <see cref="StepCount"/>, unless the update would turn a finite parameter or optimizer state
+        /// value into NaN or an infinity: then nothing changes, <see cref="SkippedSteps"/> is incremented and the
+        /// result is <see langword="false"/>. Gradients are left unchanged; call
+        /// <see cref="ZeroGradients"/> before accumulating the next ones. Does not allocate.
         /// </summary>
-        /// <exception cref="ObjectDisposedException">The optimizer has been disposed.</exception>
-        public abstract void Step();
+        /// <returns><see langword="true"/> when the step was taken; <see langword="false"/> when it was refused.</returns>
+        /// <exception cref="ObjectDisposedException">The optimizer, or a model behind a parameter, has been disposed.</exception>
+        public bool Step()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Touch every parameter first: if a model behind the list has been disposed this throws
+            // here, before any parameter, any optimizer state or the step count has changed.
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                _ = _parameters[i].Value;
+                _ = _parameters[i].Gradient;
+            }
+
+            int step = StepCount + 1;
+            if (!Update(step, commit: false))
+            {
+                SkippedSteps++;
+                return false;
+            }
+
+            Update(step, commit: true);
+            StepCount = step;
+            return true;
+        }
 
         /// <summary>Sets the gradient of every parameter to zero. Does not allocate.</summary>
         public void ZeroGradients()
@@ -134,26 +170,41 @@ namespace RnnGen.Optimizers
         }
 
         /// <summary>
-        /// Checks that the optimizer and every parameter are usable, then increments
-        /// <see cref="StepCount"/> and returns its new value. Every implementation of
-        /// <see cref="Step"/> calls it first, so a failed step changes nothing.
+        /// Computes step <paramref name="step"/> (1-based) of every parameter from its gradient and
+        /// the optimizer state. With <paramref name="commit"/> <see langword="false"/> nothing is
+        /// written; with <see langword="true"/> the new values and state are stored. Both compute the
+        /// same bits.
         /// </summary>
-        /// <returns>The 1-based number of the step being taken.</returns>
-        /// <exception cref="ObjectDisposedException">The optimizer has been disposed.</exception>
-        protected int BeginStep()
+        /// <param name="step">The number of the step, counting taken steps only.</param>
+        /// <param name="commit">Whether to write the results.</param>
+        /// <returns>Whether no finite parameter or state value would become NaN or infinite.</returns>
+        private protected abstract bool Update(int step, bool commit);
+
+        /// <summary>Gets the optimizer's name, as in <c>torch.optim</c> (checked when a checkpoint is restored).</summary>
+        internal abstract string Kind { get; }
+
+        /// <summary>Gets the fixed hyper-parameters, in invariant text (checked when a checkpoint is restored).</summary>
+        internal abstract string Settings { get; }
+
+        /// <summary>Gets the state buffers, each of <see cref="TotalLength"/> elements laid out by <see cref="StateOffsets"/>, with PyTorch's state names.</summary>
+        internal abstract IReadOnlyList<(string Name, AlignedBuffer Buffer)> StateBuffers { get; }
+
+        /// <summary>Gets the offset of a parameter's state within each state buffer.</summary>
+        /// <param name="index">The parameter's index in <see cref="Parameters"/>.</param>
+        /// <returns>The offset in elements.</returns>
+        internal int StateOffsetOf(int index) => _stateOffsets[index];
+
+        /// <summary>Sets the step counters, as a restored checkpoint had them.</summary>
+        /// <param name="stepCount">The steps taken.</param>
+        /// <param name="skippedSteps">The steps refused.</param>
+        internal void RestoreCounters(int stepCount, int skippedSteps)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-
-            // Touch every parameter first: if a model behind the list has been disposed this throws
-            // here, before any parameter, any optimizer state or the step count has changed.
-            for (int i = 0; i < Parameters.Count; i++)
-            {
-                _ = Parameters[i].Value;
-                _ = Parameters[i].Gradient;
-            }
-
-            return ++StepCount;
+            StepCount = stepCount;
+            SkippedSteps = skippedSteps;
         }
+
+        /// <summary>Throws if the optimizer has been disposed.</summary>
+        internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
         /// <summary>Releases the optimizer state.</summary>
         /// <param name="disposing"><see langword="true"/> when called from <see cref="Dispose()"/>;

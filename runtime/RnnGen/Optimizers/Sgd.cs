@@ -66,12 +66,22 @@ namespace RnnGen.Optimizers
         public float WeightDecay => _weightDecay;
 
         /// <inheritdoc/>
-        public override void Step()
+        internal override string Kind => "SGD";
+
+        /// <inheritdoc/>
+        internal override string Settings => HyperParameters.Describe(("momentum", _momentum), ("nesterov", _nesterov), ("weight_decay", _weightDecay));
+
+        /// <inheritdoc/>
+        internal override IReadOnlyList<(string Name, AlignedBuffer Buffer)> StateBuffers =>
+            _momentumBuffer is null ? [] : [("momentum_buffer", _momentumBuffer)];
+
+        /// <inheritdoc/>
+        private protected override bool Update(int step, bool commit)
         {
-            int step = BeginStep();
             float negativeRate = -LearningRate;
             Parameter[] parameters = ParameterArray;
             int[] offsets = StateOffsets;
+            bool finite = true;
             for (int k = 0; k < parameters.Length; k++)
             {
                 Parameter parameter = parameters[k];
@@ -79,14 +89,16 @@ namespace RnnGen.Optimizers
                 ReadOnlySpan<float> gradients = parameter.Gradient;
                 if (_momentumBuffer is null)
                 {
-                    UpdatePlain(values, gradients, negativeRate, _weightDecay);
+                    finite &= UpdatePlain(values, gradients, negativeRate, _weightDecay, commit);
                 }
                 else
                 {
                     Span<float> buffer = _momentumBuffer.AsSpan(offsets[k], parameter.Length);
-                    UpdateMomentum(values, gradients, buffer, negativeRate, _weightDecay, _momentum, _nesterov, step == 1);
+                    finite &= UpdateMomentum(values, gradients, buffer, negativeRate, _weightDecay, _momentum, _nesterov, step == 1, commit);
                 }
             }
+
+            return finite;
         }
 
         /// <inheritdoc/>
@@ -101,34 +113,55 @@ namespace RnnGen.Optimizers
             base.Dispose(disposing);
         }
 
-        private static void UpdatePlain(Span<float> values, ReadOnlySpan<float> gradients, float negativeRate, float weightDecay)
+        /// <summary>One parameter's plain update; writes only when <paramref name="commit"/>; returns whether every new value is finite.</summary>
+        private static bool UpdatePlain(Span<float> values, ReadOnlySpan<float> gradients, float negativeRate, float weightDecay, bool commit)
         {
             int i = 0;
+
+            // Refused when a finite value would become NaN or infinite (see NonFiniteCheck).
+            bool badScalar = false;
             if (Vector.IsHardwareAccelerated)
             {
+                Vector<int> bad = Vector<int>.Zero;
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 for (int v = 0; v < p.Length; v++)
                 {
                     Vector<float> gradient = (weightDecay == 0f ? g[v] : g[v] + (p[v] * weightDecay));
-                    p[v] += gradient * negativeRate;
+                    Vector<float> value = p[v] + (gradient * negativeRate);
+                    bad |= NonFiniteCheck.Newly(p[v], value);
+                    if (commit)
+                    {
+                        p[v] = value;
+                    }
                 }
 
+                badScalar = !Vector.EqualsAll(bad, Vector<int>.Zero);
                 i = p.Length * Vector<float>.Count;
             }
 
             for (; i < values.Length; i++)
             {
                 float gradient = (weightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * weightDecay));
-                values[i] += gradient * negativeRate;
+                float value = values[i] + (gradient * negativeRate);
+                badScalar |= NonFiniteCheck.Newly(values[i], value);
+                if (commit)
+                {
+                    values[i] = value;
+                }
             }
+
+            return !badScalar;
         }
 
-        private static void UpdateMomentum(Span<float> values, ReadOnlySpan<float> gradients, Span<float> buffer, float negativeRate, float weightDecay, float momentum, bool nesterov, bool first)
+        /// <summary>One parameter's update with momentum; writes only when <paramref name="commit"/>; returns whether every new value is finite.</summary>
+        private static bool UpdateMomentum(Span<float> values, ReadOnlySpan<float> gradients, Span<float> buffer, float negativeRate, float weightDecay, float momentum, bool nesterov, bool first, bool commit)
         {
             int i = 0;
+            bool badScalar = false;
             if (Vector.IsHardwareAccelerated)
             {
+                Vector<int> bad = Vector<int>.Zero;
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> b = MemoryMarshal.Cast<float, Vector<float>>(buffer);
@@ -136,11 +169,17 @@ namespace RnnGen.Optimizers
                 {
                     Vector<float> gradient = (weightDecay == 0f ? g[v] : g[v] + (p[v] * weightDecay));
                     Vector<float> velocity = first ? gradient : (b[v] * momentum) + gradient;
-                    b[v] = velocity;
                     Vector<float> direction = nesterov ? gradient + (velocity * momentum) : velocity;
-                    p[v] += direction * negativeRate;
+                    Vector<float> value = p[v] + (direction * negativeRate);
+                    bad |= NonFiniteCheck.Newly(p[v], value) | NonFiniteCheck.Newly(b[v], velocity);
+                    if (commit)
+                    {
+                        b[v] = velocity;
+                        p[v] = value;
+                    }
                 }
 
+                badScalar = !Vector.EqualsAll(bad, Vector<int>.Zero);
                 i = p.Length * Vector<float>.Count;
             }
 
@@ -148,10 +187,17 @@ namespace RnnGen.Optimizers
             {
                 float gradient = (weightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * weightDecay));
                 float velocity = first ? gradient : (buffer[i] * momentum) + gradient;
-                buffer[i] = velocity;
                 float direction = nesterov ? gradient + (velocity * momentum) : velocity;
-                values[i] += direction * negativeRate;
+                float value = values[i] + (direction * negativeRate);
+                badScalar |= NonFiniteCheck.Newly(values[i], value) | NonFiniteCheck.Newly(buffer[i], velocity);
+                if (commit)
+                {
+                    buffer[i] = velocity;
+                    values[i] = value;
+                }
             }
+
+            return !badScalar;
         }
     }
 }

@@ -29,7 +29,30 @@ namespace RnnGen
         /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is <see langword="null"/>.</exception>
         /// <exception cref="ArgumentException"><paramref name="parameters"/> contains <see langword="null"/>.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is not positive and finite.</exception>
-        public static float ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float maxNorm)
+        public static float ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float maxNorm) =>
+            ClipByGlobalNorm(parameters, maxNorm, errorIfNonFinite: false);
+
+        /// <summary>
+        /// Rescales all gradients together so that their combined L2 norm does not exceed
+        /// <paramref name="maxNorm"/>, and optionally refuses a non-finite norm, like
+        /// <c>torch.nn.utils.clip_grad_norm_(..., error_if_nonfinite=True)</c>.
+        /// </summary>
+        /// <remarks>
+        /// As <see cref="ClipByGlobalNorm(IReadOnlyList{Parameter}, float)"/>. A non-finite norm
+        /// leaves the gradients unchanged in both modes; with <paramref name="errorIfNonFinite"/> it
+        /// is also reported as a <see cref="NonFiniteException"/> naming the first parameter whose
+        /// gradient holds a NaN or an infinity. (The optimizers refuse such a step on their own; see
+        /// <see cref="Optimizers.Optimizer.Step"/>.)
+        /// </remarks>
+        /// <param name="parameters">The parameters whose gradients are clipped.</param>
+        /// <param name="maxNorm">The largest allowed total norm. Must be positive and finite.</param>
+        /// <param name="errorIfNonFinite">Whether a NaN or infinite norm throws.</param>
+        /// <returns>The total norm of the gradients before clipping.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="parameters"/> contains <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is not positive and finite.</exception>
+        /// <exception cref="NonFiniteException"><paramref name="errorIfNonFinite"/> is set and the norm is NaN or infinite.</exception>
+        public static float ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float maxNorm, bool errorIfNonFinite)
         {
             ArgumentNullException.ThrowIfNull(parameters);
             if (!(maxNorm > 0f) || !float.IsFinite(maxNorm))
@@ -45,6 +68,24 @@ namespace RnnGen
             }
 
             double norm = Math.Sqrt(sumOfSquares);
+            if (errorIfNonFinite && !double.IsFinite(norm))
+            {
+                for (int k = 0; k < count; k++)
+                {
+                    int index = Numerics.Finite.IndexOfNonFinite(parameters[k].Gradient);
+                    if (index >= 0)
+                    {
+                        throw new NonFiniteException(
+                            $"The total norm of the gradients is {norm.ToString(System.Globalization.CultureInfo.InvariantCulture)}: the gradient of '{parameters[k].Name}' is {parameters[k].Gradient[index].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {index}. The gradients are unchanged.",
+                            parameters[k].Name,
+                            index);
+                    }
+                }
+
+                // Finite gradients whose squares overflow a double cannot occur (float² < 2^256), but say so if they do.
+                throw new NonFiniteException($"The total norm of the gradients is {norm.ToString(System.Globalization.CultureInfo.InvariantCulture)}. The gradients are unchanged.");
+            }
+
             double coefficient = maxNorm / (norm + 1e-6);
             if (double.IsFinite(norm) && coefficient < 1.0)
             {

@@ -51,41 +51,110 @@ namespace RnnGen
         public static void Save(string path, IReadOnlyList<Parameter> parameters)
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
-            Parameter[] list = CheckParameters(parameters);
-            foreach (Parameter parameter in list)
+            Write(path, Array.ConvertAll(CheckParameters(parameters), p => new TensorSpec(p.Name, p.Shape, parameter: p)), metadata: null);
+        }
+
+        /// <summary>
+        /// Writes tensors and metadata atomically: to a temporary file beside <paramref name="path"/>,
+        /// flushed to disk and then renamed over it. Temporary files that earlier writes to the same
+        /// path left behind (a process killed while saving) are deleted first, unless a live writer
+        /// still holds them.
+        /// </summary>
+        /// <param name="path">The destination file; replaced if it exists.</param>
+        /// <param name="list">The tensors, with unique names.</param>
+        /// <param name="metadata">Extra <c>__metadata__</c> entries, or <see langword="null"/>.</param>
+        internal static void Write(string path, TensorSpec[] list, IReadOnlyDictionary<string, string>? metadata)
+        {
+            foreach (TensorSpec parameter in list)
             {
                 if (parameter.Name == SafeTensorsHeader.MetadataKey)
                 {
-                    throw new ArgumentException($"'{SafeTensorsHeader.MetadataKey}' is reserved and cannot be a parameter name.", nameof(parameters));
+                    throw new ArgumentException($"'{SafeTensorsHeader.MetadataKey}' is reserved and cannot be a parameter name.", "parameters");
                 }
             }
 
-            byte[] header = BuildHeader(list);
+            byte[] header = BuildHeader(list, metadata);
             string fullPath = Path.GetFullPath(path);
             string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' is not a file path.", nameof(path));
-            string temporaryPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Path.GetRandomFileName()}.tmp");
+            string fileName = Path.GetFileName(fullPath);
+            DeleteStaleTemporaries(directory, fileName);
+            string temporaryPath = Path.Combine(directory, $".{fileName}.{Path.GetRandomFileName()}.tmp");
             try
             {
+                // FileShare.None locks the file while it is written (flock on Unix), which is how a
+                // later save tells a live writer's temporary file from one a killed process left.
                 using (var stream = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyChunkBytes))
                 {
                     Span<byte> prefix = stackalloc byte[8];
                     BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
                     stream.Write(prefix);
                     stream.Write(header);
-                    foreach (Parameter parameter in list)
+                    foreach (TensorSpec tensor in list)
                     {
-                        WriteSingles(stream, parameter.Value);
+                        WriteSingles(stream, tensor.Values);
                     }
 
                     stream.Flush(flushToDisk: true);
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        // Renamed while still locked: no moment where another save could take it for stale.
+                        File.Move(temporaryPath, fullPath, overwrite: true);
+                    }
                 }
 
-                File.Move(temporaryPath, fullPath, overwrite: true);
+                if (OperatingSystem.IsWindows())
+                {
+                    File.Move(temporaryPath, fullPath, overwrite: true);
+                }
             }
             catch
             {
                 TryDelete(temporaryPath);
                 throw;
+            }
+        }
+
+        /// <summary>The temporary files a write to <paramref name="fileName"/> uses, in the pattern <see cref="Write"/> names them.</summary>
+        /// <param name="directory">The destination's directory.</param>
+        /// <param name="fileName">The destination's file name.</param>
+        /// <returns>The paths of the temporary files present now.</returns>
+        internal static string[] TemporaryFiles(string directory, string fileName)
+        {
+            try
+            {
+                return Directory.GetFiles(directory, $".{fileName}.*.tmp");
+            }
+            catch (IOException)
+            {
+                return [];
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return [];
+            }
+        }
+
+        private static void DeleteStaleTemporaries(string directory, string fileName)
+        {
+            foreach (string candidate in TemporaryFiles(directory, fileName))
+            {
+                try
+                {
+                    // Opening with FileShare.None fails while a live writer holds the file.
+                    using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    {
+                    }
+
+                    File.Delete(candidate);
+                }
+                catch (IOException)
+                {
+                    // In use by another save, or gone already.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // Not ours to delete.
+                }
             }
         }
 
@@ -106,30 +175,27 @@ namespace RnnGen
         /// <exception cref="WeightFileException">The file is malformed, lacks a parameter, contains a
         /// tensor the model does not have, or has a tensor of the wrong dtype or shape.</exception>
         /// <exception cref="IOException">The file could not be read.</exception>
-        public static void Load(string path, IReadOnlyList<Parameter> parameters)
+        public static void Load(string path, IReadOnlyList<Parameter> parameters) => Load(path, parameters, allowNonFinite: false);
+
+        /// <summary>
+        /// Loads parameter values from a safetensors file, as <see cref="Load(string, IReadOnlyList{Parameter})"/>,
+        /// optionally accepting NaN and infinite values.
+        /// </summary>
+        /// <param name="path">The file to read.</param>
+        /// <param name="parameters">The parameters to fill; names must be unique.</param>
+        /// <param name="allowNonFinite">Whether tensors may hold NaN or infinite values (for
+        /// inspecting a diverged model); otherwise such a file is a <see cref="WeightFileException"/>.</param>
+        /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or
+        /// <paramref name="parameters"/> contains <see langword="null"/> or a duplicate name.</exception>
+        /// <exception cref="WeightFileException">The file is malformed, does not match the parameters,
+        /// or (unless allowed) holds a NaN or infinite value.</exception>
+        /// <exception cref="IOException">The file could not be read.</exception>
+        public static void Load(string path, IReadOnlyList<Parameter> parameters, bool allowNonFinite)
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             Parameter[] list = CheckParameters(parameters);
-            var staged = new float[list.Length][];
-            using (FileStream stream = OpenRead(path))
-            {
-                SafeTensorsHeader header = SafeTensorsHeader.Read(stream, path);
-                SafeTensorsEntry[] entries = Match(header, list, path);
-                for (int i = 0; i < list.Length; i++)
-                {
-                    SafeTensorsEntry entry = entries[i];
-                    var values = new float[entry.Length];
-                    stream.Seek(header.DataStart + entry.Begin, SeekOrigin.Begin);
-                    SafeTensorsHeader.ReadExactly(stream, MemoryMarshal.AsBytes(values.AsSpan()), path);
-                    if (!BitConverter.IsLittleEndian)
-                    {
-                        Span<int> bits = MemoryMarshal.Cast<float, int>(values.AsSpan());
-                        BinaryPrimitives.ReverseEndianness(bits, bits);
-                    }
-
-                    staged[i] = values;
-                }
-            }
+            float[][] staged = ReadStaged(path, Array.ConvertAll(list, p => new TensorSpec(p.Name, p.Shape)), allowNonFinite, out _);
 
             // Touch every destination first, so a disposed buffer is reported before anything is copied.
             for (int i = 0; i < list.Length; i++)
@@ -141,6 +207,48 @@ namespace RnnGen
             {
                 staged[i].AsSpan().CopyTo(list[i].Value);
             }
+        }
+
+        /// <summary>
+        /// Reads the tensors matching <paramref name="list"/> exactly (names, F32, shapes) into new
+        /// arrays, without touching the parameters, and the file's metadata.
+        /// </summary>
+        /// <param name="path">The file to read.</param>
+        /// <param name="list">The expected tensors.</param>
+        /// <param name="allowNonFinite">Whether NaN and infinite values are accepted.</param>
+        /// <param name="metadata">The file's <c>__metadata__</c>.</param>
+        /// <returns>One array per expected tensor, in order.</returns>
+        internal static float[][] ReadStaged(string path, TensorSpec[] list, bool allowNonFinite, out IReadOnlyDictionary<string, string> metadata)
+        {
+            var staged = new float[list.Length][];
+            using FileStream stream = OpenRead(path);
+            SafeTensorsHeader header = SafeTensorsHeader.Read(stream, path);
+            SafeTensorsEntry[] entries = Match(header, list, path);
+            for (int i = 0; i < list.Length; i++)
+            {
+                SafeTensorsEntry entry = entries[i];
+                var values = new float[entry.Length];
+                stream.Seek(header.DataStart + entry.Begin, SeekOrigin.Begin);
+                SafeTensorsHeader.ReadExactly(stream, MemoryMarshal.AsBytes(values.AsSpan()), path);
+                if (!BitConverter.IsLittleEndian)
+                {
+                    Span<int> bits = MemoryMarshal.Cast<float, int>(values.AsSpan());
+                    BinaryPrimitives.ReverseEndianness(bits, bits);
+                }
+
+                int bad = allowNonFinite ? -1 : Numerics.Finite.IndexOfNonFinite(values);
+                if (bad >= 0)
+                {
+                    throw new WeightFileException(
+                        $"'{path}': tensor '{entry.Name}' holds {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; weights must be finite (load with allowNonFinite: true to inspect such a file anyway).",
+                        entry.Name);
+                }
+
+                staged[i] = values;
+            }
+
+            metadata = header.Metadata;
+            return staged;
         }
 
         /// <summary>Reads every tensor of a safetensors file.</summary>
@@ -187,7 +295,10 @@ namespace RnnGen
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyChunkBytes);
         }
 
-        private static Parameter[] CheckParameters(IReadOnlyList<Parameter> parameters)
+        /// <summary>Copies the list, checking for null, duplicate names and disposed parameters.</summary>
+        /// <param name="parameters">The parameters.</param>
+        /// <returns>The checked copy.</returns>
+        internal static Parameter[] CheckParameters(IReadOnlyList<Parameter> parameters)
         {
             ArgumentNullException.ThrowIfNull(parameters);
             var list = new Parameter[parameters.Count];
@@ -211,11 +322,11 @@ namespace RnnGen
             return list;
         }
 
-        private static SafeTensorsEntry[] Match(SafeTensorsHeader header, Parameter[] parameters, string path)
+        private static SafeTensorsEntry[] Match(SafeTensorsHeader header, TensorSpec[] parameters, string path)
         {
             var missing = new List<string>();
             var expected = new HashSet<string>(StringComparer.Ordinal);
-            foreach (Parameter parameter in parameters)
+            foreach (TensorSpec parameter in parameters)
             {
                 expected.Add(parameter.Name);
                 if (!header.ByName.ContainsKey(parameter.Name))
@@ -254,7 +365,7 @@ namespace RnnGen
             var entries = new SafeTensorsEntry[parameters.Length];
             for (int i = 0; i < parameters.Length; i++)
             {
-                Parameter parameter = parameters[i];
+                TensorSpec parameter = parameters[i];
                 SafeTensorsEntry entry = header.ByName[parameter.Name];
                 if (entry.DType != "F32")
                 {
@@ -307,17 +418,30 @@ namespace RnnGen
             return builder.ToString();
         }
 
-        private static byte[] BuildHeader(Parameter[] parameters)
+        private static byte[] BuildHeader(TensorSpec[] parameters, IReadOnlyDictionary<string, string>? metadata)
         {
+            var entries = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+            if (metadata is not null)
+            {
+                foreach (KeyValuePair<string, string> item in metadata)
+                {
+                    entries[item.Key] = item.Value;
+                }
+            }
+
             var buffer = new ArrayBufferWriter<byte>();
             using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 writer.WriteStartObject();
                 writer.WriteStartObject(SafeTensorsHeader.MetadataKey);
-                writer.WriteString("format", "pt");
+                foreach (KeyValuePair<string, string> item in entries)
+                {
+                    writer.WriteString(item.Key, item.Value);
+                }
+
                 writer.WriteEndObject();
                 long offset = 0;
-                foreach (Parameter parameter in parameters)
+                foreach (TensorSpec parameter in parameters)
                 {
                     long end = offset + ((long)parameter.Length * sizeof(float));
                     writer.WriteStartObject(parameter.Name);
@@ -384,5 +508,44 @@ namespace RnnGen
                 // As above.
             }
         }
+    }
+
+    /// <summary>A tensor's name and shape, and where its values come from when it is written.</summary>
+    internal readonly struct TensorSpec
+    {
+        private readonly Parameter? _parameter;
+        private readonly float[]? _array;
+
+        /// <summary>Creates a tensor description.</summary>
+        /// <param name="name">The tensor's name in the file.</param>
+        /// <param name="shape">Its shape.</param>
+        /// <param name="parameter">The parameter whose values are written, if any.</param>
+        /// <param name="array">The array whose values are written, if any.</param>
+        public TensorSpec(string name, IReadOnlyList<int> shape, Parameter? parameter = null, float[]? array = null)
+        {
+            Name = name;
+            Shape = shape;
+            _parameter = parameter;
+            _array = array;
+            long length = 1;
+            for (int i = 0; i < shape.Count; i++)
+            {
+                length *= shape[i];
+            }
+
+            Length = (int)length;
+        }
+
+        /// <summary>Gets the tensor's name.</summary>
+        public string Name { get; }
+
+        /// <summary>Gets the tensor's shape.</summary>
+        public IReadOnlyList<int> Shape { get; }
+
+        /// <summary>Gets the number of elements.</summary>
+        public int Length { get; }
+
+        /// <summary>Gets the values to write.</summary>
+        public ReadOnlySpan<float> Values => _parameter is not null ? _parameter.Value : _array;
     }
 }

@@ -219,6 +219,14 @@ namespace Samples
         {
             ValidateLengths(lengths);
             ValidateInputs(inputs, lengths);
+            {
+                var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
+                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
+                if (bad >= 0)
+                {
+                    throw new global::System.InvalidOperationException($"Conditions[{bad}] (sequence {bad / ConditionSize}, feature {bad % ConditionSize}) is {conditions[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.");
+                }
+            }
             if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
                 throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
@@ -286,11 +294,14 @@ namespace Samples
         private float TrainStepCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<int> targets)
         {
             double loss = LossPass(inputs, lengths, targets);
+            // A non-finite loss is reported before the gradients are touched; a non-finite gradient after them.
+            global::RnnGen.Numerics.Finite.RequireFiniteLoss(loss);
             if (!AccumulateGradients)
             {
                 _gradients.Clear();
             }
             RunBackward();
+            global::RnnGen.Numerics.Finite.RequireFiniteGradients(_parameterList);
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
@@ -329,6 +340,14 @@ namespace Samples
         {
             ValidateLengths(lengths);
             ValidateInputs(inputs, lengths);
+            {
+                var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
+                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
+                if (bad >= 0)
+                {
+                    throw new global::System.InvalidOperationException($"Conditions[{bad}] (sequence {bad / ConditionSize}, feature {bad % ConditionSize}) is {conditions[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.");
+                }
+            }
             ValidateTargets(targets, lengths);
             if (RealRows(lengths) == 0)
             {
@@ -505,7 +524,7 @@ namespace Samples
 
         /// <summary>
         /// Reads the parameters from a safetensors file (for example one saved from a PyTorch state_dict).
-        /// Every tensor must match by name, shape and dtype (F32); otherwise a
+        /// Every tensor must match by name, shape and dtype (F32) and hold finite values; otherwise a
         /// <see cref="global::RnnGen.WeightFileException"/> names the tensor and the model is left unchanged.
         /// </summary>
         /// <param name="path">Source file.</param>
@@ -513,7 +532,21 @@ namespace Samples
         public void Load(string path)
         {
             ThrowIfDisposed();
-            global::RnnGen.SafeTensors.Load(path, _parameterList);
+            global::RnnGen.SafeTensors.Load(path, _parameterList, allowNonFinite: false);
+        }
+
+        /// <summary>
+        /// Reads the parameters from a safetensors file as <see cref="Load(string)"/> does, optionally accepting
+        /// NaN and infinite values (to inspect a model whose training diverged); otherwise they are a
+        /// <see cref="global::RnnGen.WeightFileException"/> that names the tensor, and the model is left unchanged.
+        /// </summary>
+        /// <param name="path">Source file.</param>
+        /// <param name="allowNonFinite">Whether the file may hold NaN or infinite values.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Load(string path, bool allowNonFinite)
+        {
+            ThrowIfDisposed();
+            global::RnnGen.SafeTensors.Load(path, _parameterList, allowNonFinite);
         }
 
         /// <summary>Frees the model's native memory. States created by <see cref="NewState"/> own theirs.</summary>
@@ -752,6 +785,11 @@ namespace Samples
             if (condition.Length != ConditionSize)
             {
                 throw new global::System.ArgumentException($"condition must hold ConditionSize = {ConditionSize} floats, but holds {condition.Length}.", nameof(condition));
+            }
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(condition);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"condition[{bad}] is {condition[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.", nameof(condition));
             }
 
             EnsurePacked();
@@ -1061,6 +1099,11 @@ namespace Samples
             if (condition.Length != ConditionSize)
             {
                 throw new global::System.ArgumentException($"condition must hold ConditionSize = {ConditionSize} floats, but holds {condition.Length}.", nameof(condition));
+            }
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(condition);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"condition[{bad}] is {condition[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.", nameof(condition));
             }
 
             EnsurePacked();

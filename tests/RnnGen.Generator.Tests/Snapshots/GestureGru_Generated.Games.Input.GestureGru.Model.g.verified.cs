@@ -274,11 +274,14 @@ namespace Games.Input
         private float TrainStepCore(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> targets)
         {
             double loss = LossPass(inputs, lengths, targets);
+            // A non-finite loss is reported before the gradients are touched; a non-finite gradient after them.
+            global::RnnGen.Numerics.Finite.RequireFiniteLoss(loss);
             if (!AccumulateGradients)
             {
                 _gradients.Clear();
             }
             RunBackward();
+            global::RnnGen.Numerics.Finite.RequireFiniteGradients(_parameterList);
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
@@ -440,10 +443,19 @@ namespace Games.Input
 
         private static void ValidateInputs(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> lengths)
         {
-            _ = lengths;
             if (inputs.Length != BatchSize * SequenceLength * InputSize)
             {
                 throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength × InputSize = {BatchSize * SequenceLength * InputSize} floats, but holds {inputs.Length}.", nameof(inputs));
+            }
+            // A NaN or an infinity would reach every later step and every gradient: refuse it here, by position.
+            for (int b = 0; b < BatchSize; b++)
+            {
+                int start = b * SequenceLength * InputSize;
+                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs.Slice(start, LengthOf(lengths, b) * InputSize));
+                if (bad >= 0)
+                {
+                    throw new global::System.ArgumentException($"inputs[{start + bad}] (sequence {b}, step {bad / InputSize}, feature {bad % InputSize}) is {inputs[start + bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite.", nameof(inputs));
+                }
             }
         }
 
@@ -453,7 +465,16 @@ namespace Games.Input
             {
                 throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {targets.Length}.", nameof(targets));
             }
-            _ = lengths;
+            // A NaN or infinite target would make the loss and every gradient NaN: refuse it here, by position.
+            for (int b = 0; b < BatchSize; b++)
+            {
+                int start = b * SequenceLength * OutputSize;
+                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(targets.Slice(start, LengthOf(lengths, b) * OutputSize));
+                if (bad >= 0)
+                {
+                    throw new global::System.ArgumentException($"targets[{start + bad}] (sequence {b}, step {bad / OutputSize}, output {bad % OutputSize}) is {targets[start + bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; targets must be finite.", nameof(targets));
+                }
+            }
         }
         /// <summary>
         /// Writes the parameters to a safetensors file with PyTorch's names and shapes, loadable with
@@ -470,7 +491,7 @@ namespace Games.Input
 
         /// <summary>
         /// Reads the parameters from a safetensors file (for example one saved from a PyTorch state_dict).
-        /// Every tensor must match by name, shape and dtype (F32); otherwise a
+        /// Every tensor must match by name, shape and dtype (F32) and hold finite values; otherwise a
         /// <see cref="global::RnnGen.WeightFileException"/> names the tensor and the model is left unchanged.
         /// </summary>
         /// <param name="path">Source file.</param>
@@ -478,7 +499,21 @@ namespace Games.Input
         public void Load(string path)
         {
             ThrowIfDisposed();
-            global::RnnGen.SafeTensors.Load(path, _parameterList);
+            global::RnnGen.SafeTensors.Load(path, _parameterList, allowNonFinite: false);
+        }
+
+        /// <summary>
+        /// Reads the parameters from a safetensors file as <see cref="Load(string)"/> does, optionally accepting
+        /// NaN and infinite values (to inspect a model whose training diverged); otherwise they are a
+        /// <see cref="global::RnnGen.WeightFileException"/> that names the tensor, and the model is left unchanged.
+        /// </summary>
+        /// <param name="path">Source file.</param>
+        /// <param name="allowNonFinite">Whether the file may hold NaN or infinite values.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Load(string path, bool allowNonFinite)
+        {
+            ThrowIfDisposed();
+            global::RnnGen.SafeTensors.Load(path, _parameterList, allowNonFinite);
         }
 
         /// <summary>Frees the model's native memory. States created by <see cref="NewState"/> own theirs.</summary>
@@ -726,6 +761,11 @@ namespace Games.Input
             {
                 throw new global::System.ArgumentException($"input must hold InputSize = {InputSize} floats, but holds {input.Length}.", nameof(input));
             }
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(input);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"input[{bad}] is {input[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (the state is unchanged).", nameof(input));
+            }
             if (output.Length != OutputSize)
             {
                 throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
@@ -882,6 +922,11 @@ namespace Games.Input
             if (inputs.Length != count * InputSize)
             {
                 throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per stream ({count * InputSize}), but holds {inputs.Length}.", nameof(inputs));
+            }
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"inputs[{bad}] (stream {bad / InputSize}, feature {bad % InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (no stream's state changed).", nameof(inputs));
             }
             if (outputs.Length != count * OutputSize)
             {

@@ -263,11 +263,14 @@ namespace Samples
         private float TrainStepCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<int> targets)
         {
             double loss = LossPass(inputs, lengths, targets);
+            // A non-finite loss is reported before the gradients are touched; a non-finite gradient after them.
+            global::RnnGen.Numerics.Finite.RequireFiniteLoss(loss);
             if (!AccumulateGradients)
             {
                 _gradients.Clear();
             }
             RunBackward();
+            global::RnnGen.Numerics.Finite.RequireFiniteGradients(_parameterList);
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(this);
@@ -473,7 +476,7 @@ namespace Samples
 
         /// <summary>
         /// Reads the parameters from a safetensors file (for example one saved from a PyTorch state_dict).
-        /// Every tensor must match by name, shape and dtype (F32); otherwise a
+        /// Every tensor must match by name, shape and dtype (F32) and hold finite values; otherwise a
         /// <see cref="global::RnnGen.WeightFileException"/> names the tensor and the model is left unchanged.
         /// </summary>
         /// <param name="path">Source file.</param>
@@ -481,7 +484,21 @@ namespace Samples
         public void Load(string path)
         {
             ThrowIfDisposed();
-            global::RnnGen.SafeTensors.Load(path, _parameterList);
+            global::RnnGen.SafeTensors.Load(path, _parameterList, allowNonFinite: false);
+        }
+
+        /// <summary>
+        /// Reads the parameters from a safetensors file as <see cref="Load(string)"/> does, optionally accepting
+        /// NaN and infinite values (to inspect a model whose training diverged); otherwise they are a
+        /// <see cref="global::RnnGen.WeightFileException"/> that names the tensor, and the model is left unchanged.
+        /// </summary>
+        /// <param name="path">Source file.</param>
+        /// <param name="allowNonFinite">Whether the file may hold NaN or infinite values.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Load(string path, bool allowNonFinite)
+        {
+            ThrowIfDisposed();
+            global::RnnGen.SafeTensors.Load(path, _parameterList, allowNonFinite);
         }
 
         /// <summary>Frees the model's native memory. States created by <see cref="NewState"/> own theirs.</summary>
