@@ -31,6 +31,15 @@ public sealed class Options
 
     public int Seed { get; private set; } = 1;
 
+    /// <summary>Where to keep the training checkpoint, to resume an interrupted run; <see langword="null"/> for none.</summary>
+    public string? Checkpoint { get; private set; }
+
+    /// <summary>Threads for training; <see langword="null"/> for the cores (at most 4).</summary>
+    public int? Threads { get; private set; }
+
+    /// <summary>Steps between checkpoints.</summary>
+    public int CheckpointEvery { get; private set; } = 25;
+
     public bool Help { get; private set; }
 
     /// <summary>The recurrent cell: one of <see cref="Cells"/>.</summary>
@@ -72,6 +81,9 @@ public sealed class Options
                 case "--temperature": o.Temperature = (float)Number(name, value, 0); break;
                 case "--prime": o.Prime = value.Length > 0 ? value : throw new ArgumentException("--prime needs at least one character."); break;
                 case "--seed": o.Seed = Int(name, value, 0); break;
+                case "--checkpoint": o.Checkpoint = value.Length > 0 ? value : throw new ArgumentException("--checkpoint needs a directory."); break;
+                case "--checkpoint-every": o.CheckpointEvery = Int(name, value, 1); break;
+                case "--threads": o.Threads = Math.Min(Int(name, value, 1), 64); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }
         }

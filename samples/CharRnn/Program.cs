@@ -36,6 +36,11 @@ public static class Program
           --temperature T     sampling temperature (default 0.8; 0 = always the likeliest)
           --prime TEXT        text to start sampling from (default: the start of the validation text)
           --seed N            seed for initialisation, batches and sampling (default 1)
+          --checkpoint DIR    keep a checkpoint of the training run in DIR and resume from it: a run
+                              stopped at any point (even killed) continues exactly where it was
+          --checkpoint-every N  steps between checkpoints (default 25)
+          --threads N         threads for training (default: the cores, at most 4; the results are
+                              the same bits for every count)
         """;
 
     public static int Main(string[] args)
@@ -99,8 +104,7 @@ public static class Program
         using var owner = model;
 
         // Training splits each batch across the cores; the results are the same bits on any count.
-        model.Threads = Math.Min(Environment.ProcessorCount, 4);
-        // Training splits each batch across the cores; the results are the same bits on any count.
+        model.Threads = options.Threads ?? Math.Min(Environment.ProcessorCount, 4);
         if (options.Load is not null)
         {
             model.Load(options.Load);
@@ -111,7 +115,11 @@ public static class Program
         Console.WriteLine($"Model: Embedding 65×{embedding} → {cell} → Dense 65; {parameters:N0} parameters; batches of {CharLstm.BatchSize}×{CharLstm.SequenceLength} characters; {model.Threads} thread(s).");
         if (options.Steps > 0)
         {
-            Train(model, train, validation, options);
+            if (!Train(model, train, validation, options))
+            {
+                return 1;
+            }
+
             string? directory = Path.GetDirectoryName(Path.GetFullPath(options.Out));
             if (directory is not null)
             {
@@ -132,7 +140,8 @@ public static class Program
         return 0;
     }
 
-    private static void Train<TModel>(TModel model, int[] train, int[] validation, Options options)
+    /// <summary>Trains with Adam and clipping; returns false when training diverged (the message is written).</summary>
+    private static bool Train<TModel>(TModel model, int[] train, int[] validation, Options options)
         where TModel : IRnnModel<int, int>
     {
         const int b = CharLstm.BatchSize, t = CharLstm.SequenceLength;
@@ -140,27 +149,84 @@ public static class Program
         var inputs = new int[b * t];
         var targets = new int[b * t];
         using var adam = new Adam(model.Parameters, options.LearningRate);
+
+        // Everything the run needs to continue: weights, Adam's moments and step count, the batch
+        // generator's state, and where the run was.
+        var checkpoint = new TrainingCheckpoint().Add("model", model).Add("adam", adam).Add("batches", random);
+        string? checkpointPath = options.Checkpoint is null ? null : Path.Combine(options.Checkpoint, "charrnn.checkpoint.safetensors");
+        string dataIdentity = Identity(train);
+        int first = 1;
+        if (checkpointPath is not null)
+        {
+            Directory.CreateDirectory(options.Checkpoint!);
+            try
+            {
+                if (checkpoint.TryLoad(checkpointPath))
+                {
+                    if (!checkpoint.Metadata.TryGetValue("data", out string? trained) || trained != dataIdentity)
+                    {
+                        Console.Error.WriteLine($"The checkpoint {checkpointPath} was made from other training text; use the same --data and --seed, or another --checkpoint directory.");
+                        return false;
+                    }
+
+                    first = int.Parse(checkpoint.Metadata["step"], CultureInfo.InvariantCulture) + 1;
+                    Console.WriteLine($"Resumed from {checkpointPath} after step {first - 1}.");
+                }
+            }
+            catch (WeightFileException e)
+            {
+                Console.Error.WriteLine($"Cannot resume from {checkpointPath}: {e.Message} (was it made with another --cell?)");
+                return false;
+            }
+        }
+
         var watch = Stopwatch.StartNew();
         double lossSum = 0;
         int lossCount = 0;
         Console.WriteLine($"Training with Adam (lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}), clipping the gradient norm at {options.Clip.ToString(CultureInfo.InvariantCulture)}.");
         Console.WriteLine("  step   train loss   valid loss   tokens/s   elapsed");
-        for (int step = 1; step <= options.Steps; step++)
+        for (int step = first; step <= options.Steps; step++)
         {
             Batches.Random(train, random, inputs, targets);
-            lossSum += model.TrainStep(inputs, targets);
+            // Divergence: a NaN or an infinity (TrainStep reports it), or a loss far beyond a uniform guess's.
+            float loss;
+            try
+            {
+                loss = model.TrainStep(inputs, targets);
+            }
+            catch (NonFiniteException e)
+            {
+                return Diverged(step, e.Message, options);
+            }
+
+            if (loss > 3 * Math.Log(CharLstm.OutputSize))
+            {
+                return Diverged(step, $"The training loss reached {loss.ToString("G4", CultureInfo.InvariantCulture)} nats per character, more than three times the {Math.Log(CharLstm.OutputSize):F2} of guessing uniformly.", options);
+            }
+
+            lossSum += loss;
             lossCount++;
             GradientClipping.ClipByGlobalNorm(model.Parameters, options.Clip);
-            adam.Step();
+            if (!adam.Step())
+            {
+                Console.WriteLine($"  step {step}: Adam refused an update that would have overflowed ({adam.SkippedSteps} so far).");
+            }
 
             bool last = step == options.Steps || watch.Elapsed.TotalMinutes >= options.Minutes;
             if (step % options.LogEvery == 0 || last)
             {
                 double seconds = watch.Elapsed.TotalSeconds;
                 double validationLoss = Evaluate(model, validation);
-                Console.WriteLine($"{step,6}   {lossSum / lossCount,10:F4}   {validationLoss,10:F4}   {step * (double)b * t / seconds,8:N0}   {seconds,6:F1}s");
+                Console.WriteLine($"{step,6}   {lossSum / lossCount,10:F4}   {validationLoss,10:F4}   {(step - first + 1) * (double)b * t / seconds,8:N0}   {seconds,6:F1}s");
                 lossSum = 0;
                 lossCount = 0;
+            }
+
+            if (checkpointPath is not null && (step % options.CheckpointEvery == 0 || last))
+            {
+                checkpoint.Metadata["step"] = step.ToString(CultureInfo.InvariantCulture);
+                checkpoint.Metadata["data"] = dataIdentity;
+                checkpoint.Save(checkpointPath);
             }
 
             if (last)
@@ -168,6 +234,27 @@ public static class Program
                 break;
             }
         }
+
+        return true;
+    }
+
+    private static bool Diverged(int step, string why, Options options)
+    {
+        Console.Error.WriteLine($"Training diverged at step {step}: {why}");
+        Console.Error.WriteLine($"Try a lower --lr (it is {options.LearningRate.ToString(CultureInfo.InvariantCulture)}) or a lower --clip (it is {options.Clip.ToString(CultureInfo.InvariantCulture)}). The weights were not saved.");
+        return false;
+    }
+
+    /// <summary>The training text's length and a 64-bit FNV-1a hash of its ids: what a checkpoint must continue on.</summary>
+    private static string Identity(int[] ids)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (int id in ids)
+        {
+            hash = (hash ^ (uint)id) * 1099511628211UL;
+        }
+
+        return $"{ids.Length}:{hash:x16}";
     }
 
     /// <summary>Mean cross-entropy (nats per character) over up to 8 evenly spaced validation batches.</summary>

@@ -112,8 +112,17 @@ public static class Program
 
         using var last = new LastStepClassifier(seed);
         using var mean = new MeanClassifier(seed);
-        Train("last-step readout", last, train, test, words, epochs, lr, seed);
-        Train("mean readout", mean, train, test, words, epochs, lr, seed);
+        try
+        {
+            Train("last-step readout", last, train, test, words, epochs, lr, seed);
+            Train("mean readout", mean, train, test, words, epochs, lr, seed);
+        }
+        catch (Exception e) when (e is NonFiniteException or DivergedException)
+        {
+            Console.Error.WriteLine($"Training diverged: {e.Message}");
+            Console.Error.WriteLine($"Try a lower --lr (it is {lr.ToString(CultureInfo.InvariantCulture)}).");
+            return 1;
+        }
 
         Console.WriteLine();
         Console.WriteLine("Streaming (last-step model): P(positive) after each word.");
@@ -147,7 +156,9 @@ public static class Program
             for (int start = 0; start < order.Length; start += B)
             {
                 Fill(train, order, start, words, inputs, lengths, targets);
-                loss += model.TrainStep(inputs, lengths, targets);
+                float stepLoss = model.TrainStep(inputs, lengths, targets);
+                DivergedException.Check(stepLoss, 2);
+                loss += stepLoss;
                 GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
                 adam.Step();
                 batches++;
@@ -222,5 +233,19 @@ public static class Program
         }
 
         Console.WriteLine(line.ToString().TrimEnd());
+    }
+}
+
+/// <summary>The training loss left any sensible range: far above what guessing uniformly gives.</summary>
+internal sealed class DivergedException(string message) : Exception(message)
+{
+    /// <summary>Throws when <paramref name="loss"/> is more than three times ln(<paramref name="classes"/>), the loss of a uniform guess.</summary>
+    public static void Check(double loss, int classes)
+    {
+        double limit = 3 * Math.Log(classes);
+        if (loss > limit)
+        {
+            throw new DivergedException($"the training loss reached {loss:G4} nats, more than three times the {Math.Log(classes):F2} of guessing uniformly");
+        }
     }
 }

@@ -110,7 +110,16 @@ public static class Program
         using var model = new NameModel(seed);
         Console.WriteLine($"Model: Embedding 27×16, initial state from a {F}-wide category vector, LSTM 96, Dense 27; {NameModel.ParameterCount:N0} parameters.");
         Console.WriteLine();
-        Train(model, train, heldOut, epochs, lr, seed);
+        try
+        {
+            Train(model, train, heldOut, epochs, lr, seed);
+        }
+        catch (Exception e) when (e is NonFiniteException or DivergedException)
+        {
+            Console.Error.WriteLine($"Training diverged: {e.Message}");
+            Console.Error.WriteLine($"Try a lower --lr (it is {lr.ToString(CultureInfo.InvariantCulture)}).");
+            return 1;
+        }
 
         Console.WriteLine();
         var sampler = new TokenSampler(V, new RandomSource((ulong)seed + 7)) { Temperature = temperature };
@@ -169,7 +178,9 @@ public static class Program
             for (int start = 0; start < order.Length; start += B)
             {
                 Fill(model, train, order, start, inputs, targets, lengths);
-                loss += model.TrainStep(inputs, lengths, targets);
+                float stepLoss = model.TrainStep(inputs, lengths, targets);
+                DivergedException.Check(stepLoss, V);
+                loss += stepLoss;
                 GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
                 adam.Step();
                 batches++;
@@ -240,5 +251,19 @@ public static class Program
         }
 
         return name.ToString();
+    }
+}
+
+/// <summary>The training loss left any sensible range: far above what guessing uniformly gives.</summary>
+internal sealed class DivergedException(string message) : Exception(message)
+{
+    /// <summary>Throws when <paramref name="loss"/> is more than three times ln(<paramref name="classes"/>), the loss of a uniform guess.</summary>
+    public static void Check(double loss, int classes)
+    {
+        double limit = 3 * Math.Log(classes);
+        if (loss > limit)
+        {
+            throw new DivergedException($"the training loss reached {loss:G4} nats, more than three times the {Math.Log(classes):F2} of guessing uniformly");
+        }
     }
 }

@@ -129,7 +129,19 @@ public static class Program
             for (int start = 0; start < order.Length; start += B)
             {
                 Fill(train, order, start, words, inputs, lengths, targets);
-                loss += tagger.TrainStep(inputs, lengths, targets);
+                try
+                {
+                    float stepLoss = tagger.TrainStep(inputs, lengths, targets);
+                    DivergedException.Check(stepLoss, Tags);
+                    loss += stepLoss;
+                }
+                catch (Exception e) when (e is NonFiniteException or DivergedException)
+                {
+                    Console.Error.WriteLine($"Training diverged in epoch {epoch}: {e.Message}");
+                    Console.Error.WriteLine($"Try a lower --lr (it is {lr.ToString(CultureInfo.InvariantCulture)}).");
+                    return 1;
+                }
+
                 GradientClipping.ClipByGlobalNorm(tagger.Parameters, 5f);
                 adam.Step();
                 batches++;
@@ -249,5 +261,19 @@ public static class Program
         }
 
         return (right / (double)total, hard == 0 ? double.NaN : hardRight / (double)hard);
+    }
+}
+
+/// <summary>The training loss left any sensible range: far above what guessing uniformly gives.</summary>
+internal sealed class DivergedException(string message) : Exception(message)
+{
+    /// <summary>Throws when <paramref name="loss"/> is more than three times ln(<paramref name="classes"/>), the loss of a uniform guess.</summary>
+    public static void Check(double loss, int classes)
+    {
+        double limit = 3 * Math.Log(classes);
+        if (loss > limit)
+        {
+            throw new DivergedException($"the training loss reached {loss:G4} nats, more than three times the {Math.Log(classes):F2} of guessing uniformly");
+        }
     }
 }

@@ -35,6 +35,10 @@ public static class Program
           --save DIR      after training, write the three models' weights to DIR (safetensors)
           --load DIR      skip training and score the weights saved in DIR (use the --data, --seed,
                           --test and --watch of the run that saved them, so the test words stay held out)
+          --checkpoint DIR  keep a checkpoint of the training run in DIR and resume from it: a run stopped
+                          at any point (even killed) continues exactly where it was (same options)
+          --checkpoint-every N  batches between checkpoints (default 50; also at the end of every epoch)
+          --threads N     threads per model (default: the cores, at most 2; the results are the same bits)
         """;
 
     private const int B = PhonemeDecoder.BatchSize, Ts = SpellingEncoder.SequenceLength, Tp = PhonemeDecoder.SequenceLength;
@@ -46,7 +50,9 @@ public static class Program
         string? data = null;
         int epochs = 15, beamWidth = 5, testCount = 2000, watchCount = 1000, seed = 1;
         double minutes = 30, lengthPenalty = 1;
-        string? save = null, load = null;
+        string? save = null, load = null, checkpointDirectory = null;
+        int checkpointEvery = 50;
+        int? threadCount = null;
         float lr = 0.002f;
         try
         {
@@ -73,13 +79,16 @@ public static class Program
                     case "--length-penalty": lengthPenalty = double.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--save": save = value; break;
                     case "--load": load = value; break;
+                    case "--checkpoint": checkpointDirectory = value; break;
+                    case "--checkpoint-every": checkpointEvery = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--threads": threadCount = Math.Clamp(int.Parse(value, CultureInfo.InvariantCulture), 1, 64); break;
                     default: throw new ArgumentException($"Unknown option {name}.");
                 }
             }
 
-            if (epochs < 1 || !(minutes > 0) || !(lr > 0) || beamWidth < 1 || testCount < 1 || watchCount < 1)
+            if (epochs < 1 || !(minutes > 0) || !(lr > 0) || beamWidth < 1 || testCount < 1 || watchCount < 1 || checkpointEvery < 1)
             {
-                throw new ArgumentException("--epochs, --minutes, --lr, --beam, --test and --watch must be positive.");
+                throw new ArgumentException("--epochs, --minutes, --lr, --beam, --test, --watch and --checkpoint-every must be positive.");
             }
 
             if (!(lengthPenalty >= 0 && lengthPenalty <= 5))
@@ -118,7 +127,7 @@ public static class Program
         var train = entries[(testCount + watchCount)..];
         Console.WriteLine($"Data: {data ?? "a fifth of the CMU Pronouncing Dictionary (shipped)"}; {entries.Count:N0} words: {train.Count:N0} to train on (their first pronunciation), {dev.Count:N0} to watch, {test.Count:N0} held out.");
 
-        int threads = Math.Min(Environment.ProcessorCount, 2);
+        int threads = threadCount ?? Math.Min(Environment.ProcessorCount, 2);
         using var encoder = new Encoder(new SpellingEncoder(seed) { Threads = threads }, new SpellingEncoder(seed + 2) { Threads = threads });
         using var decoder = new PhonemeDecoder(seed + 1) { Threads = threads };
         Console.WriteLine($"Model: letters → LSTM {Hidden} forwards and LSTM {Hidden} backwards → 2×{Half}-wide memory; phonemes → {PhonemeDecoder.LayerCount} stacked LSTMs of {Hidden} (the first from the forward encoder's final state), additive attention over the memory → 40 phoneme tokens; {(2 * SpellingEncoder.ParameterCount) + PhonemeDecoder.ParameterCount:N0} parameters.");
@@ -146,22 +155,111 @@ public static class Program
         var parameters = encoder.Forwards.Parameters.Concat(encoder.Backwards.Parameters).Concat(decoder.Parameters).ToArray();
         using var adam = new Adam(parameters, lr);
         var order = Enumerable.Range(0, train.Count).ToArray();
+
+        // A checkpoint holds the three models (weights and dropout positions), Adam, and where the run
+        // is: the epoch, the next batch and the epoch's running loss. The data order is a function of
+        // the seed and the epoch, so it is replayed rather than saved.
+        var checkpoint = new TrainingCheckpoint().Add("forwards", encoder.Forwards).Add("backwards", encoder.Backwards).Add("decoder", decoder).Add("adam", adam);
+        string? checkpointPath = checkpointDirectory is null || epochs == 0 ? null : System.IO.Path.Combine(checkpointDirectory, "seq2seq.checkpoint.safetensors");
+        int firstEpoch = 1, firstStart = 0, resumedBatches = 0;
+        double resumedLoss = 0, bestLoss = double.PositiveInfinity;
+        if (checkpointPath is not null)
+        {
+            System.IO.Directory.CreateDirectory(checkpointDirectory!);
+            try
+            {
+                if (checkpoint.TryLoad(checkpointPath))
+                {
+                    if (!checkpoint.Metadata.TryGetValue("words", out string? words) || words != train.Count.ToString(CultureInfo.InvariantCulture))
+                    {
+                        Console.Error.WriteLine($"The checkpoint {checkpointPath} was made with other data; use the same --data, --seed, --test and --watch, or another --checkpoint directory.");
+                        return 1;
+                    }
+
+                    firstEpoch = int.Parse(checkpoint.Metadata["epoch"], CultureInfo.InvariantCulture);
+                    firstStart = int.Parse(checkpoint.Metadata["start"], CultureInfo.InvariantCulture);
+                    resumedBatches = int.Parse(checkpoint.Metadata["batches"], CultureInfo.InvariantCulture);
+                    resumedLoss = double.Parse(checkpoint.Metadata["loss"], CultureInfo.InvariantCulture);
+                    bestLoss = double.Parse(checkpoint.Metadata["best"], CultureInfo.InvariantCulture);
+                    Console.WriteLine($"Resumed from {checkpointPath}: epoch {firstEpoch}, word {firstStart:N0}.");
+                }
+            }
+            catch (WeightFileException e)
+            {
+                Console.Error.WriteLine($"Cannot resume from {checkpointPath}: {e.Message}");
+                return 1;
+            }
+        }
+
+        void SaveCheckpoint(int epoch, int start, double loss, int batches)
+        {
+            if (checkpointPath is null)
+            {
+                return;
+            }
+
+            checkpoint.Metadata["words"] = train.Count.ToString(CultureInfo.InvariantCulture);
+            checkpoint.Metadata["epoch"] = epoch.ToString(CultureInfo.InvariantCulture);
+            checkpoint.Metadata["start"] = start.ToString(CultureInfo.InvariantCulture);
+            checkpoint.Metadata["batches"] = batches.ToString(CultureInfo.InvariantCulture);
+            checkpoint.Metadata["loss"] = loss.ToString("R", CultureInfo.InvariantCulture);
+            checkpoint.Metadata["best"] = bestLoss.ToString("R", CultureInfo.InvariantCulture);
+            checkpoint.Save(checkpointPath);
+        }
+
+        // Replay the shuffles of the epochs already done, so this epoch's order is the one it had.
+        for (int epoch = 1; epoch < firstEpoch; epoch++)
+        {
+            random.Shuffle(order);
+        }
+
         var watch = Stopwatch.StartNew();
         Console.WriteLine("epoch   train loss   watched: loss   greedy WER   elapsed");
         bool outOfTime = false;
-        double bestLoss = double.PositiveInfinity;
-        for (int epoch = 1; epoch <= epochs && !outOfTime; epoch++)
+        for (int epoch = firstEpoch; epoch <= epochs && !outOfTime; epoch++)
         {
             random.Shuffle(order);
-            double loss = 0;
-            int batches = 0;
-            for (int start = 0; start < order.Length; start += B)
+            bool resumed = epoch == firstEpoch;
+            double loss = resumed ? resumedLoss : 0;
+            int batches = resumed ? resumedBatches : 0;
+            for (int start = resumed ? firstStart : 0; start < order.Length; start += B)
             {
                 batch.Fill(train, order, start);
-                loss += TrainStep(encoder, decoder, batch);
+                // Divergence: a NaN or an infinity (TrainStep reports it), or a loss far beyond a uniform guess's.
+                string? diverged = null;
+                try
+                {
+                    float stepLoss = TrainStep(encoder, decoder, batch);
+                    loss += stepLoss;
+                    if (stepLoss > 3 * Math.Log(PhonemeDecoder.OutputSize))
+                    {
+                        diverged = $"The training loss reached {stepLoss.ToString("G4", CultureInfo.InvariantCulture)} nats per phoneme, more than three times the {Math.Log(PhonemeDecoder.OutputSize):F2} of guessing uniformly.";
+                    }
+                }
+                catch (NonFiniteException e)
+                {
+                    diverged = e.Message;
+                }
+
+                if (diverged is not null)
+                {
+                    Console.Error.WriteLine($"Training diverged in epoch {epoch}: {diverged}");
+                    Console.Error.WriteLine($"Try a lower --lr (it is {lr.ToString(CultureInfo.InvariantCulture)}). The weights were not saved.");
+                    return 1;
+                }
+
                 GradientClipping.ClipByGlobalNorm(parameters, 5f);
-                adam.Step();
+                if (!adam.Step())
+                {
+                    Console.WriteLine($"  Adam refused an update that would have overflowed ({adam.SkippedSteps} so far).");
+                }
+
                 batches++;
+                if (batches % checkpointEvery == 0)
+                {
+                    SaveCheckpoint(epoch, start + B, loss, batches);
+                }
+
                 if (watch.Elapsed.TotalMinutes >= minutes)
                 {
                     outOfTime = true;
@@ -181,6 +279,7 @@ public static class Program
             }
 
             bestLoss = Math.Min(bestLoss, watchedLoss);
+            SaveCheckpoint(epoch + 1, 0, 0, 0);
             if (adam.LearningRate < lr / 1000)
             {
                 // Halved ten times: the steps left are too small to change the predictions.

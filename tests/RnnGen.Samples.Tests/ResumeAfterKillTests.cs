@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RnnGen.Samples.Tests;
+
+/// <summary>
+/// The samples' training loops killed (SIGKILL) at random moments and restarted with the same
+/// command until they finish end exactly where a run that was never interrupted ends: the same
+/// bytes in the final checkpoint (parameters, Adam's moments and counters, generator states and
+/// positions) and in the saved weights.
+/// </summary>
+public sealed class ResumeAfterKillTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rnngen-kill-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void CharRnn_KilledAtRandomPoints_ResumesToTheUninterruptedRun()
+    {
+        string[] Arguments(string directory) =>
+        [
+            "--steps", "48", "--log-every", "16", "--threads", "1", "--checkpoint", directory, "--checkpoint-every", "3",
+            "--length", "0", "--out", Path.Combine(directory, "charrnn.safetensors"),
+        ];
+
+        RunKilledAndStraight("CharRnn", Arguments, "charrnn.checkpoint.safetensors", "charrnn.safetensors", seed: 11);
+    }
+
+    [Fact]
+    public void Seq2Seq_KilledAtRandomPoints_ResumesToTheUninterruptedRun()
+    {
+        // 1,300 words of the shipped dictionary: 1,100 to train on (18 batches an epoch), 100 watched, 100 tested.
+        string data = Path.Combine(_directory, "words.txt");
+        using (var reader = new StreamReader(new GZipStream(File.OpenRead(Path.Combine(RepositoryRoot(), "samples", "Seq2Seq", "data", "cmudict-sample.txt.gz")), CompressionMode.Decompress)))
+        {
+            var lines = new List<string>();
+            for (string? line = reader.ReadLine(); line is not null && lines.Count < 1400; line = reader.ReadLine())
+            {
+                lines.Add(line);
+            }
+
+            File.WriteAllLines(data, lines);
+        }
+
+        string[] Arguments(string directory) =>
+        [
+            "--data", data, "--epochs", "2", "--threads", "1", "--test", "100", "--watch", "100", "--beam", "2",
+            "--checkpoint", directory, "--checkpoint-every", "3", "--save", directory,
+        ];
+
+        RunKilledAndStraight("Seq2Seq", Arguments, "seq2seq.checkpoint.safetensors", "decoder.safetensors", seed: 12);
+    }
+
+    private void RunKilledAndStraight(string sample, Func<string, string[]> arguments, string checkpoint, string weights, int seed)
+    {
+        string straight = Directory.CreateDirectory(Path.Combine(_directory, "straight")).FullName;
+        string killed = Directory.CreateDirectory(Path.Combine(_directory, "killed")).FullName;
+
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(0, Run(sample, arguments(straight), killAfter: null));
+        double seconds = watch.Elapsed.TotalSeconds;
+
+        // Kill points spread over the run (startup, training, checkpoint writes, evaluation): each
+        // restart resumes from the last checkpoint and is killed again, until four kills landed.
+        var random = new Random(seed);
+        int kills = 0, runs = 0;
+        while (true)
+        {
+            runs++;
+            Assert.True(runs < 20, "the run never finished");
+            TimeSpan? killAfter = kills < 4 ? TimeSpan.FromSeconds(0.25 + (random.NextDouble() * seconds * 0.3)) : null;
+            int exit = Run(sample, arguments(killed), killAfter);
+            if (exit == 0)
+            {
+                break;
+            }
+
+            Assert.Equal(-1, exit);
+            kills++;
+        }
+
+        output.WriteLine($"{sample}: uninterrupted run {seconds:F1} s; {kills} kills, {runs} runs.");
+        Assert.True(kills >= 4, $"only {kills} kills landed before the run finished");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, checkpoint)), File.ReadAllBytes(Path.Combine(killed, checkpoint)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, weights)), File.ReadAllBytes(Path.Combine(killed, weights)));
+        Assert.Empty(Directory.GetFiles(killed, $".{checkpoint}.*.tmp"));
+    }
+
+    // One thread per sample: the test projects run side by side, and the results are the same bits
+    // for every thread count anyway.
+
+    /// <summary>Runs a sample to completion (its exit code) or kills it after a delay (-1).</summary>
+    private int Run(string sample, string[] arguments, TimeSpan? killAfter)
+    {
+        string dll = Path.Combine(RepositoryRoot(), "samples", sample, "bin", "Release", "net10.0", sample + ".dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var text = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (killAfter is { } delay && !process.WaitForExit(delay))
+        {
+            process.Kill(); // SIGKILL on Unix: no finally blocks, no flushing
+            process.WaitForExit();
+            return -1;
+        }
+
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"{sample} did not finish");
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            output.WriteLine(text.ToString());
+        }
+
+        return process.ExitCode;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "RnnGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (RnnGen.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
