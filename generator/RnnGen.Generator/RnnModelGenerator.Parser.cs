@@ -555,7 +555,7 @@ public sealed partial class RnnModelGenerator
             name is "State" or "Kernels" or "Layout" or "SequenceLength" or "BatchSize" or "InputSize" or "OutputSize"
                 or "ParameterCount" or "Parameters" or "AccumulateGradients" or "ZeroGradients" or "ResetParameters"
                 or "Forward" or "TrainStep" or "Evaluate" or "NewState" or "Step" or "Save" or "Load" or "Dispose"
-                or "ThrowIfDisposed" or "ValidateInputs" or "ValidateTargets" or "RunForward" or "RunBackward" or "ComputeLoss"
+                or "ThrowIfDisposed" or "ValidateInputs" or "ValidateTargets" or "ValidateConditions" or "RunForward" or "RunBackward" or "ComputeLoss"
                 or "OutputSteps" or "LayerCount" or "HiddenSize" or "HasCellState" or "CellSize" or "InitialHidden" or "InitialCell" or "FinalHidden"
                 or "FinalCell" or "InitialHiddenGradient" or "InitialCellGradient" or "FinalHiddenGradient" or "FinalCellGradient"
                 or "CarryState" or "ResetInitialState" or "Backward" or "Threads" or "ForwardCore" or "TrainStepCore" or "LossPass"

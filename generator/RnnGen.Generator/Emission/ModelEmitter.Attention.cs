@@ -85,11 +85,12 @@ internal static partial class ModelEmitter
                 }
 
                 w.Line("int start = b * MemoryLength * MemorySize;");
-                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(_activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize));");
+                w.Line("var memory = _activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize);");
+                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(memory);");
                 w.Line("if (bad >= 0)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}InvalidOperationException($\"Memory[{{start + bad}}] (sequence {{b}}, row {{bad / MemorySize}}, feature {{bad % MemorySize}}) is {{_activations.AsSpan(Layout.Memory + start + bad, 1)[0].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; memory must be finite.\");");
+                    w.Line($"throw new {Sys}InvalidOperationException($\"Memory[{{start + bad}}] (sequence {{b}}, row {{bad / MemorySize}}, feature {{bad % MemorySize}}) is {{memory[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; memory must be finite.\");");
                 }
             }
         }

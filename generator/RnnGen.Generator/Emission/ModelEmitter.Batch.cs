@@ -94,7 +94,10 @@ internal static partial class ModelEmitter
             }
 
             w.Line("ValidateInputs(inputs, lengths);");
-            EmitConditionFiniteCheck(w, plan);
+            if (plan.Spec.Condition is not null)
+            {
+                w.Line("ValidateConditions();");
+            }
             w.Line("if (outputs.Length != BatchSize * OutputSteps * OutputSize)");
             using (w.Scope())
             {
@@ -223,7 +226,10 @@ internal static partial class ModelEmitter
             }
 
             w.Line("ValidateInputs(inputs, lengths);");
-            EmitConditionFiniteCheck(w, plan);
+            if (plan.Spec.Condition is not null)
+            {
+                w.Line("ValidateConditions();");
+            }
             w.Line("ValidateTargets(targets, lengths);");
             w.Line("if (RealRows(lengths) == 0)");
             using (w.Scope())
@@ -466,6 +472,7 @@ internal static partial class ModelEmitter
             }
         }
 
+        EmitValidateConditions(w, plan);
         w.Line();
         using (w.Open($"private static void ValidateTargets({n.TargetType} targets, {Sys}ReadOnlySpan<int> lengths)"))
         {
@@ -533,15 +540,16 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
-    /// <summary>With [Condition]: refuses a NaN or infinite conditioning value before a pass starts.</summary>
-    private static void EmitConditionFiniteCheck(IndentedWriter w, ModelPlan plan)
+    /// <summary>With [Condition]: ValidateConditions, which refuses a NaN or infinite conditioning value before a pass starts.</summary>
+    private static void EmitValidateConditions(IndentedWriter w, ModelPlan plan)
     {
         if (plan.Spec.Condition is null)
         {
             return;
         }
 
-        using (w.Scope())
+        w.Line();
+        using (w.Open("private void ValidateConditions()"))
         {
             w.Line("var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);");
             w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(conditions);");

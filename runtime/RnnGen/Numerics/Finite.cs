@@ -45,8 +45,7 @@ namespace RnnGen.Numerics
                 i = vectors.Length * Vector<float>.Count;
             }
 
-            int found = ScalarIndex(values, i, values.Length);
-            return found;
+            return ScalarIndex(values, i, values.Length);
         }
 
         /// <summary>Returns whether every element is finite (neither NaN nor infinite).</summary>

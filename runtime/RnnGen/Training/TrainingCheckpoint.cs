@@ -124,24 +124,10 @@ namespace RnnGen
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             var owners = ParameterOwners();
-            var tensors = new List<TensorSpec>();
+            List<TensorSpec> tensors = Tensors(owners, withValues: true);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [FormatKey] = FormatVersion };
             foreach (var (key, model) in _models)
             {
-                foreach (Parameter parameter in model.Parameters)
-                {
-                    tensors.Add(new TensorSpec($"{key}/{parameter.Name}", parameter.Shape, parameter: parameter));
-                }
-
-                for (int layer = 0; layer < model.LayerCount; layer++)
-                {
-                    tensors.Add(new TensorSpec($"{key}/initial_hidden/{layer}", [model.BatchSize, model.HiddenSize(layer)], array: model.InitialHidden(layer).ToArray()));
-                    if (model.HasCellState(layer))
-                    {
-                        tensors.Add(new TensorSpec($"{key}/initial_cell/{layer}", [model.BatchSize, model.CellSize(layer)], array: model.InitialCell(layer).ToArray()));
-                    }
-                }
-
                 if (model is IDropoutModel dropout)
                 {
                     metadata[$"{key}/dropout_seed"] = dropout.DropoutSeed.ToString(CultureInfo.InvariantCulture);
@@ -151,18 +137,6 @@ namespace RnnGen
 
             foreach (var (key, optimizer) in _optimizers)
             {
-                optimizer.ThrowIfDisposed();
-                IReadOnlyList<Parameter> parameters = optimizer.Parameters;
-                foreach (var (state, buffer) in optimizer.StateBuffers)
-                {
-                    for (int i = 0; i < parameters.Count; i++)
-                    {
-                        Parameter parameter = parameters[i];
-                        float[] values = buffer.AsSpan(optimizer.StateOffsetOf(i), parameter.Length).ToArray();
-                        tensors.Add(new TensorSpec($"{key}/{state}/{owners[parameter]}", parameter.Shape, array: values));
-                    }
-                }
-
                 metadata[$"{key}/type"] = optimizer.Kind;
                 metadata[$"{key}/settings"] = optimizer.Settings;
                 metadata[$"{key}/parameters"] = ParameterList(optimizer, owners);
@@ -214,35 +188,7 @@ namespace RnnGen
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             var owners = ParameterOwners();
-            var specs = new List<TensorSpec>();
-            foreach (var (key, model) in _models)
-            {
-                foreach (Parameter parameter in model.Parameters)
-                {
-                    specs.Add(new TensorSpec($"{key}/{parameter.Name}", parameter.Shape));
-                }
-
-                for (int layer = 0; layer < model.LayerCount; layer++)
-                {
-                    specs.Add(new TensorSpec($"{key}/initial_hidden/{layer}", [model.BatchSize, model.HiddenSize(layer)]));
-                    if (model.HasCellState(layer))
-                    {
-                        specs.Add(new TensorSpec($"{key}/initial_cell/{layer}", [model.BatchSize, model.CellSize(layer)]));
-                    }
-                }
-            }
-
-            foreach (var (key, optimizer) in _optimizers)
-            {
-                optimizer.ThrowIfDisposed();
-                foreach (var (state, _) in optimizer.StateBuffers)
-                {
-                    foreach (Parameter parameter in optimizer.Parameters)
-                    {
-                        specs.Add(new TensorSpec($"{key}/{state}/{owners[parameter]}", parameter.Shape));
-                    }
-                }
-            }
+            List<TensorSpec> specs = Tensors(owners, withValues: false);
 
             float[][] staged = SafeTensors.ReadStaged(path, [.. specs], allowNonFinite: false, out IReadOnlyDictionary<string, string> metadata);
 
@@ -374,6 +320,51 @@ namespace RnnGen
                     Metadata[item.Key.Substring(UserPrefix.Length)] = item.Value;
                 }
             }
+        }
+
+        /// <summary>
+        /// Every tensor of the checkpoint, in file order: each model's parameters and initial states,
+        /// then each optimizer's state buffers parameter by parameter. <see cref="Load"/> commits in
+        /// this order too.
+        /// </summary>
+        /// <param name="owners">The "{model}/{parameter}" name of every registered parameter.</param>
+        /// <param name="withValues">Whether to attach the values to write (copies of states and optimizer buffers).</param>
+        /// <returns>The tensors.</returns>
+        private List<TensorSpec> Tensors(Dictionary<Parameter, string> owners, bool withValues)
+        {
+            var tensors = new List<TensorSpec>();
+            foreach (var (key, model) in _models)
+            {
+                foreach (Parameter parameter in model.Parameters)
+                {
+                    tensors.Add(new TensorSpec(owners[parameter], parameter.Shape, parameter: withValues ? parameter : null));
+                }
+
+                for (int layer = 0; layer < model.LayerCount; layer++)
+                {
+                    tensors.Add(new TensorSpec($"{key}/initial_hidden/{layer}", [model.BatchSize, model.HiddenSize(layer)], array: withValues ? model.InitialHidden(layer).ToArray() : null));
+                    if (model.HasCellState(layer))
+                    {
+                        tensors.Add(new TensorSpec($"{key}/initial_cell/{layer}", [model.BatchSize, model.CellSize(layer)], array: withValues ? model.InitialCell(layer).ToArray() : null));
+                    }
+                }
+            }
+
+            foreach (var (key, optimizer) in _optimizers)
+            {
+                optimizer.ThrowIfDisposed();
+                IReadOnlyList<Parameter> parameters = optimizer.Parameters;
+                foreach (var (state, buffer) in optimizer.StateBuffers)
+                {
+                    for (int i = 0; i < parameters.Count; i++)
+                    {
+                        float[]? values = withValues ? buffer.AsSpan(optimizer.StateOffsetOf(i), parameters[i].Length).ToArray() : null;
+                        tensors.Add(new TensorSpec($"{key}/{state}/{owners[parameters[i]]}", parameters[i].Shape, array: values));
+                    }
+                }
+            }
+
+            return tensors;
         }
 
         private static T ParseNumber<T>(string text, string path, string name)

@@ -816,10 +816,11 @@ namespace Samples
                     throw new global::System.InvalidOperationException($"MemoryLengths[{b}] is {_memoryLengths[b]}; each must be in 1 … MemoryLength = {MemoryLength}.");
                 }
                 int start = b * MemoryLength * MemorySize;
-                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(_activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize));
+                var memory = _activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize);
+                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(memory);
                 if (bad >= 0)
                 {
-                    throw new global::System.InvalidOperationException($"Memory[{start + bad}] (sequence {b}, row {bad / MemorySize}, feature {bad % MemorySize}) is {_activations.AsSpan(Layout.Memory + start + bad, 1)[0].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; memory must be finite.");
+                    throw new global::System.InvalidOperationException($"Memory[{start + bad}] (sequence {b}, row {bad / MemorySize}, feature {bad % MemorySize}) is {memory[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; memory must be finite.");
                 }
             }
         }

@@ -219,14 +219,7 @@ namespace Samples
         {
             ValidateLengths(lengths);
             ValidateInputs(inputs, lengths);
-            {
-                var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
-                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
-                if (bad >= 0)
-                {
-                    throw new global::System.InvalidOperationException($"Conditions[{bad}] (sequence {bad / ConditionSize}, feature {bad % ConditionSize}) is {conditions[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.");
-                }
-            }
+            ValidateConditions();
             if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
                 throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
@@ -340,14 +333,7 @@ namespace Samples
         {
             ValidateLengths(lengths);
             ValidateInputs(inputs, lengths);
-            {
-                var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
-                int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
-                if (bad >= 0)
-                {
-                    throw new global::System.InvalidOperationException($"Conditions[{bad}] (sequence {bad / ConditionSize}, feature {bad % ConditionSize}) is {conditions[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.");
-                }
-            }
+            ValidateConditions();
             ValidateTargets(targets, lengths);
             if (RealRows(lengths) == 0)
             {
@@ -486,6 +472,16 @@ namespace Samples
                         throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
                     }
                 }
+            }
+        }
+
+        private void ValidateConditions()
+        {
+            var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
+            if (bad >= 0)
+            {
+                throw new global::System.InvalidOperationException($"Conditions[{bad}] (sequence {bad / ConditionSize}, feature {bad % ConditionSize}) is {conditions[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.");
             }
         }
 
