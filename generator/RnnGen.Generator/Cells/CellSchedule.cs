@@ -692,21 +692,26 @@ internal sealed class CellSchedule
         var pinned = _pinned;
         var visited = new HashSet<int>();
 
+        // Remembered per node: a value used twice (u · u) must not double the walk at every level. What
+        // is kept only grows, so a node once available stays available.
+        var available = new Dictionary<int, bool>();
         bool Available(int node)
         {
-            var n = nodes[node];
-            if (StateOf(node) >= 0 || _kept.ContainsKey(node))
+            if (available.TryGetValue(node, out bool known) && known)
             {
                 return true;
             }
 
-            return n.Op switch
+            var n = nodes[node];
+            bool result = StateOf(node) >= 0 || _kept.ContainsKey(node) || n.Op switch
             {
                 CellOp.Input or CellOp.State or CellOp.Vector or CellOp.Constant => true,
                 CellOp.Product => GroupOf(node).Group.Hoisted,
                 // a transcendental value is kept (Ensure keeps it); arithmetic is recomputed from its operands
                 _ => n.IsTranscendental || (Available(n.A) && (n.B < 0 || Available(n.B))),
             };
+            available[node] = result;
+            return result;
         }
 
         void Ensure(int node)
@@ -812,8 +817,16 @@ internal sealed class CellSchedule
     }
 
     /// <summary>The hoisted blocks a node reads within its own phase, nearest first.</summary>
-    private IEnumerable<(int, int)> HoistedBlocksUnder(int node)
+    private IEnumerable<(int, int)> HoistedBlocksUnder(int node) => HoistedBlocksUnder(node, new HashSet<int>());
+
+    /// <summary>Depth first, each node once: its blocks were found the first time it was reached.</summary>
+    private IEnumerable<(int, int)> HoistedBlocksUnder(int node, HashSet<int> visited)
     {
+        if (!visited.Add(node))
+        {
+            yield break;
+        }
+
         var n = Cell.Nodes[node];
         if (n.Op == CellOp.Product)
         {
@@ -834,7 +847,7 @@ internal sealed class CellSchedule
         {
             if (operand >= 0 && (Cell.Nodes[operand].IsLeaf || _phase[operand] == _phase[node]))
             {
-                foreach (var b in HoistedBlocksUnder(operand))
+                foreach (var b in HoistedBlocksUnder(operand, visited))
                 {
                     yield return b;
                 }

@@ -41,9 +41,10 @@ internal static class CellKernelEmitter
     {
         var places = new List<CellPlace>();
         var reads = new HashSet<int>();
+        var visited = new HashSet<int>();
         foreach (var (_, node) in phase.Stores)
         {
-            CollectForward(s, node, phase.Level, reads);
+            CollectForward(s, node, phase.Level, reads, visited);
         }
 
         foreach (int leaf in reads.OrderBy(r => r))
@@ -64,9 +65,10 @@ internal static class CellKernelEmitter
     {
         var places = new List<CellPlace>();
         var seen = new HashSet<int>();
+        var visited = new HashSet<int>();
         foreach (var write in phase.Writes)
         {
-            CollectBackward(s, write.Expr, places, seen);
+            CollectBackward(s, write.Expr, places, seen, visited);
         }
 
         foreach (var write in phase.Writes)
@@ -78,8 +80,14 @@ internal static class CellKernelEmitter
     }
 
     /// <summary>The leaves (or kept values of earlier phases) a forward value reads in <paramref name="level"/>'s kernel.</summary>
-    private static void CollectForward(CellSchedule s, int node, int level, HashSet<int> reads)
+    private static void CollectForward(CellSchedule s, int node, int level, HashSet<int> reads, HashSet<int> visited)
     {
+        // Each node once: a value used twice (u * u) must not double the walk at every level.
+        if (!visited.Add(node))
+        {
+            return;
+        }
+
         var n = s.Cell.Nodes[node];
         if (n.IsLeaf || s.PhaseOf(node) != level)
         {
@@ -91,14 +99,14 @@ internal static class CellKernelEmitter
             return;
         }
 
-        CollectForward(s, n.A, level, reads);
+        CollectForward(s, n.A, level, reads, visited);
         if (n.B >= 0)
         {
-            CollectForward(s, n.B, level, reads);
+            CollectForward(s, n.B, level, reads, visited);
         }
     }
 
-    private static void CollectBackward(CellSchedule s, int expr, List<CellPlace> places, HashSet<int> seen)
+    private static void CollectBackward(CellSchedule s, int expr, List<CellPlace> places, HashSet<int> seen, HashSet<int> visited)
     {
         if (!seen.Add(expr))
         {
@@ -112,23 +120,28 @@ internal static class CellKernelEmitter
                 places.Add(SeedPlace(e.Seed!));
                 return;
             case AdjointOp.Forward:
-                CollectBackwardValue(s, e.Node, places);
+                CollectBackwardValue(s, e.Node, places, visited);
                 return;
         }
 
         if (e.A >= 0)
         {
-            CollectBackward(s, e.A, places, seen);
+            CollectBackward(s, e.A, places, seen, visited);
         }
 
         if (e.B >= 0)
         {
-            CollectBackward(s, e.B, places, seen);
+            CollectBackward(s, e.B, places, seen, visited);
         }
     }
 
-    private static void CollectBackwardValue(CellSchedule s, int node, List<CellPlace> places)
+    private static void CollectBackwardValue(CellSchedule s, int node, List<CellPlace> places, HashSet<int> visited)
     {
+        if (!visited.Add(node))
+        {
+            return;
+        }
+
         var n = s.Cell.Nodes[node];
         if (BackwardPlace(s, node) is { } place)
         {
@@ -141,10 +154,10 @@ internal static class CellKernelEmitter
             return;
         }
 
-        CollectBackwardValue(s, n.A, places);
+        CollectBackwardValue(s, n.A, places, visited);
         if (n.B >= 0)
         {
-            CollectBackwardValue(s, n.B, places);
+            CollectBackwardValue(s, n.B, places, visited);
         }
     }
 
